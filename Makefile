@@ -1,0 +1,111 @@
+# ebpfmon: one entry point. `make` builds build/ebpfmon; `make run`, `make test`,
+# `make bench`. As root on Debian, missing build/test packages are installed first.
+
+BUILD      ?= build
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+PKGS       := libbpf libmicrohttpd inih ncursesw
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread
+
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Werror -Wno-missing-field-initializers
+CPPFLAGS   += -D_GNU_SOURCE -DEBPFMON_VERSION='"$(VERSION)"' -Isrc -I$(BUILD)/skel
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I$(BUILD) -Isrc
+
+MODULES    := $(notdir $(patsubst %/,%,$(dir $(wildcard src/modules/*/*.bpf.c))))
+BPF_SRCS   := $(wildcard src/modules/*/*.bpf.c)
+BPF_OBJS   := $(patsubst src/modules/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(foreach s,$(BPF_SRCS),$(BUILD)/skel/$(notdir $(s:.bpf.c=.skel.h)))
+
+USER_SRCS  := $(filter-out %.bpf.c,$(wildcard src/*.c src/core/*.c src/export/*.c \
+	src/ui/*.c src/modules/*/*.c))
+USER_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
+# Everything but main(): linked into the unit tests too.
+LIB_OBJS   := $(filter-out $(BUILD)/obj/main.o,$(USER_OBJS))
+
+DEPS_STAMP := $(BUILD)/.deps-build
+
+.PHONY: all run test bench clean deps-build deps-test format tidy
+all: $(BUILD)/ebpfmon
+
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@scripts/deps.sh build
+	@touch $@
+
+$(BUILD)/vmlinux.h: | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@test -r $(VMLINUX_BTF) || { echo "ebpfmon: $(VMLINUX_BTF) not readable: kernel needs CONFIG_DEBUG_INFO_BTF, or set VMLINUX_BTF=" >&2; exit 1; }
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: src/modules/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+# One skeleton per module, named after its file stem (process.skel.h -> struct process_bpf).
+define skel_rule
+$(BUILD)/skel/$(notdir $(1:.bpf.c=.skel.h)): $(patsubst src/modules/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(1))
+	@mkdir -p $$(dir $$@)
+	$(BPFTOOL) gen skeleton $$< name $(notdir $(1:.bpf.c=))_bpf > $$@.tmp && mv $$@.tmp $$@
+endef
+$(foreach s,$(BPF_SRCS),$(eval $(call skel_rule,$(s))))
+
+$(BUILD)/obj/%.o: src/%.c | $(SKELS) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/ebpfmon: $(USER_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+run: $(BUILD)/ebpfmon
+	$(BUILD)/ebpfmon run $(ARGS)
+
+# ---- tests -------------------------------------------------------------------
+# Unit tests are built a second time with AddressSanitizer and UBSan.
+SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_OBJS  := $(patsubst $(BUILD)/obj/%,$(BUILD)/asan/%,$(LIB_OBJS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TEST_HELPERS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/*.c tests/bpf/*.c))
+
+$(BUILD)/asan/%.o: src/%.c | $(SKELS) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g $(SAN) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g $(SAN) $(WARN) -Itests -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -Itests -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/kernel/%: tests/kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE -o $@ $< -lpthread
+
+deps-test:
+	@scripts/deps.sh test
+
+test: deps-test
+	@$(MAKE) --no-print-directory $(BUILD)/ebpfmon $(UNIT_BINS) $(TEST_HELPERS)
+	@BUILD=$(BUILD) tests/run.sh
+
+bench: $(BUILD)/ebpfmon $(TEST_HELPERS)
+	@scripts/deps.sh bench
+	@BUILD=$(BUILD) bench/run.sh
+
+format:
+	clang-format -i $(USER_SRCS) $(BPF_SRCS) $(wildcard src/*/*.h src/modules/*/*.h tests/*/*.c)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ebpfmon needs to build ("build"), test ("test") or
+# benchmark ("bench"). As root it runs apt-get and says what it installs; as anyone
+# else it prints the one command to run and fails.
+set -euo pipefail
+
+build_pkgs=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
+	libmicrohttpd-dev libinih-dev libncurses-dev)
+test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools bpftrace python3)
+bench_pkgs=(libbpf-tools)
+
+want=()
+for set in "$@"; do
+	case "$set" in
+	build) want+=("${build_pkgs[@]}") ;;
+	test) want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+	bench) want+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+	*) echo "deps.sh: unknown set '$set' (use build, test or bench)" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		case " ${missing[*]-} " in *" $p "*) ;; *) missing+=("$p") ;; esac
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ebpfmon: missing packages: ${missing[*]}" >&2
+	echo "ebpfmon: run as root: apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+if ! command -v apt-get >/dev/null; then
+	echo "ebpfmon: missing ${missing[*]} and no apt-get here: install them with your package manager" >&2
+	exit 1
+fi
+echo "ebpfmon: installing missing packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists; update once, then install.
+apt-get update -qq >&2 || true
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/cgroup_names.h"
+
+struct cgroup_entry {
+	uint64_t id;
+	char *path;
+};
+
+struct cgroup_names {
+	char root[PATH_MAX];
+	size_t root_len;
+	struct cgroup_entry *e;
+	size_t n, cap;
+	time_t last_walk;
+};
+
+int cgroup2_mount_point(char *path, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096];
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* "... mountpoint opts ... - fstype source superopts" */
+		char *sep = strstr(line, " - ");
+		char mnt[PATH_MAX];
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(path, len, "%s", mnt);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* nftw has no user pointer: the walk runs single-threaded, in the collector. */
+static struct cgroup_names *walking;
+
+static int add_entry(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	struct cgroup_names *c = walking;
+	const char *rel = fpath + c->root_len;
+
+	(void)ftw;
+	if (type != FTW_D)
+		return 0;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		struct cgroup_entry *p = realloc(c->e, ncap * sizeof(*p));
+
+		if (!p)
+			return 1;
+		c->e = p;
+		c->cap = ncap;
+	}
+	c->e[c->n].id = sb->st_ino;
+	c->e[c->n].path = strdup(*rel ? rel : "/");
+	if (c->e[c->n].path)
+		c->n++;
+	return 0;
+}
+
+static void walk(struct cgroup_names *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->e[i].path);
+	c->n = 0;
+	walking = c;
+	nftw(c->root, add_entry, 32, FTW_PHYS | FTW_MOUNT);
+	walking = NULL;
+	c->last_walk = time(NULL);
+}
+
+struct cgroup_names *cgroup_names_new(void)
+{
+	struct cgroup_names *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	if (cgroup2_mount_point(c->root, sizeof(c->root))) {
+		free(c);
+		return NULL;
+	}
+	c->root_len = strlen(c->root);
+	walk(c);
+	return c;
+}
+
+void cgroup_names_free(struct cgroup_names *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->e[i].path);
+	free(c->e);
+	free(c);
+}
+
+const char *cgroup_names_root(const struct cgroup_names *c)
+{
+	return c ? c->root : "";
+}
+
+static const char *find(const struct cgroup_names *c, uint64_t id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->e[i].id == id)
+			return c->e[i].path;
+	return NULL;
+}
+
+void cgroup_names_lookup(struct cgroup_names *c, uint64_t id, char *path, size_t len)
+{
+	const char *p = c ? find(c, id) : NULL;
+
+	if (!p && c && time(NULL) != c->last_walk) {
+		walk(c);
+		p = find(c, id);
+	}
+	if (p)
+		snprintf(path, len, "%s", p);
+	else
+		snprintf(path, len, "id:%llu", (unsigned long long)id);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cgroup v2 id -> path. On cgroup2 the id the kernel reports
+ * (bpf_get_current_cgroup_id) is the inode number of the cgroup's directory,
+ * so one walk of the cgroup2 mount names them all.
+ */
+#ifndef EBPFMON_CGROUP_NAMES_H
+#define EBPFMON_CGROUP_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cgroup_names;
+
+/* NULL when no cgroup2 hierarchy is mounted. */
+struct cgroup_names *cgroup_names_new(void);
+void cgroup_names_free(struct cgroup_names *c);
+/* Path relative to the cgroup2 root ("/" for the root); walks again on a miss, at most once a second. */
+void cgroup_names_lookup(struct cgroup_names *c, uint64_t id, char *path, size_t len);
+const char *cgroup_names_root(const struct cgroup_names *c);
+/* Where cgroup2 is mounted, from /proc/self/mountinfo; -1 when it is not. */
+int cgroup2_mount_point(char *path, size_t len);
+
+#endif

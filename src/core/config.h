@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Configuration: an embedded default, then an INI file (Netdata's key names
+ * where Netdata has them), then command-line flags; each layer overrides the
+ * one before.
+ */
+#ifndef EBPFMON_CONFIG_H
+#define EBPFMON_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/ebpfmon/ebpfmon.conf"
+#define CONFIG_MAX_MODULES 16
+
+enum load_mode {
+	LOAD_MODE_RETURN, /* count at the syscall's exit: calls, bytes and errors */
+	LOAD_MODE_ENTRY,  /* calls and bytes only, no error series (Netdata's entry mode) */
+};
+
+struct config_module {
+	char name[32];
+	bool enabled;
+};
+
+struct config {
+	unsigned int update_every;	/* [global] update every: seconds, 1..3600 */
+	enum load_mode load_mode;	/* [global] ebpf load mode = entry|return */
+	bool apps;			/* [global] apps = yes|no */
+	bool cgroups;			/* [global] cgroups = yes|no */
+	unsigned int pid_table_size;	/* [global] pid table size: 16..4194304 */
+	unsigned int cgroup_table_size; /* [global] cgroup table size: 16..1048576 */
+	char listen[128];		/* [global] listen = ADDR:PORT ([v6]:port allowed) */
+	char apps_groups_file[PATH_MAX];/* [global] apps groups file; "" = none */
+	/* [ebpf programs] <module> = yes|no, only for names in known_modules */
+	struct config_module modules[CONFIG_MAX_MODULES];
+	unsigned int nr_modules;
+};
+
+/* The configuration ebpfmon runs with when no file is given (also `make run`). */
+extern const char config_embedded_default[];
+
+/*
+ * Fill @c with built-in values and the names of every known module (enabled
+ * when @default_on[i]). Returns 0.
+ */
+int config_init(struct config *c, const char *const *known_modules, const bool *default_on,
+		unsigned int nr_known);
+
+/*
+ * Apply INI text or a file. On error return -1 and write one line into @err:
+ * "FILE:LINE: what is wrong; what to do" (e.g. an unknown key or a bad value).
+ * @origin names the text in messages.
+ */
+int config_load_string(struct config *c, const char *text, const char *origin, char *err,
+		       size_t errlen);
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Individual setters shared by the INI parser and the command-line flags. -1 + err on bad value. */
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+	       char *err, size_t errlen);
+/* Enable exactly the modules in a comma-separated list; -1 + err names an unknown one. */
+int config_set_module_list(struct config *c, const char *list, char *err, size_t errlen);
+bool config_module_enabled(const struct config *c, const char *name);
+
+/* Parse helpers shared with the command line. 0 on success, -1 on a malformed value. */
+int parse_bool(const char *s, bool *out);	       /* yes|no|true|false|on|off|1|0 */
+int parse_uint(const char *s, unsigned long long min, unsigned long long max,
+	       unsigned long long *out);
+int parse_duration(const char *s, double *seconds);    /* 10, 10s, 500ms, 2m, 1h; > 0 */
+/* ADDR:PORT, [V6]:PORT or :PORT (= all addresses); fills a sockaddr_storage. */
+struct sockaddr_storage;
+int parse_listen(const char *s, struct sockaddr_storage *ss, unsigned int *sslen);
+
+#endif

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The module registry: an explicit list, in the order outputs show them. */
+#include <string.h>
+
+#include "core/module.h"
+
+extern const struct module process_module;
+extern const struct module fd_module;
+extern const struct module vfs_module;
+
+const struct module *const modules[] = {
+	&process_module,
+	&fd_module,
+	&vfs_module,
+};
+const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
+
+const struct module *module_find(const char *name)
+{
+	for (unsigned int i = 0; i < nr_modules; i++)
+		if (!strcmp(modules[i]->name, name))
+			return modules[i];
+	return NULL;
+}

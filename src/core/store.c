@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/store.h"
+
+void store_init(struct store *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->apps = true;
+	s->errors = true;
+}
+
+void store_free(struct store *s)
+{
+	for (unsigned int i = 0; i < s->nr_modules; i++) {
+		free(s->mods[i].apps);
+		free(s->mods[i].cgroups);
+		free(s->mods[i].pids);
+	}
+	pthread_mutex_destroy(&s->lock);
+	memset(s, 0, sizeof(*s));
+}
+
+struct module_stats *store_add_module(struct store *s, const char *name,
+				      const struct counter_def *defs, unsigned int nr_defs,
+				      unsigned int nr_counters)
+{
+	struct module_stats *m;
+
+	if (s->nr_modules >= STORE_MAX_MODULES || nr_counters > EBPFMON_MAX_COUNTERS)
+		return NULL;
+	m = &s->mods[s->nr_modules++];
+	memset(m, 0, sizeof(*m));
+	m->name = name;
+	m->defs = defs;
+	m->nr_defs = nr_defs;
+	m->nr_counters = nr_counters;
+	m->state = MODULE_DISABLED;
+	return m;
+}
+
+/* Grow *arr (of *cap elements of @size) to hold one more; false when out of memory. */
+static bool grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+	size_t ncap;
+
+	if (n < *cap)
+		return true;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, ncap * size);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = ncap;
+	return true;
+}
+
+struct app_row *store_app(struct module_stats *m, const char *name)
+{
+	struct app_row *r;
+
+	for (size_t i = 0; i < m->nr_apps; i++)
+		if (!strcmp(m->apps[i].name, name))
+			return &m->apps[i];
+	if (!grow((void **)&m->apps, &m->cap_apps, m->nr_apps, sizeof(*m->apps)))
+		return NULL;
+	r = &m->apps[m->nr_apps++];
+	memset(r, 0, sizeof(*r));
+	strncpy(r->name, name, sizeof(r->name) - 1);
+	return r;
+}
+
+struct cgroup_row *store_cgroup(struct module_stats *m, uint64_t id)
+{
+	struct cgroup_row *r;
+
+	for (size_t i = 0; i < m->nr_cgroups; i++)
+		if (m->cgroups[i].id == id)
+			return &m->cgroups[i];
+	if (!grow((void **)&m->cgroups, &m->cap_cgroups, m->nr_cgroups, sizeof(*m->cgroups)))
+		return NULL;
+	r = &m->cgroups[m->nr_cgroups++];
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	return r;
+}
+
+struct pid_row *store_pid_append(struct module_stats *m)
+{
+	struct pid_row *r;
+
+	if (!grow((void **)&m->pids, &m->cap_pids, m->nr_pids, sizeof(*m->pids)))
+		return NULL;
+	r = &m->pids[m->nr_pids++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_t *v)
+{
+	const struct counter_def *d = &m->defs[i];
+
+	if (d->kind == GAUGE_DIFFERENCE)
+		return v[d->a] > v[d->b] ? v[d->a] - v[d->b] : 0;
+	return v[i];
+}
+
+bool store_def_visible(const struct store *s, const struct counter_def *d)
+{
+	return s->errors || !d->is_error;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The metric store: cumulative counters per module, for the host, per
+ * application and per cgroup. Modules write it in collect(); exporters and
+ * views read it under the lock and never touch BPF.
+ */
+#ifndef EBPFMON_STORE_H
+#define EBPFMON_STORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/counters.h"
+
+enum counter_kind {
+	COUNTER_TOTAL,	   /* monotonic, rendered with _total */
+	GAUGE_DIFFERENCE,  /* gauge = value[a] - value[b] of two counters (e.g. zombies) */
+};
+
+/* One metric of a module, e.g. vfs "read_bytes_total". */
+struct counter_def {
+	const char *name;	  /* after ebpfmon_<module>_ ; counters end in _total */
+	const char *help;
+	enum counter_kind kind;
+	bool is_error;		  /* needs the syscall's result: absent in `ebpf load mode = entry` */
+	unsigned int a, b;	  /* GAUGE_DIFFERENCE operands (indexes of COUNTER_TOTAL defs) */
+	const char *netdata_chart;     /* host chart id, for docs and the netdata output */
+	const char *netdata_app_chart; /* per-application chart id */
+};
+
+struct app_row {
+	char name[64];
+	uint64_t v[EBPFMON_MAX_COUNTERS];
+};
+
+struct cgroup_row {
+	uint64_t id;
+	char path[256];
+	uint64_t v[EBPFMON_MAX_COUNTERS];
+};
+
+struct pid_row {
+	uint32_t pid;
+	char comm[EBPFMON_COMM_LEN];
+	uint64_t v[EBPFMON_MAX_COUNTERS]; /* since the process was first seen */
+};
+
+enum module_state {
+	MODULE_DISABLED,    /* switched off in the configuration */
+	MODULE_UNAVAILABLE, /* the kernel lacks what it needs */
+	MODULE_FAILED,	    /* load or attach failed */
+	MODULE_UP,
+};
+
+struct module_stats {
+	const char *name;
+	const struct counter_def *defs;
+	unsigned int nr_defs;	  /* including derived gauges */
+	unsigned int nr_counters; /* kernel counters: defs[0 .. nr_counters) */
+	enum module_state state;
+	char reason[256];
+
+	uint64_t host[EBPFMON_MAX_COUNTERS];
+	struct app_row *apps;
+	size_t nr_apps, cap_apps;
+	struct cgroup_row *cgroups;
+	size_t nr_cgroups, cap_cgroups;
+	struct pid_row *pids; /* live processes, rebuilt at each collection */
+	size_t nr_pids, cap_pids;
+
+	uint64_t lost_pid_table_full;
+	uint64_t lost_cgroup_table_full;
+};
+
+#define STORE_MAX_MODULES 16
+
+struct store {
+	pthread_mutex_t lock;
+	bool apps;	   /* per-application series */
+	bool cgroups;	   /* per-cgroup series */
+	bool errors;	   /* error counters (return mode) */
+	double started;	   /* unix time of attach */
+	uint64_t collections;
+	unsigned int nr_modules;
+	struct module_stats mods[STORE_MAX_MODULES];
+};
+
+void store_init(struct store *s);
+void store_free(struct store *s);
+struct module_stats *store_add_module(struct store *s, const char *name,
+				      const struct counter_def *defs, unsigned int nr_defs,
+				      unsigned int nr_counters);
+/* Row for application @name, created zeroed; NULL only when out of memory. */
+struct app_row *store_app(struct module_stats *m, const char *name);
+struct cgroup_row *store_cgroup(struct module_stats *m, uint64_t id);
+struct pid_row *store_pid_append(struct module_stats *m);
+/* Value of def @i for counters @v (handles derived gauges, never below 0). */
+uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_t *v);
+bool store_def_visible(const struct store *s, const struct counter_def *d);
+
+#endif

@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ebpfmon: command dispatch and the run / check / snapshot commands. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "core/agent.h"
+#include "core/apps_groups.h"
+#include "core/version.h"
+#include "export/http.h"
+#include "export/json.h"
+#include "export/prometheus.h"
+#include "ui/summary.h"
+
+#define EXIT_USAGE 2
+
+static const char *prog_cmd = "ebpfmon";
+
+/* A flag that sets a configuration key; applied after the config file. */
+struct flag_setting {
+	const char *section, *key, *value;
+};
+
+struct common_opts {
+	const char *config_path;
+	const char *modules;
+	struct flag_setting set[16];
+	unsigned int nr_set;
+};
+
+enum {
+	OPT_CONFIG = 1000,
+	OPT_MODULES,
+	OPT_UPDATE_EVERY,
+	OPT_LISTEN,
+	OPT_APPS,
+	OPT_CGROUPS,
+	OPT_PID_TABLE,
+	OPT_LOAD_MODE,
+	OPT_APPS_GROUPS,
+	OPT_DURATION,
+	OPT_FORMAT,
+	OPT_JSON,
+	OPT_HELP,
+};
+
+#define COMMON_LONG_OPTS                                                      \
+	{ "config", required_argument, NULL, OPT_CONFIG },                    \
+	{ "modules", required_argument, NULL, OPT_MODULES },                  \
+	{ "update-every", required_argument, NULL, OPT_UPDATE_EVERY },        \
+	{ "apps", required_argument, NULL, OPT_APPS },                        \
+	{ "cgroups", required_argument, NULL, OPT_CGROUPS },                  \
+	{ "pid-table-size", required_argument, NULL, OPT_PID_TABLE },         \
+	{ "load-mode", required_argument, NULL, OPT_LOAD_MODE },              \
+	{ "apps-groups", required_argument, NULL, OPT_APPS_GROUPS },          \
+	{ "help", no_argument, NULL, OPT_HELP }
+
+static const char common_help[] =
+	"  --config FILE           INI configuration (default " CONFIG_DEFAULT_PATH " when present)\n"
+	"  --modules LIST          run only these modules (comma-separated: process,fd,vfs)\n"
+	"  --update-every SECONDS  collection interval ([global] update every)\n"
+	"  --apps yes|no           per-application series ([global] apps)\n"
+	"  --cgroups yes|no        per-cgroup series ([global] cgroups)\n"
+	"  --pid-table-size N      per-process table bound ([global] pid table size)\n"
+	"  --load-mode entry|return  return counts errors too ([global] ebpf load mode)\n"
+	"  --apps-groups FILE      application groups (group: pattern pattern*)\n"
+	"  --help                  this text\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog_cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see '%s --help'\n", prog_cmd);
+	return EXIT_USAGE;
+}
+
+/* Handle a common option; 1 when it was one, 0 when not, -1 on error (already said). */
+static int common_opt(int opt, struct common_opts *o)
+{
+	static const struct {
+		int opt;
+		const char *key;
+	} keys[] = {
+		{ OPT_UPDATE_EVERY, "update every" }, { OPT_APPS, "apps" },
+		{ OPT_CGROUPS, "cgroups" },	      { OPT_PID_TABLE, "pid table size" },
+		{ OPT_LOAD_MODE, "ebpf load mode" },  { OPT_APPS_GROUPS, "apps groups file" },
+		{ OPT_LISTEN, "listen" },
+	};
+
+	if (opt == OPT_CONFIG) {
+		o->config_path = optarg;
+		return 1;
+	}
+	if (opt == OPT_MODULES) {
+		o->modules = optarg;
+		return 1;
+	}
+	for (unsigned int i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (keys[i].opt != opt)
+			continue;
+		if (o->nr_set == sizeof(o->set) / sizeof(o->set[0]))
+			return -1;
+		o->set[o->nr_set++] = (struct flag_setting){ "global", keys[i].key, optarg };
+		return 1;
+	}
+	return 0;
+}
+
+static int bad_option(int argc, char **argv)
+{
+	const char *arg = optind - 1 < argc ? argv[optind - 1] : "?";
+
+	if (optopt && optopt < 256) {
+		char s[3] = { '-', (char)optopt, 0 };
+
+		return usage_error("unknown or incomplete option '%s'", s);
+	}
+	return usage_error("unknown option or missing value: '%s'", arg);
+}
+
+static int build_config(struct agent *a, struct common_opts *o)
+{
+	const char *names[STORE_MAX_MODULES];
+	bool on[STORE_MAX_MODULES];
+	char err[512];
+	const char *path = o->config_path;
+
+	for (unsigned int i = 0; i < nr_modules; i++) {
+		names[i] = modules[i]->name;
+		on[i] = modules[i]->default_on;
+	}
+	config_init(&a->cfg, names, on, nr_modules);
+	if (config_load_string(&a->cfg, config_embedded_default, "<embedded default>", err,
+			       sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", prog_cmd, err);
+		return 1;
+	}
+	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		path = CONFIG_DEFAULT_PATH;
+	if (path && config_load_file(&a->cfg, path, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", prog_cmd, err);
+		return EXIT_USAGE;
+	}
+	for (unsigned int i = 0; i < o->nr_set; i++) {
+		if (config_set(&a->cfg, o->set[i].section, o->set[i].key, o->set[i].value, err,
+			       sizeof(err))) {
+			fprintf(stderr, "%s: %s\n", prog_cmd, err);
+			return EXIT_USAGE;
+		}
+	}
+	if (o->modules && config_set_module_list(&a->cfg, o->modules, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", prog_cmd, err);
+		return EXIT_USAGE;
+	}
+	if (a->cfg.apps_groups_file[0]) {
+		a->groups = apps_groups_load_file(a->cfg.apps_groups_file, err, sizeof(err));
+		if (!a->groups) {
+			fprintf(stderr, "%s: %s\n", prog_cmd, err);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG || !getenv("EBPFMON_DEBUG"))
+		return level == LIBBPF_WARN && getenv("EBPFMON_DEBUG") ? vfprintf(stderr, fmt, ap) : 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void agent_init(struct agent *a)
+{
+	memset(a, 0, sizeof(*a));
+	store_init(&a->store);
+	libbpf_set_print(libbpf_quiet);
+}
+
+static void agent_free(struct agent *a)
+{
+	agent_stop(a);
+	apps_groups_free(a->groups);
+	caps_free(&a->caps);
+	store_free(&a->store);
+}
+
+/* Block the stop signals in every thread; the main loop waits for them. */
+static void block_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Wait up to @seconds for a stop signal; true when one came. */
+static bool wait_stop(const sigset_t *set, double seconds)
+{
+	struct timespec ts = { .tv_sec = (time_t)seconds,
+			       .tv_nsec = (long)((seconds - (time_t)seconds) * 1e9) };
+
+	if (seconds <= 0)
+		return false;
+	while (sigtimedwait(set, NULL, &ts) < 0) {
+		if (errno != EINTR)
+			return false;
+	}
+	return true;
+}
+
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Probe and load; prints why when nothing can run. 0 or an exit code. */
+static int start_agent(struct agent *a)
+{
+	const char *fatal;
+	int up;
+
+	caps_probe(&a->caps);
+	fatal = agent_fatal_reason(&a->caps);
+	if (fatal) {
+		fprintf(stderr, "%s: %s\n", prog_cmd, fatal);
+		return 1;
+	}
+	agent_plan(a);
+	up = agent_start(a);
+	for (unsigned int i = 0; i < a->nr_insts; i++) {
+		struct module_stats *m = a->insts[i].stats;
+
+		if (m->state == MODULE_FAILED || m->state == MODULE_UNAVAILABLE)
+			fprintf(stderr, "%s: module %s %s: %s\n", prog_cmd, m->name,
+				module_state_name(m->state), m->reason);
+	}
+	if (up == 0) {
+		fprintf(stderr, "%s: no module could be started; see 'ebpfmon check'\n", prog_cmd);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- run --------------------------------------------------------------- */
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_LONG_OPTS,
+					      { "listen", required_argument, NULL, OPT_LISTEN },
+					      { 0 } };
+	struct common_opts o = {};
+	struct agent a;
+	struct http_server *http;
+	sigset_t stop;
+	char err[512];
+	int opt, ret;
+	bool tty = isatty(STDOUT_FILENO);
+
+	prog_cmd = "ebpfmon run";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			printf("Usage: ebpfmon run [options]\n\n"
+			       "Load the enabled modules and serve Prometheus text at /metrics.\n"
+			       "Stops on SIGINT or SIGTERM.\n\n"
+			       "  --listen ADDR:PORT      where to serve /metrics ([global] listen)\n%s",
+			       common_help);
+			return 0;
+		}
+		ret = common_opt(opt, &o);
+		if (ret <= 0)
+			return bad_option(argc, argv);
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	agent_init(&a);
+	ret = build_config(&a, &o);
+	if (ret)
+		goto out;
+	block_stop_signals(&stop);
+	ret = start_agent(&a);
+	if (ret)
+		goto out;
+	http = http_start(a.cfg.listen, &a.store, err, sizeof(err));
+	if (!http) {
+		fprintf(stderr, "%s: %s\n", prog_cmd, err);
+		ret = 1;
+		goto out;
+	}
+	fprintf(stderr, "%s: serving http://%s/metrics (modules loaded in %.0f ms)\n", prog_cmd,
+		a.cfg.listen, a.load_seconds * 1000);
+	agent_collect(&a);
+	while (!wait_stop(&stop, a.cfg.update_every)) {
+		agent_collect(&a);
+		if (tty) {
+			pthread_mutex_lock(&a.store.lock);
+			summary_print(&a.store, stdout, a.cfg.update_every);
+			pthread_mutex_unlock(&a.store.lock);
+		}
+	}
+	http_stop(http);
+	fprintf(stderr, "%s: stopping\n", prog_cmd);
+out:
+	agent_free(&a);
+	return ret;
+}
+
+/* ---- snapshot ---------------------------------------------------------- */
+
+static int cmd_snapshot(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_LONG_OPTS,
+					      { "duration", required_argument, NULL, OPT_DURATION },
+					      { "format", required_argument, NULL, OPT_FORMAT },
+					      { 0 } };
+	struct common_opts o = {};
+	double duration = 10, deadline;
+	bool json = false;
+	struct agent a;
+	sigset_t stop;
+	int opt, ret;
+
+	prog_cmd = "ebpfmon snapshot";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_HELP:
+			printf("Usage: ebpfmon snapshot [--duration SECONDS] [--format prometheus|json] [options]\n\n"
+			       "Attach, print 'attached' to stderr, count for the duration (or until\n"
+			       "SIGINT/SIGTERM), print the totals since attach, detach.\n\n"
+			       "  --duration D            10, 10s, 500ms, 2m (default 10s)\n"
+			       "  --format F              prometheus (default) or json (with per-PID rows)\n%s",
+			       common_help);
+			return 0;
+		case OPT_DURATION:
+			if (parse_duration(optarg, &duration))
+				return usage_error("bad --duration '%s': use seconds or 500ms, 10s, 2m", optarg);
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "json"))
+				json = true;
+			else if (strcmp(optarg, "prometheus"))
+				return usage_error("unknown --format '%s': use prometheus or json", optarg);
+			break;
+		default:
+			ret = common_opt(opt, &o);
+			if (ret <= 0)
+				return bad_option(argc, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	agent_init(&a);
+	ret = build_config(&a, &o);
+	if (ret)
+		goto out;
+	block_stop_signals(&stop);
+	ret = start_agent(&a);
+	if (ret)
+		goto out;
+	fprintf(stderr, "attached\n");
+	deadline = monotonic() + duration;
+	/* Collect every interval too: it retires exited processes and keeps the table free. */
+	for (;;) {
+		double left = deadline - monotonic();
+
+		if (left <= 0 || wait_stop(&stop, left < a.cfg.update_every ? left : a.cfg.update_every))
+			break;
+		agent_collect(&a);
+	}
+	agent_collect(&a);
+	pthread_mutex_lock(&a.store.lock);
+	ret = json ? json_render(&a.store, stdout, true) : prometheus_render(&a.store, stdout);
+	pthread_mutex_unlock(&a.store.lock);
+	if (fflush(stdout) || ret) {
+		fprintf(stderr, "%s: writing the output failed: %s\n", prog_cmd, strerror(errno));
+		ret = 1;
+	}
+out:
+	agent_free(&a);
+	return ret;
+}
+
+/* ---- check ------------------------------------------------------------- */
+
+static void print_fact(FILE *f, bool json, bool *first, const char *name, bool ok,
+		       const char *detail)
+{
+	if (json) {
+		fprintf(f, "%s\n    \"%s\": {\"available\": %s, \"detail\": \"%s\"}", *first ? "" : ",",
+			name, ok ? "true" : "false", detail);
+		*first = false;
+	} else {
+		fprintf(f, "  %-10s %s%s%s\n", name, ok ? "yes" : "no", detail[0] ? ": " : "", detail);
+	}
+}
+
+/* JSON strings here come from our own tables and kernel error texts: escape quotes only. */
+static const char *jstr(const char *s, char *buf, size_t len)
+{
+	size_t j = 0;
+
+	for (; *s && j + 2 < len; s++) {
+		if (*s == '"' || *s == '\\')
+			buf[j++] = '\\';
+		buf[j++] = *s;
+	}
+	buf[j] = 0;
+	return buf;
+}
+
+static void print_modules(struct agent *a, FILE *f, bool json)
+{
+	char b1[512], b2[512];
+
+	for (unsigned int i = 0; i < a->nr_insts; i++) {
+		struct module_inst *mi = &a->insts[i];
+		const struct module *m = mi->mod;
+		bool planned = mi->stats->state == MODULE_FAILED; /* planned, not loaded */
+		const char *state = planned ? "available" : module_state_name(mi->stats->state);
+
+		if (json)
+			fprintf(f, "%s\n    {\"name\": \"%s\", \"state\": \"%s\", \"reason\": \"%s\", \"hooks\": [",
+				i ? "," : "", m->name, state, jstr(mi->stats->reason, b1, sizeof(b1)));
+		else
+			fprintf(f, "  %-8s %s%s%s\n", m->name, state, mi->stats->reason[0] ? ": " : "",
+				mi->stats->reason);
+		for (unsigned int h = 0; planned && h < m->nr_hooks; h++) {
+			int c = mi->plan.chosen[h];
+			const char *impl = c >= 0 ? m->hooks[h].impls[c].label : NULL;
+			const char *why = mi->plan.why[h];
+
+			if (json)
+				fprintf(f, "%s{\"hook\": \"%s\", \"implementation\": %s%s%s, \"reason\": \"%s\"}",
+					h ? ", " : "", m->hooks[h].name, impl ? "\"" : "",
+					impl ? impl : "null", impl ? "\"" : "", jstr(why, b2, sizeof(b2)));
+			else if (!impl)
+				fprintf(f, "    %-22s unavailable: %s\n", m->hooks[h].name, why);
+			else if (why[0])
+				fprintf(f, "    %-22s %s  (preferred unavailable: %s)\n", m->hooks[h].name,
+					impl, why);
+			else
+				fprintf(f, "    %-22s %s\n", m->hooks[h].name, impl);
+		}
+		if (json)
+			fprintf(f, "]}");
+	}
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_LONG_OPTS,
+					      { "json", no_argument, NULL, OPT_JSON },
+					      { 0 } };
+	struct common_opts o = {};
+	bool json = false, first = true;
+	const char *fatal;
+	struct agent a;
+	int opt, ret;
+	char buf[256], detail[256];
+
+	prog_cmd = "ebpfmon check";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			printf("Usage: ebpfmon check [--json] [options]\n\n"
+			       "Kernel facts, and for each module and hook the implementation chosen\n"
+			       "or 'unavailable: <reason>'. Loads nothing.\n\n"
+			       "  --json                  machine-readable output\n%s",
+			       common_help);
+			return 0;
+		}
+		if (opt == OPT_JSON) {
+			json = true;
+			continue;
+		}
+		ret = common_opt(opt, &o);
+		if (ret <= 0)
+			return bad_option(argc, argv);
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	agent_init(&a);
+	ret = build_config(&a, &o);
+	if (ret)
+		goto out;
+	caps_probe(&a.caps);
+	fatal = agent_fatal_reason(&a.caps);
+	if (!fatal)
+		agent_plan(&a);
+
+	if (json)
+		printf("{\n  \"version\": \"%s\",\n  \"kernel\": \"%s\",\n  \"fatal\": \"%s\",\n  \"features\": {",
+		       EBPFMON_VERSION, a.caps.kernel, fatal ? jstr(fatal, buf, sizeof(buf)) : "");
+	else
+		printf("ebpfmon %s on Linux %s\nkernel:\n", EBPFMON_VERSION, a.caps.kernel);
+	print_fact(stdout, json, &first, "root", a.caps.root_caps,
+		   a.caps.root_caps ? "" : "needs CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN");
+	print_fact(stdout, json, &first, "btf", a.caps.btf, a.caps.btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux");
+	snprintf(detail, sizeof(detail), "%s%s", a.caps.tracefs ? a.caps.tracefs_path : a.caps.tracefs_reason,
+		 a.caps.tracefs_mounted_by_us ? " (mounted by ebpfmon)" : "");
+	print_fact(stdout, json, &first, "tracefs", a.caps.tracefs, jstr(detail, buf, sizeof(buf)));
+	print_fact(stdout, json, &first, "tp_btf", a.caps.tp_btf, jstr(a.caps.tp_btf_reason, buf, sizeof(buf)));
+	print_fact(stdout, json, &first, "raw_tp", a.caps.raw_tp, "");
+	print_fact(stdout, json, &first, "fentry", a.caps.fentry, jstr(a.caps.fentry_reason, buf, sizeof(buf)));
+	print_fact(stdout, json, &first, "kprobes", a.caps.kprobes, jstr(a.caps.kprobes_reason, buf, sizeof(buf)));
+	if (json)
+		printf("\n  },\n  \"modules\": [");
+	else
+		printf("modules:\n");
+	if (!fatal)
+		print_modules(&a, stdout, json);
+	if (json)
+		printf("\n  ]\n}\n");
+	if (fatal) {
+		fprintf(stderr, "%s: %s\n", prog_cmd, fatal);
+		ret = 1;
+	}
+out:
+	agent_free(&a);
+	return ret;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static void main_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ebpfmon COMMAND [options]\n\n"
+		"eBPF observability agent: processes, files and VFS I/O per host, application\n"
+		"and cgroup, exported to Prometheus.\n\n"
+		"Commands:\n"
+		"  run        load the modules and serve /metrics (Prometheus) until stopped\n"
+		"  check      what this kernel allows, and which hook each module would use\n"
+		"  snapshot   count for a while, print the totals, exit\n\n"
+		"  ebpfmon COMMAND --help   options of a command\n"
+		"  ebpfmon --version\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = { { "run", cmd_run }, { "check", cmd_check }, { "snapshot", cmd_snapshot } };
+
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		main_usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("ebpfmon %s (libbpf %d.%d)\n", EBPFMON_VERSION, libbpf_major_version(),
+		       libbpf_minor_version());
+		return 0;
+	}
+	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot (see 'ebpfmon --help')\n",
+		argv[1]);
+	return EXIT_USAGE;
+}

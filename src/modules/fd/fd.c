@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fd module, user half: open and close calls and errors. */
+#include "core/counting.h"
+#include "modules/fd/fd.h"
+#include "fd.skel.h"
+
+static const struct counter_def fd_defs[] = {
+	[FD_OPEN_CALLS] = { "open_calls_total", "open(2), openat(2), openat2(2), creat(2) calls",
+			    .netdata_chart = "filesystem.file_descriptor", .netdata_app_chart = "app.ebpf_file_open" },
+	[FD_OPEN_ERRORS] = { "open_errors_total", "Open calls that failed", .is_error = true,
+			     .netdata_chart = "filesystem.file_error", .netdata_app_chart = "app.ebpf_file_open_error" },
+	[FD_CLOSE_CALLS] = { "close_calls_total", "close(2) calls",
+			     .netdata_chart = "filesystem.file_descriptor", .netdata_app_chart = "app.ebpf_file_closed" },
+	[FD_CLOSE_ERRORS] = { "close_errors_total", "Close calls that failed", .is_error = true,
+			      .netdata_chart = "filesystem.file_error", .netdata_app_chart = "app.ebpf_file_close_error" },
+};
+_Static_assert(sizeof(fd_defs) / sizeof(fd_defs[0]) == FD_NR_COUNTERS, "one def per counter");
+
+static const struct hook_impl open_impls[] = {
+	TRACEPOINTS("tp_exit_open", "tp_exit_openat", "tp_exit_openat2", "tp_exit_creat"),
+	{ "kretprobe", PROGS("kp_do_sys_openat2") },
+};
+static const struct hook_impl close_impls[] = {
+	TRACEPOINTS("tp_exit_close"),
+	{ "kretprobe", PROGS("kp_close_fd") },
+};
+static const struct hook_impl exec_impls[] = {
+	{ "tp_btf", PROGS("lifecycle_exec_btf") },
+	TRACEPOINTS("lifecycle_exec_tp"),
+};
+static const struct hook_impl exit_impls[] = {
+	{ "tp_btf", PROGS("lifecycle_exit_btf") },
+	TRACEPOINTS("lifecycle_exit_tp"),
+};
+
+static const struct hook_def fd_hooks[] = {
+	HOOK("open", open_impls),
+	HOOK("close", close_impls),
+	HOOK("exec", exec_impls),
+	HOOK("exit", exit_impls),
+};
+
+COUNTING_SKEL_GLUE(fd)
+
+const struct module fd_module = {
+	.name = "fd",
+	.summary = "File descriptors: open and close calls and their errors",
+	.default_on = true,
+	.defs = fd_defs,
+	.nr_defs = FD_NR_COUNTERS,
+	.nr_counters = FD_NR_COUNTERS,
+	.hooks = fd_hooks,
+	.nr_hooks = sizeof(fd_hooks) / sizeof(fd_hooks[0]),
+	COUNTING_MODULE_OPS(fd),
+};

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* vfs module: counter slots shared by vfs.bpf.c and vfs.c. */
+#ifndef EBPFMON_VFS_H
+#define EBPFMON_VFS_H
+
+enum vfs_counter {
+	VFS_READ_CALLS,
+	VFS_READ_BYTES,
+	VFS_READ_ERRORS,
+	VFS_WRITE_CALLS,
+	VFS_WRITE_BYTES,
+	VFS_WRITE_ERRORS,
+	VFS_UNLINK_CALLS,
+	VFS_UNLINK_ERRORS,
+	VFS_FSYNC_CALLS,
+	VFS_FSYNC_ERRORS,
+	VFS_OPEN_CALLS,
+	VFS_OPEN_ERRORS,
+	VFS_CREATE_CALLS,
+	VFS_NR_COUNTERS,
+};
+
+#endif

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs every test tier and prints one summary line: "N passed, N failed, N skipped".
+#
+# Every test speaks TAP-style lines on stdout:
+#   ok - what was checked
+#   not ok - what was checked: what went wrong
+#   ok - what was checked # SKIP why
+# Unit tests are cmocka binaries (build/tests/test_*), run with TAP output.
+# Scripts are tests/<tier>/*.t.sh (tiers: bpf, kernel, consumers).
+# Under CI=true a skipped test counts as a failure: CI runs as root on the
+# kernel we target, so nothing there has a reason to skip.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD EBPFMON="$PWD/$BUILD/ebpfmon"
+only=${TESTS:-}	# e.g. TESTS=unit or TESTS=kernel/process
+
+passed=0 failed=0 skipped=0
+failures=()
+log_dir=$BUILD/test-logs
+mkdir -p "$log_dir"
+
+tally() { # name, output file
+	local name=$1 out=$2 line
+	while IFS= read -r line; do
+		case "$line" in
+		"not ok"*) failed=$((failed + 1)); failures+=("$name: ${line#not ok }") ; echo "  $line" ;;
+		"ok"*"# SKIP"* | "ok"*"# skip"*)
+			if [ "${CI:-}" = true ]; then
+				failed=$((failed + 1)); failures+=("$name: skipped under CI: ${line#ok }")
+				echo "  not ok (skipped under CI) ${line#ok }"
+			else
+				skipped=$((skipped + 1)); echo "  $line"
+			fi ;;
+		"ok"*) passed=$((passed + 1)) ;;
+		esac
+	done <"$out"
+}
+
+run_one() { # name, command...
+	local name=$1; shift
+	local out="$log_dir/${name//\//_}.log"
+	echo "== $name"
+	"$@" >"$out" 2>"$out.err"
+	local rc=$?
+	tally "$name" "$out"
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
+		failed=$((failed + 1)); failures+=("$name: exited $rc (see $out.err)")
+		echo "  not ok - $name exited $rc"; tail -n 5 "$out.err" | sed 's/^/    /'
+	fi
+}
+
+want() { [ -z "$only" ] || [[ "$1" == $only* ]]; }
+
+for bin in "$BUILD"/tests/test_*; do
+	[ -x "$bin" ] || continue
+	name="unit/$(basename "$bin")"
+	want "$name" || continue
+	run_one "$name" env CMOCKA_MESSAGE_OUTPUT=TAP "$bin"
+done
+for tier in bpf kernel consumers; do
+	for t in tests/$tier/*.t.sh; do
+		[ -f "$t" ] || continue
+		name="$tier/$(basename "$t" .t.sh)"
+		want "$name" || continue
+		run_one "$name" bash "$t"
+	done
+done
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "Failures:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
