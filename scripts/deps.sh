@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libmicrohttpd-dev libinih-dev libncurses-dev)
-test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools bpftrace python3)
+test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux)
 bench_pkgs=(libbpf-tools)
 
 want=()

@@ -1,0 +1,80 @@
+# Shared helpers for the kernel tier: start ebpfmon for real, run a workload,
+# compare. Sourced by tests/kernel/*.t.sh; prints TAP-style lines.
+set -u
+EBPFMON=${EBPFMON:-$PWD/build/ebpfmon}
+BUILD=${BUILD:-build}
+WORKLOAD=$BUILD/tests/kernel/workload
+TMP=$(mktemp -d /tmp/ebpfmon-test.XXXXXX)
+SNAP_PID=
+
+cleanup_lib() {
+	[ -n "$SNAP_PID" ] && kill -KILL "$SNAP_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup_lib EXIT
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+skip() { echo "ok - $1 # SKIP $2"; }
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "$1" "needs root"
+		exit 0
+	fi
+}
+
+# A process name no other process has: at most 15 characters.
+unique_name() { printf '%s%05d' "$1" $((RANDOM % 100000)); }
+
+# start_snapshot OUTFILE ARGS...: run `ebpfmon snapshot` in the background until
+# stop_snapshot; waits for "attached" (20 s at most).
+start_snapshot() {
+	local out=$1
+	shift
+	"$EBPFMON" snapshot --duration 10m "$@" >"$out" 2>"$out.err" &
+	SNAP_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^attached$' "$out.err" 2>/dev/null && return 0
+		kill -0 "$SNAP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	not_ok "ebpfmon snapshot did not attach: $(tr '\n' ' ' <"$out.err")"
+	return 1
+}
+
+# stop_snapshot: SIGINT, which prints the totals and exits 0.
+stop_snapshot() {
+	local rc
+	kill -INT "$SNAP_PID"
+	wait "$SNAP_PID"
+	rc=$?
+	SNAP_PID=
+	return $rc
+}
+
+# metric FILE NAME LABELS: the value of one sample, or "missing".
+metric() {
+	local file=$1 name=$2 labels=${3:-}
+	local want=$name
+	[ -n "$labels" ] && want="$name{$labels}"
+	awk -v w="$want" '$1 == w { print $2; found = 1; exit } END { if (!found) print "missing" }' "$file"
+}
+
+# expect_eq DESC GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1 = $3"; else not_ok "$1: got $2, want $3"; fi
+}
+
+# compare_truth SNAPFILE TRUTHFILE APP [METRIC-PREFIX-REGEX]: every line
+# "metric value" of the workload's truth must equal ebpfmon_app_<metric>{app="APP"}.
+compare_truth() {
+	local snap=$1 truth=$2 app=$3 filter=${4:-.}
+	local name want got
+	while read -r name want; do
+		[[ "$name" =~ $filter ]] || continue
+		got=$(metric "$snap" "ebpfmon_app_$name" "app=\"$app\"")
+		[ "$got" = missing ] && [ "$want" = 0 ] && got=0
+		expect_eq "$app: ebpfmon_app_$name" "$got" "$want"
+	done <"$truth"
+}

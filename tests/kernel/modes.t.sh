@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# kernel tier: breakdowns and modes. Per-cgroup counts, a pid table too small
+# (the loss is counted, host totals stay exact), entry mode without error
+# series, apps = no.
+source "$(dirname "$0")/lib.sh"
+need_root "modes"
+
+cg_root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+if [ -z "$cg_root" ]; then
+	not_ok "no cgroup2 hierarchy mounted"
+	exit 0
+fi
+
+# --- per cgroup ----------------------------------------------------------
+cg_name=ebpfmon-test-$$
+cg=$cg_root/$cg_name
+mkdir "$cg" || { not_ok "cannot create cgroup $cg"; exit 0; }
+snap=$TMP/cg.prom
+app=$(unique_name cg)
+if start_snapshot "$snap" --modules fd,vfs --cgroups yes; then
+	WORKLOAD_CGROUP=$cg "$WORKLOAD" short "$app" 50 1000 >"$TMP/cg.truth" || not_ok "workload failed"
+	stop_snapshot || not_ok "snapshot failed"
+	while read -r name want; do
+		case $name in
+		vfs_write_calls_total | vfs_write_bytes_total | fd_close_calls_total) ;;
+		fd_open_calls_total) want=$((want - 50)) ;; # cgroup.procs was opened before the move
+		*) continue ;;
+		esac
+		expect_eq "cgroup /$cg_name: $name" \
+			"$(metric "$snap" "ebpfmon_cgroup_$name" "cgroup=\"/$cg_name\"")" "$want"
+	done <"$TMP/cg.truth"
+	compare_truth "$snap" "$TMP/cg.truth" "$app" '^(vfs_write|fd_)'
+fi
+rmdir "$cg"
+
+# --- a pid table too small ------------------------------------------------
+snap=$TMP/small.prom
+app=$(unique_name sm)
+if start_snapshot "$snap" --modules vfs --pid-table-size 16; then
+	"$WORKLOAD" short "$app" 300 100 >"$TMP/small.truth" || not_ok "workload failed"
+	stop_snapshot || not_ok "snapshot failed"
+	lost=$(metric "$snap" ebpfmon_lost_events_total 'module="vfs",table="pid"')
+	if [ "$lost" != missing ] && [ "$lost" -gt 0 ]; then
+		ok "pid table of 16 overflowed: $lost lost events counted"
+	else
+		not_ok "pid table of 16 with 300 processes: lost events = $lost"
+	fi
+	host=$(metric "$snap" ebpfmon_vfs_write_calls_total)
+	got=$(metric "$snap" ebpfmon_app_vfs_write_calls_total "app=\"$app\"")
+	[ "$got" = missing ] && got=0
+	if [ "$host" -ge 300 ] && [ "$got" -le 300 ]; then
+		ok "host write calls ($host) still count all 300; the application has $got (<= 300)"
+	else
+		not_ok "host write calls $host (want >= 300), application $got (want <= 300)"
+	fi
+fi
+
+# --- entry mode: calls and bytes, no error series ----------------------
+snap=$TMP/entry.prom
+app=$(unique_name en)
+mkdir -p "$TMP/io"
+if start_snapshot "$snap" --modules process,fd,vfs --load-mode entry; then
+	"$WORKLOAD" io "$app" "$TMP/io" >"$TMP/entry.truth" || not_ok "workload failed"
+	stop_snapshot || not_ok "snapshot failed"
+	compare_truth "$snap" "$TMP/entry.truth" "$app" '_(calls|bytes)_total$'
+	if grep -q '_errors_total' "$snap"; then
+		not_ok "entry mode exports error series"
+	else
+		ok "entry mode exports no error series"
+	fi
+fi
+
+# --- apps = no: host totals only -------------------------------------------
+snap=$TMP/noapps.prom
+if start_snapshot "$snap" --modules vfs --apps no; then
+	"$WORKLOAD" short "$(unique_name na)" 20 10 >/dev/null || not_ok "workload failed"
+	stop_snapshot || not_ok "snapshot failed"
+	if grep -q '^ebpfmon_app_' "$snap"; then
+		not_ok "apps = no still exports per-application series"
+	else
+		ok "apps = no exports no per-application series"
+	fi
+	host=$(metric "$snap" ebpfmon_vfs_write_calls_total)
+	if [ "$host" != missing ] && [ "$host" -ge 20 ]; then
+		ok "apps = no: host write calls $host >= 20"
+	else
+		not_ok "apps = no: host write calls $host"
+	fi
+fi
