@@ -14,7 +14,7 @@ PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread
 
 CFLAGS     ?= -O2 -g
-WARN       := -Wall -Wextra -Werror -Wno-missing-field-initializers
+WARN       := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-format-truncation
 CPPFLAGS   += -D_GNU_SOURCE -DEBPFMON_VERSION='"$(VERSION)"' -Isrc -I$(BUILD)/skel
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(BUILD) -Isrc
@@ -33,6 +33,8 @@ LIB_OBJS   := $(filter-out $(BUILD)/obj/main.o,$(USER_OBJS))
 DEPS_STAMP := $(BUILD)/.deps-build
 
 .PHONY: all run test bench clean deps-build deps-test format tidy
+# Keep objects and skeletons that pattern chains would treat as intermediate.
+.SECONDARY:
 all: $(BUILD)/ebpfmon
 
 $(DEPS_STAMP): scripts/deps.sh

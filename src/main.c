@@ -138,7 +138,10 @@ static int build_config(struct agent *a, struct common_opts *o)
 		names[i] = modules[i]->name;
 		on[i] = modules[i]->default_on;
 	}
-	config_init(&a->cfg, names, on, nr_modules);
+	if (config_init(&a->cfg, names, on, nr_modules)) {
+		fprintf(stderr, "%s: internal error: too many modules for the configuration\n", prog_cmd);
+		return 1;
+	}
 	if (config_load_string(&a->cfg, config_embedded_default, "<embedded default>", err,
 			       sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
@@ -292,13 +295,18 @@ static int cmd_run(int argc, char **argv)
 	if (ret)
 		goto out;
 	block_stop_signals(&stop);
-	ret = start_agent(&a);
-	if (ret)
-		goto out;
+	/* Bind first: a taken address is reported before anything is loaded. */
 	http = http_start(a.cfg.listen, &a.store, err, sizeof(err));
 	if (!http) {
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		ret = 1;
+		goto out;
+	}
+	pthread_mutex_lock(&a.store.lock); /* scrapes wait until the modules are up */
+	ret = start_agent(&a);
+	pthread_mutex_unlock(&a.store.lock);
+	if (ret) {
+		http_stop(http);
 		goto out;
 	}
 	fprintf(stderr, "%s: serving http://%s/metrics (modules loaded in %.0f ms)\n", prog_cmd,
@@ -560,7 +568,7 @@ int main(int argc, char **argv)
 	} cmds[] = { { "run", cmd_run }, { "check", cmd_check }, { "snapshot", cmd_snapshot } };
 
 	if (argc < 2) {
-		main_usage(stderr);
+		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot (see 'ebpfmon --help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Configuration layers: config_init() (built-in values), then INI text (the
+ * embedded default, then a file), then command-line flags through the same
+ * config_set(), so a flag and a file key can never disagree on validation.
+ *
+ * INI syntax is inih's, with three adjustments made in our line reader:
+ *  - leading blanks are dropped, so keys may be indented under their section
+ *    (inih would otherwise read an indented line as the continuation of the
+ *    previous value);
+ *  - '#' after a blank starts an inline comment, like inih's own ';';
+ *  - a line too long for inih's fixed buffer is an error instead of being
+ *    silently split in two.
+ * "key: value" is accepted as well as "key = value" (inih does that).
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/config.h"
+
+#define SECTION_GLOBAL "global"
+#define SECTION_PROGRAMS "ebpf programs"
+
+/* Keep the text and the defaults in config_init() in step; a unit test checks it. */
+const char config_embedded_default[] =
+	"# ebpfmon configuration.\n"
+	"#\n"
+	"# Read in layers: this built-in text, then the file given with --config\n"
+	"# (default " CONFIG_DEFAULT_PATH "), then command-line flags; each layer\n"
+	"# overrides the one before. Key names follow Netdata's ebpf.d.conf where\n"
+	"# Netdata has them. A comment starts a line with '#' or ';', or follows a\n"
+	"# blank inside a line. Keys may be indented.\n"
+	"\n"
+	"[global]\n"
+	"\t# Seconds between two collections, 1 to 3600 (\"10s\" and \"1m\" work too).\n"
+	"\tupdate every = 1\n"
+	"\n"
+	"\t# 'return' counts at the syscall's exit: calls, bytes and errors.\n"
+	"\t# 'entry' counts at its entry: calls and bytes only, no error series.\n"
+	"\tebpf load mode = return\n"
+	"\n"
+	"\t# Break the numbers down per application (see 'apps groups file').\n"
+	"\tapps = yes\n"
+	"\n"
+	"\t# Break the numbers down per cgroup (systemd service, container, pod).\n"
+	"\tcgroups = no\n"
+	"\n"
+	"\t# Processes tracked at once in the kernel, 16 to 4194304. When the\n"
+	"\t# table is full, further events are counted in an overflow counter.\n"
+	"\tpid table size = 32768\n"
+	"\n"
+	"\t# Cgroups tracked at once in the kernel, 16 to 1048576.\n"
+	"\tcgroup table size = 1024\n"
+	"\n"
+	"\t# HTTP endpoint for Prometheus: ADDR:PORT, [IPv6]:PORT, or :PORT for\n"
+	"\t# every address.\n"
+	"\tlisten = 127.0.0.1:9435\n"
+	"\n"
+	"\t# Groups processes into applications, in the format of Netdata's\n"
+	"\t# apps_groups.conf. Empty: each process name is its own application.\n"
+	"\tapps groups file =\n"
+	"\n"
+	"# Modules to run: <module> = yes|no. A module not listed here keeps its\n"
+	"# built-in default; an unknown name is an error.\n"
+	"[ebpf programs]\n"
+	"\tprocess = yes\n"
+	"\tfd = yes\n"
+	"\tvfs = yes\n";
+
+static const char *const global_keys[] = {
+	"update every",	  "ebpf load mode", "apps",	"cgroups",
+	"pid table size", "cgroup table size", "listen", "apps groups file",
+};
+
+enum global_key {
+	KEY_UPDATE_EVERY,
+	KEY_LOAD_MODE,
+	KEY_APPS,
+	KEY_CGROUPS,
+	KEY_PID_TABLE_SIZE,
+	KEY_CGROUP_TABLE_SIZE,
+	KEY_LISTEN,
+	KEY_APPS_GROUPS_FILE,
+	NR_GLOBAL_KEYS,
+};
+
+_Static_assert(sizeof(global_keys) / sizeof(global_keys[0]) == NR_GLOBAL_KEYS,
+	       "global_keys[] and enum global_key disagree");
+
+static void __attribute__((format(printf, 3, 4))) seterr(char *err, size_t errlen,
+							  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+/* inih keeps the blanks inside "[ global ]"; accept them. */
+static bool section_is(const char *s, const char *name)
+{
+	size_t n;
+
+	while (is_blank(*s))
+		s++;
+	n = strlen(s);
+	while (n && is_blank(s[n - 1]))
+		n--;
+	return n == strlen(name) && !strncasecmp(s, name, n);
+}
+
+static void join_modules(const struct config *c, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = 0;
+	for (unsigned int i = 0; i < c->nr_modules && used < len; i++)
+		used += snprintf(out + used, len - used, "%s%s", i ? ", " : "", c->modules[i].name);
+	if (!c->nr_modules)
+		snprintf(out, len, "(none)");
+}
+
+static void join_global_keys(char *out, size_t len)
+{
+	size_t used = 0;
+
+	for (unsigned int i = 0; i < NR_GLOBAL_KEYS && used < len; i++)
+		used += snprintf(out + used, len - used, "%s%s", i ? ", " : "", global_keys[i]);
+}
+
+static struct config_module *find_module(const struct config *c, const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < c->nr_modules; i++) {
+		const char *m = c->modules[i].name;
+
+		if (strlen(m) == len && !strncasecmp(m, name, len))
+			return (struct config_module *)&c->modules[i];
+	}
+	return NULL;
+}
+
+int config_init(struct config *c, const char *const *known_modules, const bool *default_on,
+		unsigned int nr_known)
+{
+	memset(c, 0, sizeof(*c));
+	c->update_every = 1;
+	c->load_mode = LOAD_MODE_RETURN;
+	c->apps = true;
+	c->cgroups = false;
+	c->pid_table_size = 32768;
+	c->cgroup_table_size = 1024;
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:9435");
+	/* A registry bigger than the table is a build-time mistake: say so rather than drop one. */
+	if (nr_known > CONFIG_MAX_MODULES) {
+		errno = E2BIG;
+		return -1;
+	}
+	for (unsigned int i = 0; i < nr_known; i++) {
+		struct config_module *m = &c->modules[c->nr_modules];
+
+		if (strlen(known_modules[i]) >= sizeof(m->name)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		strcpy(m->name, known_modules[i]);
+		m->enabled = default_on && default_on[i];
+		c->nr_modules++;
+	}
+	return 0;
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* errno tells a caller that wants to say more: EINVAL malformed, ERANGE out of [min, max]. */
+int parse_uint(const char *s, unsigned long long min, unsigned long long max,
+	       unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!s || !*s) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (const char *p = s; *p; p++) {
+		unsigned int d = (unsigned char)*p - '0';
+
+		if (d > 9) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (v > (ULLONG_MAX - d) / 10) {
+			errno = ERANGE;
+			return -1;
+		}
+		v = v * 10 + d;
+	}
+	if (v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Digits are read by hand rather than with strtod(): strtod follows LC_NUMERIC
+ * (the terminal views call setlocale, and "1.5" would read as 1 in a
+ * comma-decimal locale), and it accepts hex, exponents, "inf" and leading blanks.
+ */
+int parse_duration(const char *s, double *seconds)
+{
+	double v = 0, scale = 1, unit;
+	const char *p = s;
+	int digits = 0;
+
+	if (!s)
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++, digits++)
+		v = v * 10 + (*p - '0');
+	if (*p == '.') {
+		int frac = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, frac++) {
+			scale /= 10;
+			v += (*p - '0') * scale;
+		}
+		if (!frac)
+			return -1;
+		digits += frac;
+	}
+	if (!digits)
+		return -1;
+	if (!*p || !strcmp(p, "s"))
+		unit = 1;
+	else if (!strcmp(p, "ms"))
+		unit = 0.001;
+	else if (!strcmp(p, "m"))
+		unit = 60;
+	else if (!strcmp(p, "h"))
+		unit = 3600;
+	else
+		return -1;
+	v *= unit;
+	/* Also rejects an overflow to infinity; no interval is anywhere near that long. */
+	if (!(v > 0) || v > 1e15)
+		return -1;
+	*seconds = v;
+	return 0;
+}
+
+/*
+ * Only the shape is checked here; parse_listen() resolves the address when the
+ * server starts. NULL when fine, else what is wrong.
+ */
+static const char *listen_problem(const char *s)
+{
+	const char *port;
+	unsigned long long p;
+
+	if (!*s)
+		return "is empty";
+	for (const char *q = s; *q; q++)
+		if (is_blank(*q))
+			return "contains a blank";
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close)
+			return "has '[' without ']'";
+		if (close == s + 1)
+			return "has no IPv6 address between '[' and ']'";
+		if (close[1] != ':')
+			return "needs ':PORT' after ']'";
+		port = close + 2;
+	} else {
+		const char *colon = strrchr(s, ':');
+
+		if (!colon)
+			return "has no ':PORT'";
+		if (memchr(s, ':', colon - s))
+			return "has an IPv6 address without brackets (write [ADDR]:PORT)";
+		port = colon + 1;
+	}
+	if (parse_uint(port, 1, 65535, &p))
+		return "needs a port from 1 to 65535";
+	return NULL;
+}
+
+static int set_global(struct config *c, const char *key, const char *value, char *err,
+		      size_t errlen)
+{
+	unsigned long long u;
+	const char *why;
+	double d;
+	bool b;
+	int k;
+
+	for (k = 0; k < NR_GLOBAL_KEYS; k++)
+		if (!strcasecmp(key, global_keys[k]))
+			break;
+
+	switch (k) {
+	case KEY_UPDATE_EVERY:
+		if (!parse_uint(value, 1, 3600, &u)) {
+			c->update_every = (unsigned int)u;
+			return 0;
+		}
+		if (!parse_duration(value, &d) && d >= 1 && d <= 3600 &&
+		    (double)(unsigned int)d == d) {
+			c->update_every = (unsigned int)d;
+			return 0;
+		}
+		seterr(err, errlen,
+		       "'update every' must be a whole number of seconds from 1 to 3600 (e.g. 1, 10s, 1m), not '%s'",
+		       value);
+		return -1;
+	case KEY_LOAD_MODE:
+		if (!strcasecmp(value, "entry")) {
+			c->load_mode = LOAD_MODE_ENTRY;
+			return 0;
+		}
+		if (!strcasecmp(value, "return")) {
+			c->load_mode = LOAD_MODE_RETURN;
+			return 0;
+		}
+		seterr(err, errlen, "'ebpf load mode' must be entry or return, not '%s'", value);
+		return -1;
+	case KEY_APPS:
+	case KEY_CGROUPS:
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen, "'%s' must be yes or no, not '%s'", global_keys[k],
+			       value);
+			return -1;
+		}
+		if (k == KEY_APPS)
+			c->apps = b;
+		else
+			c->cgroups = b;
+		return 0;
+	case KEY_PID_TABLE_SIZE:
+		if (parse_uint(value, 16, 4194304, &u)) {
+			seterr(err, errlen,
+			       "'pid table size' must be a whole number from 16 to 4194304, not '%s'",
+			       value);
+			return -1;
+		}
+		c->pid_table_size = (unsigned int)u;
+		return 0;
+	case KEY_CGROUP_TABLE_SIZE:
+		if (parse_uint(value, 16, 1048576, &u)) {
+			seterr(err, errlen,
+			       "'cgroup table size' must be a whole number from 16 to 1048576, not '%s'",
+			       value);
+			return -1;
+		}
+		c->cgroup_table_size = (unsigned int)u;
+		return 0;
+	case KEY_LISTEN:
+		why = strlen(value) >= sizeof(c->listen) ? "is too long" : listen_problem(value);
+		if (why) {
+			seterr(err, errlen,
+			       "'listen' %s: give ADDR:PORT, [IPv6]:PORT or :PORT, not '%s'", why,
+			       value);
+			return -1;
+		}
+		strcpy(c->listen, value);
+		return 0;
+	case KEY_APPS_GROUPS_FILE:
+		if (strlen(value) >= sizeof(c->apps_groups_file)) {
+			seterr(err, errlen, "'apps groups file' is longer than %zu characters",
+			       sizeof(c->apps_groups_file) - 1);
+			return -1;
+		}
+		strcpy(c->apps_groups_file, value);
+		return 0;
+	default: {
+		char keys[256];
+
+		join_global_keys(keys, sizeof(keys));
+		seterr(err, errlen, "unknown key '%s' in [" SECTION_GLOBAL "]; known keys: %s", key,
+		       keys);
+		return -1;
+	}
+	}
+}
+
+static int set_program(struct config *c, const char *key, const char *value, char *err,
+		       size_t errlen)
+{
+	struct config_module *m = find_module(c, key, strlen(key));
+	char names[CONFIG_MAX_MODULES * 34];
+	bool b;
+
+	if (!m) {
+		join_modules(c, names, sizeof(names));
+		seterr(err, errlen,
+		       "unknown module '%s' in [" SECTION_PROGRAMS "]; known modules: %s", key,
+		       names);
+		return -1;
+	}
+	if (parse_bool(value, &b)) {
+		seterr(err, errlen, "'%s' in [" SECTION_PROGRAMS "] must be yes or no, not '%s'",
+		       m->name, value);
+		return -1;
+	}
+	m->enabled = b;
+	return 0;
+}
+
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+	       char *err, size_t errlen)
+{
+	if (!section)
+		section = "";
+	if (!key || !value) {
+		seterr(err, errlen, "missing key or value");
+		return -1;
+	}
+	if (section_is(section, SECTION_GLOBAL))
+		return set_global(c, key, value, err, errlen);
+	if (section_is(section, SECTION_PROGRAMS))
+		return set_program(c, key, value, err, errlen);
+	if (!*section)
+		seterr(err, errlen,
+		       "'%s' is outside any section; put it under [" SECTION_GLOBAL
+		       "] or [" SECTION_PROGRAMS "]",
+		       key);
+	else
+		seterr(err, errlen,
+		       "unknown section [%s]; known sections: [" SECTION_GLOBAL
+		       "], [" SECTION_PROGRAMS "]",
+		       section);
+	return -1;
+}
+
+int config_set_module_list(struct config *c, const char *list, char *err, size_t errlen)
+{
+	bool want[CONFIG_MAX_MODULES] = { false };
+	char names[CONFIG_MAX_MODULES * 34];
+	const char *p = list ? list : "";
+	bool any = false;
+
+	/* Check every name before touching @c, so a typo leaves the previous choice intact. */
+	while (*p) {
+		const char *start, *end;
+		struct config_module *m;
+		size_t len;
+
+		while (is_blank(*p))
+			p++;
+		start = p;
+		end = strchrnul(p, ',');
+		p = *end ? end + 1 : end;
+		while (end > start && is_blank(end[-1]))
+			end--;
+		len = end - start;
+		if (!len)
+			continue;
+		m = find_module(c, start, len);
+		if (!m) {
+			join_modules(c, names, sizeof(names));
+			seterr(err, errlen, "unknown module '%.*s'; known modules: %s", (int)len,
+			       start, names);
+			return -1;
+		}
+		want[m - c->modules] = true;
+		any = true;
+	}
+	if (!any) {
+		join_modules(c, names, sizeof(names));
+		seterr(err, errlen, "empty module list; name one or more of: %s", names);
+		return -1;
+	}
+	for (unsigned int i = 0; i < c->nr_modules; i++)
+		c->modules[i].enabled = want[i];
+	return 0;
+}
+
+bool config_module_enabled(const struct config *c, const char *name)
+{
+	const struct config_module *m = find_module(c, name, strlen(name));
+
+	return m && m->enabled;
+}
+
+/* ---- INI loading ------------------------------------------------------- */
+
+struct load_state {
+	struct config c;    /* a scratch copy: the caller's config changes only on success */
+	const char *text;
+	const char *pos;    /* start of the next line for the reader */
+	unsigned int line;  /* line most recently handed to inih */
+	unsigned int err_line;
+	char msg[512];
+};
+
+static void __attribute__((format(printf, 2, 3))) fail(struct load_state *st, const char *fmt,
+						       ...)
+{
+	va_list ap;
+
+	if (st->err_line)
+		return;
+	st->err_line = st->line;
+	va_start(ap, fmt);
+	vsnprintf(st->msg, sizeof(st->msg), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * fgets()-like reader over the text. Counting lines here gives the handler
+ * the line number that Debian's inih (built without INI_HANDLER_LINENO) does
+ * not pass.
+ */
+static char *read_line(char *buf, int num, void *stream)
+{
+	struct load_state *st = stream;
+	const char *p = st->pos, *eol, *hash;
+	size_t len;
+
+	if (!*p || num < 3)
+		return NULL;
+	eol = strchrnul(p, '\n');
+	st->pos = *eol ? eol + 1 : eol;
+	st->line++;
+	/* inih drops a BOM itself, but our section check below must see past it too. */
+	if (st->line == 1 && !strncmp(p, "\xEF\xBB\xBF", 3))
+		p += 3;
+	while (p < eol && is_blank(*p))
+		p++;
+	for (hash = p + 1; hash < eol; hash++) {
+		if (*hash == '#' && is_blank(hash[-1])) {
+			eol = hash;
+			break;
+		}
+	}
+	len = eol - p;
+	/* Room for the line, its '\n' and the NUL. */
+	if (len > (size_t)num - 2) {
+		if (*p == '#' || *p == ';') {
+			len = 1; /* a long comment is harmless: keep just its marker */
+		} else {
+			fail(st, "line is longer than %d characters; shorten it", num - 2);
+			len = 0;
+		}
+	}
+	memcpy(buf, p, len);
+	buf[len] = '\n';
+	buf[len + 1] = 0;
+
+	/* inih calls the handler for keys only, so an unknown section is caught here. */
+	if (len && *p == '[') {
+		const char *close = memchr(p, ']', len);
+
+		if (close) {
+			char name[128];
+
+			snprintf(name, sizeof(name), "%.*s", (int)(close - p - 1), p + 1);
+			if (!section_is(name, SECTION_GLOBAL) &&
+			    !section_is(name, SECTION_PROGRAMS))
+				fail(st,
+				     "unknown section [%s]; known sections: [" SECTION_GLOBAL
+				     "], [" SECTION_PROGRAMS "]",
+				     name);
+		}
+	}
+	return buf;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_state *st = user;
+	char msg[sizeof(st->msg)];
+
+	if (st->err_line)
+		return 0;
+	if (!name) /* a new section, when inih is built to announce them */
+		return 1;
+	if (config_set(&st->c, section, name, value, msg, sizeof(msg))) {
+		fail(st, "%s", msg);
+		return 0;
+	}
+	return 1;
+}
+
+/* Line @n of @text, trimmed and shortened, for quoting in a message. */
+static void quote_line(const char *text, unsigned int n, char *out, size_t outlen)
+{
+	const char *p = text, *eol;
+	size_t len;
+
+	for (unsigned int i = 1; i < n; i++) {
+		const char *nl = strchr(p, '\n');
+
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	eol = strchrnul(p, '\n');
+	while (p < eol && is_blank(*p))
+		p++;
+	while (eol > p && is_blank(eol[-1]))
+		eol--;
+	len = eol - p;
+	if (len > 60)
+		snprintf(out, outlen, "%.57s...", p);
+	else
+		snprintf(out, outlen, "%.*s", (int)len, p);
+}
+
+int config_load_string(struct config *c, const char *text, const char *origin, char *err,
+		       size_t errlen)
+{
+	struct load_state *st;
+	unsigned int line;
+	int rc;
+
+	if (!origin)
+		origin = "(string)";
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		seterr(err, errlen, "%s: out of memory", origin);
+		return -1;
+	}
+	st->c = *c;
+	st->text = text ? text : "";
+	st->pos = st->text;
+
+	rc = ini_parse_stream(read_line, st, on_key, st);
+	if (rc < 0) {
+		seterr(err, errlen, "%s: out of memory", origin);
+		free(st);
+		return -1;
+	}
+	/*
+	 * inih reports the first line it disliked (a handler error or bad syntax);
+	 * our reader may have found an earlier problem inih never saw.
+	 */
+	line = st->err_line;
+	if (rc > 0 && (!line || (unsigned int)rc < line)) {
+		char quoted[64];
+
+		line = rc;
+		quote_line(st->text, line, quoted, sizeof(quoted));
+		snprintf(st->msg, sizeof(st->msg),
+			 "expected '[section]' or 'key = value', not '%s'", quoted);
+	}
+	if (line) {
+		seterr(err, errlen, "%s:%u: %s", origin, line, st->msg);
+		free(st);
+		return -1;
+	}
+	*c = st->c;
+	free(st);
+	return 0;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 0;
+	char *buf = NULL;
+	bool empty;
+	int rc;
+
+	if (!f) {
+		seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Reading up to a NUL reads a text file whole, and stops early on /dev/zero. */
+	empty = getdelim(&buf, &cap, '\0', f) < 0;
+	if (empty && ferror(f)) {
+		seterr(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		free(buf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	/* At EOF with nothing read, getdelim leaves the buffer unterminated. */
+	rc = config_load_string(c, empty ? "" : buf, path, err, errlen);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Configuration: defaults, INI files, error messages, layering, parse helpers. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/config.h"
+
+static const char *const known[] = { "process", "fd", "vfs", "cachestat" };
+static const bool known_on[] = { true, false, false, false };
+#define NR_KNOWN (sizeof(known) / sizeof(known[0]))
+#define KNOWN_LIST "process, fd, vfs, cachestat"
+#define GLOBAL_KEYS                                                                     \
+	"update every, ebpf load mode, apps, cgroups, pid table size, cgroup table size, " \
+	"listen, apps groups file"
+
+static char tmpdir[] = "/tmp/ebpfmon-test-config-XXXXXX";
+static char written[32][256];
+static unsigned int nr_written;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < nr_written; i++)
+		unlink(written[i]);
+	return rmdir(tmpdir);
+}
+
+/* Write @text to a file named @name in the test directory; returns its path. */
+static const char *write_tmp(const char *name, const char *text)
+{
+	char *path;
+	FILE *f;
+
+	assert_true(nr_written < sizeof(written) / sizeof(written[0]));
+	path = written[nr_written++];
+	snprintf(path, sizeof(written[0]), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+static void init(struct config *c)
+{
+	assert_int_equal(config_init(c, known, known_on, NR_KNOWN), 0);
+}
+
+/* Load @text and expect the error "t.conf:<rest>". */
+static void expect_error(const char *text, const char *want)
+{
+	struct config c, before;
+	char err[512] = "";
+
+	init(&c);
+	before = c;
+	assert_int_equal(config_load_string(&c, text, "t.conf", err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+	/* A failed load changes nothing, not even the keys before the bad line. */
+	assert_memory_equal(&c, &before, sizeof(c));
+}
+
+static void expect_ok(struct config *c, const char *text)
+{
+	char err[512] = "";
+	int rc;
+
+	init(c);
+	rc = config_load_string(c, text, "t.conf", err, sizeof(err));
+	if (rc)
+		fail_msg("unexpected error: %s", err);
+	assert_string_equal(err, "");
+}
+
+static void test_init_defaults(void **state)
+{
+	struct config c;
+
+	(void)state;
+	init(&c);
+	assert_int_equal(c.update_every, 1);
+	assert_int_equal(c.load_mode, LOAD_MODE_RETURN);
+	assert_true(c.apps);
+	assert_false(c.cgroups);
+	assert_int_equal(c.pid_table_size, 32768);
+	assert_int_equal(c.cgroup_table_size, 1024);
+	assert_string_equal(c.listen, "127.0.0.1:9435");
+	assert_string_equal(c.apps_groups_file, "");
+	assert_int_equal(c.nr_modules, NR_KNOWN);
+	assert_string_equal(c.modules[1].name, "fd");
+	assert_true(config_module_enabled(&c, "process"));
+	assert_false(config_module_enabled(&c, "fd"));
+	assert_false(config_module_enabled(&c, "nosuch"));
+}
+
+static void test_init_limits(void **state)
+{
+	static const char *const many[CONFIG_MAX_MODULES + 1] = {
+		"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q",
+	};
+	static const char *const long_name[] = { "a_module_name_of_thirty_two_char" };
+	struct config c;
+
+	(void)state;
+	assert_int_equal(config_init(&c, many, NULL, CONFIG_MAX_MODULES), 0);
+	assert_int_equal(c.nr_modules, CONFIG_MAX_MODULES);
+	assert_false(config_module_enabled(&c, "a"));
+	assert_int_equal(config_init(&c, many, NULL, CONFIG_MAX_MODULES + 1), -1);
+	assert_int_equal(config_init(&c, long_name, NULL, 1), -1);
+}
+
+static void test_embedded_default(void **state)
+{
+	static const char *const keys[] = {
+		"update every",	  "ebpf load mode",    "apps",	 "cgroups",
+		"pid table size", "cgroup table size", "listen", "apps groups file",
+	};
+	struct config c, defaults;
+
+	(void)state;
+	assert_int_equal(config_init(&defaults, known, NULL, NR_KNOWN), 0);
+	c = defaults;
+	expect_ok(&c, config_embedded_default);
+	/* The text restates the built-in values; only the module choice differs. */
+	assert_int_equal(c.update_every, defaults.update_every);
+	assert_int_equal(c.load_mode, defaults.load_mode);
+	assert_int_equal(c.apps, defaults.apps);
+	assert_int_equal(c.cgroups, defaults.cgroups);
+	assert_int_equal(c.pid_table_size, defaults.pid_table_size);
+	assert_int_equal(c.cgroup_table_size, defaults.cgroup_table_size);
+	assert_string_equal(c.listen, defaults.listen);
+	assert_string_equal(c.apps_groups_file, defaults.apps_groups_file);
+	assert_true(config_module_enabled(&c, "process"));
+	assert_true(config_module_enabled(&c, "fd"));
+	assert_true(config_module_enabled(&c, "vfs"));
+	assert_false(config_module_enabled(&c, "cachestat"));
+
+	/* Every key is documented (written out with its value). */
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "\t%s =", keys[i]);
+		if (!strstr(config_embedded_default, want))
+			fail_msg("key '%s' missing from the embedded default", keys[i]);
+	}
+}
+
+static void test_good_file(void **state)
+{
+	const char *path = write_tmp("good.conf",
+				     "\xEF\xBB\xBF# full-line comment\n"
+				     "; another\n"
+				     "\n"
+				     "[global]\n"
+				     "    update every = 5   \n"
+				     "\tebpf load mode=entry\n"
+				     "apps = no ; inline comment\n"
+				     "cgroups = on # inline comment\n"
+				     "pid table size: 65536\r\n"
+				     "Cgroup Table Size = 16\n"
+				     "listen = [::1]:9000\n"
+				     "apps groups file = /etc/ebpfmon/apps_groups.conf\n"
+				     "[ ebpf programs ]\n"
+				     "fd = yes\n"
+				     "process = false\n"
+				     "VFS = 1\n"
+				     "[global]\n"
+				     "update every = 7\n");
+	struct config c;
+	char err[512] = "";
+
+	(void)state;
+	init(&c);
+	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	/* A key given twice: the later one wins. */
+	assert_int_equal(c.update_every, 7);
+	assert_int_equal(c.load_mode, LOAD_MODE_ENTRY);
+	assert_false(c.apps);
+	assert_true(c.cgroups);
+	assert_int_equal(c.pid_table_size, 65536);
+	assert_int_equal(c.cgroup_table_size, 16);
+	assert_string_equal(c.listen, "[::1]:9000");
+	assert_string_equal(c.apps_groups_file, "/etc/ebpfmon/apps_groups.conf");
+	assert_false(config_module_enabled(&c, "process"));
+	assert_true(config_module_enabled(&c, "fd"));
+	assert_true(config_module_enabled(&c, "vfs"));
+	assert_false(config_module_enabled(&c, "cachestat"));
+}
+
+static void test_empty_and_comment_only(void **state)
+{
+	struct config c, d;
+	const char *path = write_tmp("empty.conf", "");
+	char err[256] = "";
+
+	(void)state;
+	init(&d);
+	expect_ok(&c, "");
+	assert_memory_equal(&c, &d, sizeof(c));
+	expect_ok(&c, "# nothing\n\n   \n; here\n[global]\n");
+	assert_memory_equal(&c, &d, sizeof(c));
+	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), 0);
+	assert_memory_equal(&c, &d, sizeof(c));
+	expect_ok(&c, "[global]\napps groups file =\n");
+	assert_string_equal(c.apps_groups_file, "");
+}
+
+static void test_missing_file(void **state)
+{
+	struct config c;
+	char err[512], want[512], path[300];
+
+	(void)state;
+	init(&c);
+	snprintf(path, sizeof(path), "%s/does-not-exist.conf", tmpdir);
+	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or directory", path);
+	assert_string_equal(err, want);
+
+	assert_int_equal(config_load_file(&c, tmpdir, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: cannot read: Is a directory", tmpdir);
+	assert_string_equal(err, want);
+}
+
+static void test_error_in_file_names_file_and_line(void **state)
+{
+	const char *path = write_tmp("bad.conf", "# ok\n[global]\napps = yes\nupdate every = 0\n");
+	struct config c;
+	char err[512], want[600];
+
+	(void)state;
+	init(&c);
+	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want),
+		 "%s:4: 'update every' must be a whole number of seconds from 1 to 3600 "
+		 "(e.g. 1, 10s, 1m), not '0'",
+		 path);
+	assert_string_equal(err, want);
+}
+
+static void test_unknown_section(void **state)
+{
+	(void)state;
+	expect_error("[global]\napps = no\n\n[gloabl]\n",
+		     "t.conf:4: unknown section [gloabl]; known sections: [global], "
+		     "[ebpf programs]");
+	expect_error("[foo]\nx = 1\n",
+		     "t.conf:1: unknown section [foo]; known sections: [global], [ebpf programs]");
+	expect_error("apps = no\n",
+		     "t.conf:1: 'apps' is outside any section; put it under [global] or "
+		     "[ebpf programs]");
+}
+
+static void test_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("[global]\napps = yes\nupdate_every = 1\n",
+		     "t.conf:3: unknown key 'update_every' in [global]; known keys: " GLOBAL_KEYS);
+}
+
+static void test_bad_bool(void **state)
+{
+	(void)state;
+	expect_error("[global]\napps = maybe\n",
+		     "t.conf:2: 'apps' must be yes or no, not 'maybe'");
+	expect_error("[global]\ncgroups =\n", "t.conf:2: 'cgroups' must be yes or no, not ''");
+	expect_error("[ebpf programs]\nfd = yes please\n",
+		     "t.conf:2: 'fd' in [ebpf programs] must be yes or no, not 'yes please'");
+}
+
+static void test_out_of_range(void **state)
+{
+	(void)state;
+	expect_error("[global]\npid table size = 8\n",
+		     "t.conf:2: 'pid table size' must be a whole number from 16 to 4194304, not '8'");
+	expect_error("[global]\npid table size = 4194305\n",
+		     "t.conf:2: 'pid table size' must be a whole number from 16 to 4194304, "
+		     "not '4194305'");
+	expect_error("[global]\npid table size = -1\n",
+		     "t.conf:2: 'pid table size' must be a whole number from 16 to 4194304, not '-1'");
+	expect_error("[global]\npid table size = 99999999999999999999999\n",
+		     "t.conf:2: 'pid table size' must be a whole number from 16 to 4194304, "
+		     "not '99999999999999999999999'");
+	expect_error("[global]\ncgroup table size = 1048577\n",
+		     "t.conf:2: 'cgroup table size' must be a whole number from 16 to 1048576, "
+		     "not '1048577'");
+	expect_error("[global]\ncgroup table size = 64k\n",
+		     "t.conf:2: 'cgroup table size' must be a whole number from 16 to 1048576, "
+		     "not '64k'");
+	expect_error("[global]\nupdate every = 3601\n",
+		     "t.conf:2: 'update every' must be a whole number of seconds from 1 to 3600 "
+		     "(e.g. 1, 10s, 1m), not '3601'");
+	expect_error("[global]\nupdate every = 1.5s\n",
+		     "t.conf:2: 'update every' must be a whole number of seconds from 1 to 3600 "
+		     "(e.g. 1, 10s, 1m), not '1.5s'");
+}
+
+static void test_update_every_units(void **state)
+{
+	struct config c;
+
+	(void)state;
+	expect_ok(&c, "[global]\nupdate every = 1m\n");
+	assert_int_equal(c.update_every, 60);
+	expect_ok(&c, "[global]\nupdate every = 10s\n");
+	assert_int_equal(c.update_every, 10);
+	expect_ok(&c, "[global]\nupdate every = 1h\n");
+	assert_int_equal(c.update_every, 3600);
+	expect_ok(&c, "[global]\nupdate every = 3600\n");
+	assert_int_equal(c.update_every, 3600);
+}
+
+static void test_bad_load_mode(void **state)
+{
+	struct config c;
+
+	(void)state;
+	expect_error("[global]\nebpf load mode = foo\n",
+		     "t.conf:2: 'ebpf load mode' must be entry or return, not 'foo'");
+	expect_ok(&c, "[global]\nebpf load mode = ENTRY\n");
+	assert_int_equal(c.load_mode, LOAD_MODE_ENTRY);
+	expect_ok(&c, "[global]\nebpf load mode = entry\nebpf load mode = return\n");
+	assert_int_equal(c.load_mode, LOAD_MODE_RETURN);
+}
+
+static void test_unknown_module(void **state)
+{
+	(void)state;
+	expect_error("[ebpf programs]\nfd = yes\nnope = yes\n",
+		     "t.conf:3: unknown module 'nope' in [ebpf programs]; known modules: " KNOWN_LIST);
+}
+
+static void test_listen(void **state)
+{
+	static const char *const good[] = {
+		"127.0.0.1:9435", ":9435", "[::1]:80", "[::]:65535", "localhost:1", "0.0.0.0:8080",
+	};
+	static const struct {
+		const char *value, *why;
+	} bad[] = {
+		{ "", "is empty" },
+		{ "127.0.0.1", "has no ':PORT'" },
+		{ "127.0.0.1:", "needs a port from 1 to 65535" },
+		{ "127.0.0.1:0", "needs a port from 1 to 65535" },
+		{ ":65536", "needs a port from 1 to 65535" },
+		{ "host:http", "needs a port from 1 to 65535" },
+		{ "::1:80", "has an IPv6 address without brackets (write [ADDR]:PORT)" },
+		{ "[::1]80", "needs ':PORT' after ']'" },
+		{ "[::1", "has '[' without ']'" },
+		{ "[]:80", "has no IPv6 address between '[' and ']'" },
+	};
+	struct config c;
+	char err[512], want[512];
+
+	(void)state;
+	init(&c);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (config_set(&c, "global", "listen", good[i], err, sizeof(err)))
+			fail_msg("'%s' rejected: %s", good[i], err);
+		assert_string_equal(c.listen, good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(config_set(&c, "global", "listen", bad[i].value, err, sizeof(err)),
+				 -1);
+		snprintf(want, sizeof(want),
+			 "'listen' %s: give ADDR:PORT, [IPv6]:PORT or :PORT, not '%s'", bad[i].why,
+			 bad[i].value);
+		assert_string_equal(err, want);
+	}
+	assert_int_equal(config_set(&c, "global", "listen", "a b:1", err, sizeof(err)), -1);
+	assert_string_equal(c.listen, "0.0.0.0:8080");
+	expect_error("[global]\nlisten = 127.0.0.1\n",
+		     "t.conf:2: 'listen' has no ':PORT': give ADDR:PORT, [IPv6]:PORT or :PORT, "
+		     "not '127.0.0.1'");
+}
+
+static void test_syntax_errors(void **state)
+{
+	char text[600];
+
+	(void)state;
+	expect_error("[global]\njunk line\n",
+		     "t.conf:2: expected '[section]' or 'key = value', not 'junk line'");
+	expect_error("[global\napps = no\n",
+		     "t.conf:1: expected '[section]' or 'key = value', not '[global'");
+	/* The first problem is reported, whatever its kind. */
+	expect_error("[global]\njunk\napps = maybe\n",
+		     "t.conf:2: expected '[section]' or 'key = value', not 'junk'");
+	expect_error("[global]\napps = maybe\njunk\nfoo = 1\n",
+		     "t.conf:2: 'apps' must be yes or no, not 'maybe'");
+	expect_error("[global]\napps = maybe\n[nope]\n",
+		     "t.conf:2: 'apps' must be yes or no, not 'maybe'");
+	/* Indented text is not a continuation of the previous value. */
+	expect_error("[global]\napps = no\n   more\n",
+		     "t.conf:3: expected '[section]' or 'key = value', not 'more'");
+
+	/* A line too long for inih is an error at its own line; later numbers stay right. */
+	snprintf(text, sizeof(text), "[global]\napps groups file = /%0400d\ncgroups = x\n", 0);
+	{
+		struct config c;
+		char err[512];
+
+		init(&c);
+		assert_int_equal(config_load_string(&c, text, "t.conf", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "t.conf:2: line is longer than "));
+		assert_non_null(strstr(err, " characters; shorten it"));
+	}
+	/* ...unless it is a comment. */
+	snprintf(text, sizeof(text), "[global]\n# %0400d\ncgroups = x\n", 0);
+	expect_error(text, "t.conf:3: 'cgroups' must be yes or no, not 'x'");
+}
+
+static void test_origin_null(void **state)
+{
+	struct config c;
+	char err[256];
+
+	(void)state;
+	init(&c);
+	assert_int_equal(config_load_string(&c, "[x]\n", NULL, err, sizeof(err)), -1);
+	assert_string_equal(err,
+			    "(string):1: unknown section [x]; known sections: [global], [ebpf programs]");
+	/* A NULL or short error buffer is not written past. */
+	assert_int_equal(config_load_string(&c, "[x]\n", NULL, NULL, 0), -1);
+	memset(err, 'z', sizeof(err));
+	assert_int_equal(config_load_string(&c, "[x]\n", "o", err, 5), -1);
+	assert_string_equal(err, "o:1:");
+	assert_int_equal(err[5], 'z');
+}
+
+static void test_layering(void **state)
+{
+	const char *f1 = write_tmp("layer1.conf", "[global]\nupdate every = 5\napps = no\n"
+						  "[ebpf programs]\nfd = yes\n");
+	const char *f2 = write_tmp("layer2.conf", "[global]\nupdate every = 3\n");
+	struct config c;
+	char err[512] = "";
+
+	(void)state;
+	init(&c);
+	assert_int_equal(config_load_string(&c, config_embedded_default, "(default)", err,
+					    sizeof(err)),
+			 0);
+	assert_int_equal(c.update_every, 1);
+	assert_int_equal(config_load_file(&c, f1, err, sizeof(err)), 0);
+	assert_int_equal(c.update_every, 5);
+	assert_false(c.apps);
+	/* The embedded default enabled vfs; the file did not mention it. */
+	assert_true(config_module_enabled(&c, "vfs"));
+	assert_int_equal(config_load_file(&c, f2, err, sizeof(err)), 0);
+	assert_int_equal(c.update_every, 3);
+	assert_false(c.apps); /* untouched by the second file */
+
+	/* Command-line flags come last. */
+	assert_int_equal(config_set(&c, "global", "update every", "10", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "global", "apps", "yes", err, sizeof(err)), 0);
+	assert_int_equal(config_set_module_list(&c, "vfs", err, sizeof(err)), 0);
+	assert_int_equal(c.update_every, 10);
+	assert_true(c.apps);
+	assert_false(config_module_enabled(&c, "process"));
+	assert_false(config_module_enabled(&c, "fd"));
+	assert_true(config_module_enabled(&c, "vfs"));
+	assert_int_equal(c.pid_table_size, 32768);
+}
+
+static void test_config_set_errors(void **state)
+{
+	struct config c;
+	char err[512];
+
+	(void)state;
+	init(&c);
+	assert_int_equal(config_set(&c, "global", "nope", "1", err, sizeof(err)), -1);
+	assert_string_equal(err, "unknown key 'nope' in [global]; known keys: " GLOBAL_KEYS);
+	assert_int_equal(config_set(&c, "ebpf programs", "nope", "yes", err, sizeof(err)), -1);
+	assert_string_equal(err,
+			    "unknown module 'nope' in [ebpf programs]; known modules: " KNOWN_LIST);
+	assert_int_equal(config_set(&c, "other", "x", "1", err, sizeof(err)), -1);
+	assert_string_equal(err,
+			    "unknown section [other]; known sections: [global], [ebpf programs]");
+	assert_int_equal(config_set(&c, NULL, "x", "1", err, sizeof(err)), -1);
+	assert_string_equal(err,
+			    "'x' is outside any section; put it under [global] or [ebpf programs]");
+	assert_int_equal(config_set(&c, "global", "apps", NULL, err, sizeof(err)), -1);
+	assert_int_equal(config_set(&c, "ebpf programs", "cachestat", "yes", err, sizeof(err)),
+			 0);
+	assert_true(config_module_enabled(&c, "cachestat"));
+}
+
+static void test_module_list(void **state)
+{
+	struct config c;
+	char err[512];
+
+	(void)state;
+	init(&c);
+	assert_int_equal(config_set_module_list(&c, "fd,vfs", err, sizeof(err)), 0);
+	assert_false(config_module_enabled(&c, "process"));
+	assert_true(config_module_enabled(&c, "fd"));
+	assert_true(config_module_enabled(&c, "vfs"));
+	assert_false(config_module_enabled(&c, "cachestat"));
+
+	assert_int_equal(config_set_module_list(&c, " cachestat , process,", err, sizeof(err)),
+			 0);
+	assert_true(config_module_enabled(&c, "process"));
+	assert_false(config_module_enabled(&c, "fd"));
+	assert_false(config_module_enabled(&c, "vfs"));
+	assert_true(config_module_enabled(&c, "cachestat"));
+
+	/* An unknown name changes nothing. */
+	assert_int_equal(config_set_module_list(&c, "fd,bogus", err, sizeof(err)), -1);
+	assert_string_equal(err, "unknown module 'bogus'; known modules: " KNOWN_LIST);
+	assert_true(config_module_enabled(&c, "process"));
+	assert_false(config_module_enabled(&c, "fd"));
+
+	assert_int_equal(config_set_module_list(&c, " , ", err, sizeof(err)), -1);
+	assert_string_equal(err, "empty module list; name one or more of: " KNOWN_LIST);
+	assert_int_equal(config_set_module_list(&c, "", err, sizeof(err)), -1);
+	assert_int_equal(config_set_module_list(&c, "fdx", err, sizeof(err)), -1);
+	assert_string_equal(err, "unknown module 'fdx'; known modules: " KNOWN_LIST);
+	assert_int_equal(config_set_module_list(&c, "f", err, sizeof(err)), -1);
+}
+
+static void test_parse_bool(void **state)
+{
+	static const char *const yes[] = { "yes", "YES", "true", "True", "on", "1" };
+	static const char *const no[] = { "no", "No", "false", "FALSE", "off", "0" };
+	static const char *const bad[] = { "", "y", "n", "2", "yes ", " no", "yesno", "enable" };
+	bool b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		b = false;
+		assert_int_equal(parse_bool(yes[i], &b), 0);
+		assert_true(b);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		b = true;
+		assert_int_equal(parse_bool(no[i], &b), 0);
+		assert_false(b);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		b = true;
+		if (parse_bool(bad[i], &b) != -1)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_true(b); /* untouched */
+	}
+	assert_int_equal(parse_bool(NULL, &b), -1);
+}
+
+static void test_parse_uint(void **state)
+{
+	static const struct {
+		const char *s;
+		unsigned long long min, max, want;
+		int err; /* 0: accepted */
+	} cases[] = {
+		{ "0", 0, 10, 0, 0 },
+		{ "10", 0, 10, 10, 0 },
+		{ "007", 0, 10, 7, 0 },
+		{ "18446744073709551615", 0, ULLONG_MAX, ULLONG_MAX, 0 },
+		{ "18446744073709551616", 0, ULLONG_MAX, 0, ERANGE },
+		{ "99999999999999999999999", 0, ULLONG_MAX, 0, ERANGE },
+		{ "11", 0, 10, 0, ERANGE },
+		{ "4", 5, 10, 0, ERANGE },
+		{ "", 0, 10, 0, EINVAL },
+		{ "-1", 0, 10, 0, EINVAL },
+		{ "+1", 0, 10, 0, EINVAL },
+		{ " 1", 0, 10, 0, EINVAL },
+		{ "1 ", 0, 10, 0, EINVAL },
+		{ "1k", 0, 10000, 0, EINVAL },
+		{ "0x10", 0, 100, 0, EINVAL },
+		{ "1.0", 0, 10, 0, EINVAL },
+	};
+	unsigned long long v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		v = 12345;
+		errno = 0;
+		rc = parse_uint(cases[i].s, cases[i].min, cases[i].max, &v);
+		if (cases[i].err) {
+			if (rc != -1 || errno != cases[i].err)
+				fail_msg("'%s': rc %d errno %d", cases[i].s, rc, errno);
+			assert_int_equal(v, 12345);
+		} else {
+			if (rc != 0)
+				fail_msg("'%s' rejected", cases[i].s);
+			assert_int_equal(v, cases[i].want);
+		}
+	}
+	assert_int_equal(parse_uint(NULL, 0, 1, &v), -1);
+}
+
+static void test_parse_duration(void **state)
+{
+	static const struct {
+		const char *s;
+		double want;
+	} good[] = {
+		{ "10", 10 },	    { "10s", 10 },     { "500ms", 0.5 },   { "2m", 120 },
+		{ "1h", 3600 },	    { "1.5s", 1.5 },   { "1.5", 1.5 },	   { "0.25", 0.25 },
+		{ ".5s", 0.5 },	    { "1.5h", 5400 },  { "250ms", 0.25 },  { "0010", 10 },
+		{ "0.5m", 30 },
+	};
+	static const char *const bad[] = {
+		"",	"0",   "0s",   "0.0", "0ms", "-1",  "+1",    "1x",   "s",	  "ms",
+		"1 s",	" 1",  "1 ",   "1.",  ".",   "1e3", "inf",   "nan",  "0x10", "1ms2",
+		"1.5.2", "10S", "1sec", "1d",  "1,5", "1:00", "1.5ss",
+		"9999999999999999999999999999999999999999h",
+	};
+	double d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		d = -1;
+		if (parse_duration(good[i].s, &d))
+			fail_msg("'%s' rejected", good[i].s);
+		if (d != good[i].want)
+			fail_msg("'%s' gave %g, want %g", good[i].s, d, good[i].want);
+	}
+	/* Not exact in binary: compare within a bound. */
+	assert_int_equal(parse_duration("100ms", &d), 0);
+	assert_true(d > 0.0999999 && d < 0.1000001);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d = -1;
+		if (parse_duration(bad[i], &d) != -1)
+			fail_msg("'%s' accepted as %g", bad[i], d);
+		assert_true(d == -1);
+	}
+	assert_int_equal(parse_duration(NULL, &d), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_defaults),
+		cmocka_unit_test(test_init_limits),
+		cmocka_unit_test(test_embedded_default),
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_empty_and_comment_only),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_error_in_file_names_file_and_line),
+		cmocka_unit_test(test_unknown_section),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_bad_bool),
+		cmocka_unit_test(test_out_of_range),
+		cmocka_unit_test(test_update_every_units),
+		cmocka_unit_test(test_bad_load_mode),
+		cmocka_unit_test(test_unknown_module),
+		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_origin_null),
+		cmocka_unit_test(test_layering),
+		cmocka_unit_test(test_config_set_errors),
+		cmocka_unit_test(test_module_list),
+		cmocka_unit_test(test_parse_bool),
+		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_parse_duration),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, group_setup, group_teardown);
+}
