@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The store as one JSON document on one line (so successive snapshots form
+ * JSON Lines). Numbers are unsigned 64-bit integers written in full; readers
+ * that use doubles lose precision above 2^53, which a byte counter reaches
+ * only after petabytes.
+ *
+ * Strings: any byte sequence that is not valid UTF-8 (a comm may hold any
+ * byte) is replaced by U+FFFD, as in the Prometheus output, so that both
+ * outputs name an application the same way. Control characters are written
+ * as \u00XX (or \n, \r, \t).
+ *
+ * Like the Prometheus output this can run for thousands of rows, so it writes
+ * with unlocked stdio calls under one flockfile().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/version.h"
+#include "export/common.h"
+#include "export/json.h"
+
+static const char *const state_names[] = {
+	[MODULE_DISABLED] = "disabled",
+	[MODULE_UNAVAILABLE] = "unavailable",
+	[MODULE_FAILED] = "failed",
+	[MODULE_UP] = "up",
+};
+
+static void put_str(FILE *out, const char *s)
+{
+	fputs_unlocked(s, out);
+}
+
+static void put_escape(FILE *out, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char u[] = "\\u00XX";
+
+	switch (c) {
+	case '"':
+		put_str(out, "\\\"");
+		return;
+	case '\\':
+		put_str(out, "\\\\");
+		return;
+	case '\n':
+		put_str(out, "\\n");
+		return;
+	case '\r':
+		put_str(out, "\\r");
+		return;
+	case '\t':
+		put_str(out, "\\t");
+		return;
+	}
+	u[4] = hex[c >> 4];
+	u[5] = hex[c & 15];
+	put_str(out, u);
+}
+
+/* Bytes written as they are: printable ASCII except the quote and the backslash. */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* A JSON string of the first @len bytes of @s. */
+static void put_string_n(FILE *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run, n;
+
+	putc_unlocked('"', out);
+	while (i < len) {
+		for (run = i; run < len && plain(p[run]); run++)
+			;
+		fwrite_unlocked(p + i, 1, run - i, out);
+		i = run;
+		if (i == len)
+			break;
+		if (p[i] < 0x80) {
+			put_escape(out, p[i++]);
+			continue;
+		}
+		n = export_utf8_len(p + i, len - i);
+		if (n) {
+			fwrite_unlocked(p + i, 1, n, out);
+			i += n;
+		} else {
+			put_str(out, "\\ufffd");
+			i++;
+		}
+	}
+	putc_unlocked('"', out);
+}
+
+static void put_string(FILE *out, const char *s)
+{
+	put_string_n(out, s, strlen(s));
+}
+
+/* "key": with a leading comma unless @first. */
+static void put_key(FILE *out, const char *key, bool first)
+{
+	if (!first)
+		putc_unlocked(',', out);
+	put_string(out, key);
+	putc_unlocked(':', out);
+}
+
+static void put_bool(FILE *out, const char *key, bool v)
+{
+	put_key(out, key, false);
+	put_str(out, v ? "true" : "false");
+}
+
+static void put_number(FILE *out, const char *key, uint64_t v, bool first)
+{
+	put_key(out, key, first);
+	export_put_u64(out, v);
+}
+
+/* "<def>":N,... for the visible defs of @m over counters @v. */
+static void put_values(FILE *out, const struct store *s, const struct module_stats *m,
+		       const uint64_t *v, bool first)
+{
+	for (unsigned int i = 0; i < m->nr_defs; i++) {
+		if (!store_def_visible(s, &m->defs[i]))
+			continue;
+		put_number(out, m->defs[i].name, store_value(m, i, v), first);
+		first = false;
+	}
+}
+
+/* {"<label>":{values},...} */
+static void put_series(FILE *out, const struct store *s, const struct module_stats *m,
+		       const struct series_set *set)
+{
+	putc_unlocked('{', out);
+	for (size_t r = 0; r < set->nr; r++) {
+		put_key(out, set->rows[r].label, r == 0);
+		putc_unlocked('{', out);
+		put_values(out, s, m, set->rows[r].v, true);
+		putc_unlocked('}', out);
+	}
+	putc_unlocked('}', out);
+}
+
+static int pid_cmp(const void *a, const void *b)
+{
+	uint32_t x = (*(const struct pid_row *const *)a)->pid;
+	uint32_t y = (*(const struct pid_row *const *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+/* [{"pid":N,"comm":"..",<defs>},...] sorted by pid. */
+static int put_pids(FILE *out, const struct store *s, const struct module_stats *m)
+{
+	const struct pid_row **rows = malloc((m->nr_pids ? m->nr_pids : 1) * sizeof(*rows));
+
+	if (!rows)
+		return -1;
+	for (size_t i = 0; i < m->nr_pids; i++)
+		rows[i] = &m->pids[i];
+	qsort(rows, m->nr_pids, sizeof(*rows), pid_cmp);
+	putc_unlocked('[', out);
+	for (size_t i = 0; i < m->nr_pids; i++) {
+		if (i)
+			putc_unlocked(',', out);
+		putc_unlocked('{', out);
+		put_number(out, "pid", rows[i]->pid, true);
+		put_key(out, "comm", false);
+		put_string_n(out, rows[i]->comm, strnlen(rows[i]->comm, sizeof(rows[i]->comm)));
+		put_values(out, s, m, rows[i]->v, false);
+		putc_unlocked('}', out);
+	}
+	putc_unlocked(']', out);
+	free(rows);
+	return 0;
+}
+
+static int put_breakdowns(FILE *out, const struct store *s, const struct module_stats *m)
+{
+	struct series_set set;
+
+	if (s->apps) {
+		if (series_apps(&set, m))
+			return -1;
+		put_key(out, "apps", false);
+		put_series(out, s, m, &set);
+		series_free(&set);
+	}
+	if (s->cgroups) {
+		if (series_cgroups(&set, m))
+			return -1;
+		put_key(out, "cgroups", false);
+		put_series(out, s, m, &set);
+		series_free(&set);
+	}
+	return 0;
+}
+
+/*
+ * "state" and "reason" for every module; the counters only for a module that
+ * is up, since the others have none.
+ */
+static int put_module(FILE *out, const struct store *s, const struct module_stats *m, bool pids)
+{
+	putc_unlocked('{', out);
+	put_key(out, "state", true);
+	put_string(out, m->state <= MODULE_UP ? state_names[m->state] : "unknown");
+	put_key(out, "reason", false);
+	put_string_n(out, m->reason, strnlen(m->reason, sizeof(m->reason)));
+	if (m->state == MODULE_UP) {
+		put_key(out, "host", false);
+		putc_unlocked('{', out);
+		put_values(out, s, m, m->host, true);
+		putc_unlocked('}', out);
+		if (put_breakdowns(out, s, m))
+			return -1;
+		if (pids) {
+			put_key(out, "pids", false);
+			if (put_pids(out, s, m))
+				return -1;
+		}
+		put_key(out, "lost", false);
+		putc_unlocked('{', out);
+		put_number(out, "pid_table_full", m->lost_pid_table_full, true);
+		put_number(out, "cgroup_table_full", m->lost_cgroup_table_full, false);
+		putc_unlocked('}', out);
+	}
+	putc_unlocked('}', out);
+	return 0;
+}
+
+int json_render(const struct store *s, FILE *out, bool pids)
+{
+	int err = 0;
+
+	flockfile(out);
+	putc_unlocked('{', out);
+	put_key(out, "version", true);
+	put_string(out, EBPFMON_VERSION);
+	put_number(out, "collections", s->collections, false);
+	put_bool(out, "apps", s->apps);
+	put_bool(out, "cgroups", s->cgroups);
+	put_key(out, "modules", false);
+	putc_unlocked('{', out);
+	for (unsigned int i = 0; i < s->nr_modules && !err; i++) {
+		put_key(out, s->mods[i].name, i == 0);
+		err = put_module(out, s, &s->mods[i], pids);
+	}
+	put_str(out, "}}\n");
+	funlockfile(out);
+	if (fflush(out) || ferror(out))
+		err = -1;
+	return err;
+}

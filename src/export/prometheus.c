@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Prometheus text exposition format 0.0.4. Runs on every scrape and a store
+ * can hold thousands of applications, so numbers are formatted by hand and the
+ * text goes out with unlocked stdio calls under one flockfile().
+ */
+#include <bpf/libbpf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/version.h"
+#include "export/prometheus.h"
+#include "export/common.h"
+
+/* One breakdown of a def: the host, per application or per cgroup. */
+struct scope {
+	const char *prefix; /* after "ebpfmon_" */
+	const char *label;  /* label name, NULL for the host */
+	const char *help;   /* appended to the def's help text */
+};
+
+static const struct scope scope_host = { "", NULL, "" };
+static const struct scope scope_app = { "app_", "app", " (per application)" };
+static const struct scope scope_cgroup = { "cgroup_", "cgroup", " (per cgroup)" };
+
+static void put_str(FILE *out, const char *s)
+{
+	fputs_unlocked(s, out);
+}
+
+/* HELP text escapes backslash and newline; label values also the double quote. */
+static void put_escaped(FILE *out, const char *s, bool label)
+{
+	const char *special = label ? "\\\"\n" : "\\\n";
+	size_t n;
+
+	for (;;) {
+		n = strcspn(s, special);
+		fwrite_unlocked(s, 1, n, out);
+		s += n;
+		if (!*s)
+			return;
+		putc_unlocked('\\', out);
+		putc_unlocked(*s == '\n' ? 'n' : *s, out);
+		s++;
+	}
+}
+
+static void put_header(FILE *out, const char *name, const char *help, const char *help_suffix,
+		       bool counter)
+{
+	put_str(out, "# HELP ");
+	put_str(out, name);
+	putc_unlocked(' ', out);
+	put_escaped(out, help, false);
+	put_escaped(out, help_suffix, false);
+	put_str(out, "\n# TYPE ");
+	put_str(out, name);
+	put_str(out, counter ? " counter\n" : " gauge\n");
+}
+
+/* put_sample() for a line too long for its buffer. */
+static void put_sample_slow(FILE *out, const char *name, const char *label, const char *value,
+			    uint64_t v)
+{
+	put_str(out, name);
+	if (label) {
+		putc_unlocked('{', out);
+		put_str(out, label);
+		put_str(out, "=\"");
+		put_escaped(out, value, true);
+		put_str(out, "\"}");
+	}
+	putc_unlocked(' ', out);
+	export_put_u64(out, v);
+	putc_unlocked('\n', out);
+}
+
+/* Escape label value @s into @p (room for 2 * strlen(@s)); returns the end. */
+static char *escape_label(char *p, const char *s)
+{
+	size_t n;
+
+	for (;;) {
+		n = strcspn(s, "\\\"\n");
+		memcpy(p, s, n);
+		p += n;
+		s += n;
+		if (!*s)
+			return p;
+		*p++ = '\\';
+		*p++ = *s == '\n' ? 'n' : *s;
+		s++;
+	}
+}
+
+/*
+ * name{label="value"} v, or name v when @label is NULL. The hot path of a
+ * scrape: the line is built in memory and written with one call.
+ */
+static void put_sample(FILE *out, const char *name, const char *label, const char *value,
+		       uint64_t v)
+{
+	char line[4096], *p = line, *digits;
+	size_t name_len = strlen(name), label_len = label ? strlen(label) : 0;
+	size_t value_len = value ? strlen(value) : 0;
+	char num[24];
+
+	/* Names and labels are short; the value of a label may double when escaped. */
+	if (name_len + label_len + 2 * value_len + 32 > sizeof(line)) {
+		put_sample_slow(out, name, label, value, v);
+		return;
+	}
+	memcpy(p, name, name_len);
+	p += name_len;
+	if (label) {
+		*p++ = '{';
+		memcpy(p, label, label_len);
+		p += label_len;
+		*p++ = '=';
+		*p++ = '"';
+		p = escape_label(p, value);
+		*p++ = '"';
+		*p++ = '}';
+	}
+	*p++ = ' ';
+	digits = export_u64_digits(num + sizeof(num), v);
+	memcpy(p, digits, num + sizeof(num) - digits);
+	p += num + sizeof(num) - digits;
+	*p++ = '\n';
+	fwrite_unlocked(line, 1, p - line, out);
+}
+
+/* One family of def @i: the host value when @set is NULL, else one sample per row. */
+static void put_family(FILE *out, const struct module_stats *m, unsigned int i,
+		       const struct scope *sc, const struct series_set *set)
+{
+	const struct counter_def *d = &m->defs[i];
+	char name[256];
+
+	if (set && !set->nr)
+		return; /* a family without samples says nothing */
+	snprintf(name, sizeof(name), "ebpfmon_%s%s_%s", sc->prefix, m->name, d->name);
+	put_header(out, name, d->help ? d->help : d->name, sc->help, d->kind == COUNTER_TOTAL);
+	if (!set) {
+		put_sample(out, name, NULL, NULL, store_value(m, i, m->host));
+		return;
+	}
+	for (size_t r = 0; r < set->nr; r++)
+		put_sample(out, name, sc->label, set->rows[r].label,
+			   store_value(m, i, set->rows[r].v));
+}
+
+static int put_module(FILE *out, const struct store *s, const struct module_stats *m)
+{
+	struct series_set apps = { 0 }, cgroups = { 0 };
+
+	if (s->apps && series_apps(&apps, m))
+		return -1;
+	if (s->cgroups && series_cgroups(&cgroups, m)) {
+		series_free(&apps);
+		return -1;
+	}
+	for (unsigned int i = 0; i < m->nr_defs; i++) {
+		if (!store_def_visible(s, &m->defs[i]))
+			continue;
+		put_family(out, m, i, &scope_host, NULL);
+		if (s->apps)
+			put_family(out, m, i, &scope_app, &apps);
+		if (s->cgroups)
+			put_family(out, m, i, &scope_cgroup, &cgroups);
+	}
+	series_free(&apps);
+	series_free(&cgroups);
+	return 0;
+}
+
+static void put_lost(FILE *out, const char *module, const char *table, uint64_t v)
+{
+	put_str(out, "ebpfmon_lost_events_total{module=\"");
+	put_escaped(out, module, true);
+	put_str(out, "\",table=\"");
+	put_str(out, table);
+	put_str(out, "\"} ");
+	export_put_u64(out, v);
+	putc_unlocked('\n', out);
+}
+
+static void put_self(FILE *out, const struct store *s)
+{
+	fprintf(out,
+		"# HELP ebpfmon_build_info ebpfmon build: version and libbpf it runs with.\n"
+		"# TYPE ebpfmon_build_info gauge\n"
+		"ebpfmon_build_info{version=\"");
+	put_escaped(out, EBPFMON_VERSION, true);
+	fprintf(out, "\",libbpf=\"%u.%u\"} 1\n", libbpf_major_version(), libbpf_minor_version());
+
+	put_header(out, "ebpfmon_module_up", "1 when the module is loaded and attached, else 0.",
+		   "", false);
+	for (unsigned int i = 0; i < s->nr_modules; i++)
+		put_sample(out, "ebpfmon_module_up", "module", s->mods[i].name,
+			   s->mods[i].state == MODULE_UP);
+
+	put_header(out, "ebpfmon_lost_events_total",
+		   "Events not attributed to a process or cgroup because the table was full.",
+		   "", true);
+	for (unsigned int i = 0; i < s->nr_modules; i++) {
+		put_lost(out, s->mods[i].name, "pid", s->mods[i].lost_pid_table_full);
+		put_lost(out, s->mods[i].name, "cgroup", s->mods[i].lost_cgroup_table_full);
+	}
+
+	put_header(out, "ebpfmon_collections_total", "Collections of the kernel counters.", "",
+		   true);
+	put_sample(out, "ebpfmon_collections_total", NULL, NULL, s->collections);
+}
+
+int prometheus_render(const struct store *s, FILE *out)
+{
+	int err = 0;
+
+	flockfile(out);
+	for (unsigned int i = 0; i < s->nr_modules && !err; i++)
+		if (s->mods[i].state == MODULE_UP)
+			err = put_module(out, s, &s->mods[i]);
+	if (!err)
+		put_self(out, s);
+	funlockfile(out);
+	if (fflush(out) || ferror(out))
+		err = -1;
+	return err;
+}
