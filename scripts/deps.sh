@@ -4,7 +4,7 @@
 # else it prints the one command to run and fails.
 set -euo pipefail
 
-build_pkgs=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
+build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libmicrohttpd-dev libinih-dev libncurses-dev)
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux)
 bench_pkgs=(libbpf-tools)

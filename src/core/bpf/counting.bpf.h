@@ -93,7 +93,10 @@ static __always_inline void count_lost(bool pid_table)
 		l->cgroup_table_full++;
 }
 
-/* The entry of @tgid, created on first use; NULL (and counted) when the table is full. */
+/*
+ * The entry of @tgid, created on first use (named after @task, or the current
+ * task when NULL); NULL, and counted as lost, when the table is full.
+ */
 static __always_inline struct pid_value *pid_entry(__u32 tgid, struct task_struct *task)
 {
 	struct pid_value *v = bpf_map_lookup_elem(&pid_counters, &tgid);
@@ -102,7 +105,8 @@ static __always_inline struct pid_value *pid_entry(__u32 tgid, struct task_struc
 
 	if (v)
 		return v;
-	leader_comm(task, init.hdr.comm);
+	/* Only a new entry needs the task: fetching it is kept off the hot path. */
+	leader_comm(task ? task : (struct task_struct *)bpf_get_current_task(), init.hdr.comm);
 	err = bpf_map_update_elem(&pid_counters, &tgid, &init, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		count_lost(true);
@@ -129,7 +133,8 @@ static __always_inline struct counters *cgroup_entry(__u64 cgid)
 
 /*
  * Add @va to counter @a and @vb to counter @b (NO_COUNTER to skip) for the
- * host, process @tgid (whose task is @task) and cgroup @cgid.
+ * host, process @tgid (whose task is @task; NULL for the current one) and
+ * cgroup @cgid.
  */
 static __always_inline void count_for(struct task_struct *task, __u32 tgid, __u64 cgid,
 				      __u32 a, __u64 va, __u32 b, __u64 vb)
@@ -165,10 +170,9 @@ static __always_inline void count_for(struct task_struct *task, __u32 tgid, __u6
 /* The same, for the current task. */
 static __always_inline void count2(__u32 a, __u64 va, __u32 b, __u64 vb)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 cgid = track_cgroups ? bpf_get_current_cgroup_id() : 0;
 
-	count_for(task, bpf_get_current_pid_tgid() >> 32, cgid, a, va, b, vb);
+	count_for(NULL, bpf_get_current_pid_tgid() >> 32, cgid, a, va, b, vb);
 }
 
 static __always_inline void count1(__u32 a)
