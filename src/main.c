@@ -544,6 +544,70 @@ out:
 	return ret;
 }
 
+/* ---- metrics: the reference of every metric, from the module tables ----- */
+
+static void metric_row(bool md, const char *name, const char *type, const char *labels,
+		       const char *netdata, const char *help)
+{
+	if (md)
+		printf("| `%s` | %s | %s | %s | %s |\n", name, type, labels, netdata[0] ? netdata : "-",
+		       help);
+	else
+		printf("%-48s %-8s %s\n", name, type, help);
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	bool md = argc > 1 && !strcmp(argv[1], "--markdown");
+	char name[160], help[320];
+
+	if (argc > 1 && !md) {
+		if (!strcmp(argv[1], "--help")) {
+			printf("Usage: ebpfmon metrics [--markdown]\n\nList every metric ebpfmon exports.\n");
+			return 0;
+		}
+		prog_cmd = "ebpfmon metrics";
+		return usage_error("unknown option '%s'", argv[1]);
+	}
+	if (md)
+		printf("| metric | type | labels | Netdata chart / context | meaning |\n|---|---|---|---|---|\n");
+	for (unsigned int i = 0; i < nr_modules; i++) {
+		const struct module *m = modules[i];
+
+		for (unsigned int d = 0; d < m->nr_defs; d++) {
+			const struct counter_def *def = &m->defs[d];
+			const char *type = def->kind == COUNTER_TOTAL ? "counter" : "gauge";
+
+			snprintf(help, sizeof(help), "%s%s", def->help,
+				 def->is_error ? " (not in `ebpf load mode = entry`)" : "");
+			snprintf(name, sizeof(name), "ebpfmon_%s_%s", m->name, def->name);
+			metric_row(md, name, type, "", def->netdata_chart, help);
+			snprintf(name, sizeof(name), "ebpfmon_app_%s_%s", m->name, def->name);
+			metric_row(md, name, type, "app", def->netdata_app_chart, help);
+			snprintf(name, sizeof(name), "ebpfmon_cgroup_%s_%s", m->name, def->name);
+			metric_row(md, name, type, "cgroup", "", help);
+		}
+	}
+	metric_row(md, "ebpfmon_build_info", "gauge", "version, libbpf", "", "Always 1; the labels say what runs");
+	metric_row(md, "ebpfmon_module_up", "gauge", "module", "",
+		   "1 when the module is loaded and attached; `ebpfmon check` says why not");
+	metric_row(md, "ebpfmon_lost_events_total", "counter", "module, table", "",
+		   "Events not attributed to a process (table=pid) or cgroup (table=cgroup) because the table was full; host totals still count them");
+	metric_row(md, "ebpfmon_collections_total", "counter", "", "", "Collections of the kernel maps since start");
+	return 0;
+}
+
+static int cmd_config(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1) {
+		prog_cmd = "ebpfmon config";
+		return usage_error("unexpected argument '%s'", argv[1]);
+	}
+	fputs(config_embedded_default, stdout);
+	return 0;
+}
+
 /* ---- dispatch ---------------------------------------------------------- */
 
 static void main_usage(FILE *f)
@@ -555,7 +619,9 @@ static void main_usage(FILE *f)
 		"Commands:\n"
 		"  run        load the modules and serve /metrics (Prometheus) until stopped\n"
 		"  check      what this kernel allows, and which hook each module would use\n"
-		"  snapshot   count for a while, print the totals, exit\n\n"
+		"  snapshot   count for a while, print the totals, exit\n"
+		"  metrics    list every metric (--markdown for docs/metrics.md)\n"
+		"  config     print the built-in default configuration, every key explained\n\n"
 		"  ebpfmon COMMAND --help   options of a command\n"
 		"  ebpfmon --version\n");
 }
@@ -565,10 +631,14 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
-	} cmds[] = { { "run", cmd_run }, { "check", cmd_check }, { "snapshot", cmd_snapshot } };
+	} cmds[] = { { "run", cmd_run },
+		     { "check", cmd_check },
+		     { "snapshot", cmd_snapshot },
+		     { "metrics", cmd_metrics },
+		     { "config", cmd_config } };
 
 	if (argc < 2) {
-		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot (see 'ebpfmon --help')\n");
+		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, metrics, config (see 'ebpfmon --help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -583,7 +653,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot (see 'ebpfmon --help')\n",
+	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, metrics, config (see 'ebpfmon --help')\n",
 		argv[1]);
 	return EXIT_USAGE;
 }
