@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -72,6 +73,22 @@ int agent_plan(struct agent *a)
 	return 0;
 }
 
+/*
+ * EBPFMON_TEST_FAIL_LOAD=<module> makes that module's load fail, so tests can
+ * show the others keep running and the failure is reported.
+ */
+static int load_module(struct module_inst *mi, const struct module_cfg *mc)
+{
+	const char *inject = getenv("EBPFMON_TEST_FAIL_LOAD");
+
+	if (inject && !strcmp(inject, mi->mod->name)) {
+		snprintf(mi->stats->reason, sizeof(mi->stats->reason),
+			 "load failed: injected by EBPFMON_TEST_FAIL_LOAD");
+		return -EIO;
+	}
+	return mi->mod->load(mi, mc);
+}
+
 int agent_start(struct agent *a)
 {
 	struct module_cfg mc = {
@@ -94,7 +111,7 @@ int agent_start(struct agent *a)
 		mi->groups = a->groups;
 		mi->cgnames = a->cgnames;
 		mi->cgroups = a->cfg.cgroups;
-		if (mi->mod->load(mi, &mc)) {
+		if (load_module(mi, &mc)) {
 			if (!mi->stats->reason[0])
 				snprintf(mi->stats->reason, sizeof(mi->stats->reason), "load failed");
 			mi->mod->unload(mi);

@@ -87,3 +87,19 @@ if start_snapshot "$snap" --modules vfs --apps no; then
 		not_ok "apps = no: host write calls $host"
 	fi
 fi
+
+# --- a module that fails to load: the others run, the failure is reported ---
+snap=$TMP/fail.prom
+app=$(unique_name fl)
+if EBPFMON_TEST_FAIL_LOAD=fd start_snapshot "$snap" --modules fd,vfs; then
+	"$WORKLOAD" short "$app" 5 10 >"$TMP/fail.truth" || not_ok "workload failed"
+	stop_snapshot || not_ok "snapshot failed"
+	expect_eq "failed module: ebpfmon_module_up{fd}" "$(metric "$snap" ebpfmon_module_up 'module="fd"')" 0
+	expect_eq "the others run: ebpfmon_module_up{vfs}" "$(metric "$snap" ebpfmon_module_up 'module="vfs"')" 1
+	compare_truth "$snap" "$TMP/fail.truth" "$app" '^vfs_write'
+	if grep -q 'module fd failed: load failed: injected' "$snap.err"; then
+		ok "stderr names the failed module and why"
+	else
+		not_ok "stderr does not report the failed module: $(cat "$snap.err")"
+	fi
+fi
