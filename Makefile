@@ -6,7 +6,7 @@ CC         ?= gcc
 CLANG      ?= clang
 BPFTOOL    ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+VERSION    := 0.1.0
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 PKGS       := libbpf libmicrohttpd inih ncursesw
