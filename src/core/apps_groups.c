@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/apps_groups.h"
+#include "core/text.h"
 
 /* The kernel keeps at most 15 characters of a process name (TASK_COMM_LEN - 1). */
 #define COMM_MAX 15
@@ -51,23 +52,6 @@ struct apps_groups {
 	struct pattern *pats;
 	unsigned int nr, cap;
 };
-
-static void __attribute__((format(printf, 3, 4))) seterr(char *err, size_t errlen,
-							  const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static bool is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
-}
 
 static int add_pattern(struct apps_groups *g, const char *group, char *tok, size_t len)
 {

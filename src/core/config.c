@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "core/config.h"
+#include "core/text.h"
 
 #define SECTION_GLOBAL "global"
 #define SECTION_PROGRAMS "ebpf programs"
@@ -92,23 +93,6 @@ enum global_key {
 
 _Static_assert(sizeof(global_keys) / sizeof(global_keys[0]) == NR_GLOBAL_KEYS,
 	       "global_keys[] and enum global_key disagree");
-
-static void __attribute__((format(printf, 3, 4))) seterr(char *err, size_t errlen,
-							  const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static bool is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
-}
 
 /* inih keeps the blanks inside "[ global ]"; accept them. */
 static bool section_is(const char *s, const char *name)

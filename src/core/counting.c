@@ -13,6 +13,16 @@
 #include "core/counting.h"
 #include "core/pid_tracker.h"
 
+const struct hook_impl pid_exec_impls[2] = {
+	{ "tp_btf", PROGS("lifecycle_exec_btf") },
+	TRACEPOINTS("lifecycle_exec_tp"),
+};
+
+const struct hook_impl pid_exit_retire_impls[2] = {
+	{ "tp_btf", PROGS("lifecycle_exit_btf") },
+	TRACEPOINTS("lifecycle_exit_tp"),
+};
+
 struct links {
 	struct bpf_link **v;
 	unsigned int n;

@@ -15,6 +15,11 @@ int counting_load(struct module_inst *mi, const struct module_cfg *cfg);
 int counting_collect(struct module_inst *mi);
 void counting_unload(struct module_inst *mi);
 
+/* The hooks of DEFINE_PID_EXEC() and DEFINE_PID_EXIT_RETIRE() in counting.bpf.h. */
+extern const struct hook_impl pid_exec_impls[2], pid_exit_retire_impls[2];
+#define PID_EXEC_HOOK { "exec", pid_exec_impls, 2, false }
+#define PID_EXIT_RETIRE_HOOK { "exit", pid_exit_retire_impls, 2, false }
+
 /* For the bpf test tier: enable every program of @obj (fallbacks too), to load them all. */
 void counting_autoload_all(struct bpf_object *obj);
 

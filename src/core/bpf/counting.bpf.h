@@ -232,6 +232,15 @@ static __always_inline bool current_group_dead(void)
 	return BPF_CORE_READ(task, signal, live.counter) == 0;
 }
 
+/* A classic syscall exit tracepoint program that hands `ret` to @fn. */
+#define SYS_EXIT(name, fn)                                                 \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                         \
+	int tp_exit_##name(struct trace_event_raw_sys_exit *ctx)           \
+	{                                                                  \
+		fn(ctx->ret);                                              \
+		return 0;                                                  \
+	}
+
 /* Keep the per-process entry named after exec (tp_btf first, classic fallback). */
 #define DEFINE_PID_EXEC()                                                              \
 	SEC("tp_btf/sched_process_exec")                                               \

@@ -22,14 +22,6 @@ static __always_inline void count_close(long ret)
 	count_result(ret, FD_CLOSE_CALLS, NO_COUNTER, FD_CLOSE_ERRORS);
 }
 
-#define SYS_EXIT(name, fn)                                                 \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                         \
-	int tp_exit_##name(struct trace_event_raw_sys_exit *ctx)           \
-	{                                                                  \
-		fn(ctx->ret);                                              \
-		return 0;                                                  \
-	}
-
 SYS_EXIT(open, count_open)
 SYS_EXIT(openat, count_open)
 SYS_EXIT(openat2, count_open)

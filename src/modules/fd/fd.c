@@ -24,20 +24,12 @@ static const struct hook_impl close_impls[] = {
 	TRACEPOINTS("tp_exit_close"),
 	{ "kretprobe", PROGS("kp_close_fd") },
 };
-static const struct hook_impl exec_impls[] = {
-	{ "tp_btf", PROGS("lifecycle_exec_btf") },
-	TRACEPOINTS("lifecycle_exec_tp"),
-};
-static const struct hook_impl exit_impls[] = {
-	{ "tp_btf", PROGS("lifecycle_exit_btf") },
-	TRACEPOINTS("lifecycle_exit_tp"),
-};
 
 static const struct hook_def fd_hooks[] = {
 	HOOK("open", open_impls),
 	HOOK("close", close_impls),
-	HOOK("exec", exec_impls),
-	HOOK("exit", exit_impls),
+	PID_EXEC_HOOK,
+	PID_EXIT_RETIRE_HOOK,
 };
 
 COUNTING_SKEL_GLUE(fd)

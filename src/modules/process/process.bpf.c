@@ -132,18 +132,10 @@ static __always_inline void count_clone_result(long ret)
 		count1(PROC_ERRORS);
 }
 
-#define SYS_EXIT(name)                                                     \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                         \
-	int tp_exit_##name(struct trace_event_raw_sys_exit *ctx)           \
-	{                                                                  \
-		count_clone_result(ctx->ret);                              \
-		return 0;                                                  \
-	}
-
-SYS_EXIT(clone)
-SYS_EXIT(clone3)
-SYS_EXIT(fork)
-SYS_EXIT(vfork)
+SYS_EXIT(clone, count_clone_result)
+SYS_EXIT(clone3, count_clone_result)
+SYS_EXIT(fork, count_clone_result)
+SYS_EXIT(vfork, count_clone_result)
 
 /* Fallback for task-creation errors where syscall tracepoints are missing. */
 SEC("kretprobe/kernel_clone")

@@ -40,17 +40,13 @@ static const struct hook_impl error_impls[] = {
 	TRACEPOINTS("tp_exit_clone", "tp_exit_clone3", "tp_exit_fork", "tp_exit_vfork"),
 	{ "kretprobe", PROGS("kernel_clone_kretprobe") },
 };
-static const struct hook_impl exec_impls[] = {
-	{ "tp_btf", PROGS("lifecycle_exec_btf") },
-	TRACEPOINTS("lifecycle_exec_tp"),
-};
 
 static const struct hook_def process_hooks[] = {
 	HOOK("task creation", newtask_impls),
 	HOOK("task exit", exit_impls),
 	HOOK("task release", release_impls),
 	RESULT_HOOK("task creation errors", error_impls),
-	HOOK("exec", exec_impls),
+	PID_EXEC_HOOK,
 };
 
 COUNTING_SKEL_GLUE(process)

@@ -34,14 +34,6 @@ static __always_inline void count_open(long ret)
 	count_result(ret, VFS_OPEN_CALLS, NO_COUNTER, VFS_OPEN_ERRORS);
 }
 
-#define SYS_EXIT(name, fn)                                                 \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                         \
-	int tp_exit_##name(struct trace_event_raw_sys_exit *ctx)           \
-	{                                                                  \
-		fn(ctx->ret);                                              \
-		return 0;                                                  \
-	}
-
 SYS_EXIT(read, count_read)
 SYS_EXIT(readv, count_read)
 SYS_EXIT(pread64, count_read)

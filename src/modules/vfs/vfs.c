@@ -59,19 +59,11 @@ static const struct hook_impl create_impls[] = {
 	TRACEPOINTS("tp_enter_open", "tp_enter_openat", "tp_enter_openat2", "tp_enter_creat"),
 	{ "kprobe", PROGS("kp_vfs_create") },
 };
-static const struct hook_impl exec_impls[] = {
-	{ "tp_btf", PROGS("lifecycle_exec_btf") },
-	TRACEPOINTS("lifecycle_exec_tp"),
-};
-static const struct hook_impl exit_impls[] = {
-	{ "tp_btf", PROGS("lifecycle_exit_btf") },
-	TRACEPOINTS("lifecycle_exit_tp"),
-};
 
 static const struct hook_def vfs_hooks[] = {
 	HOOK("read", read_impls),     HOOK("write", write_impls), HOOK("unlink", unlink_impls),
 	HOOK("fsync", fsync_impls),   HOOK("open", open_impls),	  HOOK("create", create_impls),
-	HOOK("exec", exec_impls),     HOOK("exit", exit_impls),
+	PID_EXEC_HOOK,     PID_EXIT_RETIRE_HOOK,
 };
 
 COUNTING_SKEL_GLUE(vfs)
