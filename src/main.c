@@ -46,6 +46,7 @@ enum {
 	OPT_CGROUPS,
 	OPT_PID_TABLE,
 	OPT_LOAD_MODE,
+	OPT_MAPS_PER_CORE,
 	OPT_APPS_GROUPS,
 	OPT_DURATION,
 	OPT_FORMAT,
@@ -61,6 +62,7 @@ enum {
 	{ "cgroups", required_argument, NULL, OPT_CGROUPS },                  \
 	{ "pid-table-size", required_argument, NULL, OPT_PID_TABLE },         \
 	{ "load-mode", required_argument, NULL, OPT_LOAD_MODE },              \
+	{ "maps-per-core", required_argument, NULL, OPT_MAPS_PER_CORE },      \
 	{ "apps-groups", required_argument, NULL, OPT_APPS_GROUPS },          \
 	{ "help", no_argument, NULL, OPT_HELP }
 
@@ -72,6 +74,7 @@ static const char common_help[] =
 	"  --cgroups yes|no        per-cgroup series ([global] cgroups)\n"
 	"  --pid-table-size N      per-process table bound ([global] pid table size)\n"
 	"  --load-mode entry|return  return counts errors too ([global] ebpf load mode)\n"
+	"  --maps-per-core yes|no  per-CPU kernel tables ([global] maps per core)\n"
 	"  --apps-groups FILE      application groups (group: pattern pattern*)\n"
 	"  --help                  this text\n";
 
@@ -93,6 +96,7 @@ static int common_opt(int opt, struct common_opts *o)
 		{ OPT_UPDATE_EVERY, "update every" }, { OPT_APPS, "apps" },
 		{ OPT_CGROUPS, "cgroups" },	      { OPT_PID_TABLE, "pid table size" },
 		{ OPT_LOAD_MODE, "ebpf load mode" },  { OPT_APPS_GROUPS, "apps groups file" },
+		{ OPT_MAPS_PER_CORE, "maps per core" },
 		{ OPT_LISTEN, "listen" },
 	};
 

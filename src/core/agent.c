@@ -97,6 +97,7 @@ int agent_start(struct agent *a)
 		.apps = a->cfg.apps,
 		.cgroups = a->cfg.cgroups,
 		.errors = a->cfg.load_mode == LOAD_MODE_RETURN,
+		.per_cpu = a->cfg.maps_per_core,
 	};
 	double t0 = now();
 	int up = 0;
@@ -111,6 +112,7 @@ int agent_start(struct agent *a)
 		mi->groups = a->groups;
 		mi->cgnames = a->cgnames;
 		mi->cgroups = a->cfg.cgroups;
+		mi->per_cpu = a->cfg.maps_per_core;
 		if (load_module(mi, &mc)) {
 			if (!mi->stats->reason[0])
 				snprintf(mi->stats->reason, sizeof(mi->stats->reason), "load failed");

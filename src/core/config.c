@@ -56,6 +56,11 @@ const char config_embedded_default[] =
 	"\t# table is full, further events are counted in an overflow counter.\n"
 	"\tpid table size = 32768\n"
 	"\n"
+	"\t# One copy of the per-process and per-cgroup tables per CPU: no\n"
+	"\t# locked instruction per event, at the price of kernel memory\n"
+	"\t# (table size x CPUs x entry size). 'no' shares one copy.\n"
+	"\tmaps per core = yes\n"
+	"\n"
 	"\t# Cgroups tracked at once in the kernel, 16 to 1048576.\n"
 	"\tcgroup table size = 1024\n"
 	"\n"
@@ -77,6 +82,7 @@ const char config_embedded_default[] =
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",
 	"pid table size", "cgroup table size", "listen", "apps groups file",
+	"maps per core",
 };
 
 enum global_key {
@@ -88,6 +94,7 @@ enum global_key {
 	KEY_CGROUP_TABLE_SIZE,
 	KEY_LISTEN,
 	KEY_APPS_GROUPS_FILE,
+	KEY_MAPS_PER_CORE,
 	NR_GLOBAL_KEYS,
 };
 
@@ -147,6 +154,7 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	c->cgroups = false;
 	c->pid_table_size = 32768;
 	c->cgroup_table_size = 1024;
+	c->maps_per_core = true;
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:9435");
 	/* A registry bigger than the table is a build-time mistake: say so rather than drop one. */
 	if (nr_known > CONFIG_MAX_MODULES) {
@@ -343,6 +351,7 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		return -1;
 	case KEY_APPS:
 	case KEY_CGROUPS:
+	case KEY_MAPS_PER_CORE:
 		if (parse_bool(value, &b)) {
 			seterr(err, errlen, "'%s' must be yes or no, not '%s'", global_keys[k],
 			       value);
@@ -350,8 +359,10 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		}
 		if (k == KEY_APPS)
 			c->apps = b;
-		else
+		else if (k == KEY_CGROUPS)
 			c->cgroups = b;
+		else
+			c->maps_per_core = b;
 		return 0;
 	case KEY_PID_TABLE_SIZE:
 		if (parse_uint(value, 16, 4194304, &u)) {

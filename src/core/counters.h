@@ -24,12 +24,17 @@
 /* The process is gone: user space reads the entry one last time and deletes it. */
 #define PID_F_DEAD 0x1u
 
+/*
+ * With per-CPU tables each CPU has its own copy of the header: the name
+ * written last (largest name_ns) wins, and the flags of all copies are ORed.
+ */
 struct pid_hdr {
 	char comm[EBPFMON_COMM_LEN]; /* thread-group leader's comm (refreshed at exec and exit) */
 	__u32 flags;		     /* PID_F_* */
 	__u32 pad;
+	__u64 name_ns;		     /* when comm was written (bpf_ktime_get_ns); 0 = never */
 };
-_Static_assert(sizeof(struct pid_hdr) == 24, "pid_hdr layout");
+_Static_assert(sizeof(struct pid_hdr) == 32, "pid_hdr layout");
 
 /* Events that could not be attributed because a table was full. */
 struct lost_events {

@@ -188,11 +188,17 @@ int counting_load(struct module_inst *mi, const struct module_cfg *cfg)
 		return fail(mi, err, "configure");
 	/* A disabled breakdown keeps a one-entry table: no kernel memory for nothing. */
 	map = bpf_object__find_map_by_name(mi->obj, "pid_counters");
-	if (map)
+	if (map) {
 		bpf_map__set_max_entries(map, cfg->apps ? cfg->cfg->pid_table_size : 1);
+		if (cfg->per_cpu)
+			bpf_map__set_type(map, BPF_MAP_TYPE_PERCPU_HASH);
+	}
 	map = bpf_object__find_map_by_name(mi->obj, "cgroup_counters");
-	if (map)
+	if (map) {
 		bpf_map__set_max_entries(map, cfg->cgroups ? cfg->cfg->cgroup_table_size : 1);
+		if (cfg->per_cpu)
+			bpf_map__set_type(map, BPF_MAP_TYPE_PERCPU_HASH);
+	}
 	select_programs(mi, cfg->caps);
 	err = bpf_object__load(mi->obj);
 	if (err)
@@ -204,6 +210,11 @@ int counting_load(struct module_inst *mi, const struct module_cfg *cfg)
 	mi->nr_cpus = libbpf_num_possible_cpus();
 	if (mi->host_fd < 0 || mi->lost_fd < 0 || mi->nr_cpus <= 0)
 		return fail(mi, -ENOENT, "find counter maps");
+	/* Room for one entry of every CPU: header plus counters, per copy. */
+	mi->read_buf = calloc((size_t)mi->nr_cpus,
+			      sizeof(struct pid_hdr) + m->nr_counters * sizeof(uint64_t));
+	if (!mi->read_buf)
+		return fail(mi, -ENOMEM, "allocate");
 	if (cfg->apps) {
 		mi->tracker = pid_tracker_new(cfg->cfg->pid_table_size);
 		if (!mi->tracker)
@@ -234,6 +245,8 @@ void counting_unload(struct module_inst *mi)
 	mi->obj = NULL;
 	pid_tracker_free(mi->tracker);
 	mi->tracker = NULL;
+	free(mi->read_buf);
+	mi->read_buf = NULL;
 }
 
 /* Sum a per-CPU array slot of @n u64 into @sum. */
@@ -286,6 +299,40 @@ struct pid_reading {
 	uint64_t c[EBPFMON_MAX_COUNTERS];
 };
 
+/*
+ * Read (and with @take, delete in the same step) the entry of @key from a
+ * table of @nr counters after a @hdr_size header, folding per-CPU copies:
+ * counters add up, flags OR, the most recently written name wins.
+ */
+static int read_entry(struct module_inst *mi, int fd, const void *key, size_t hdr_size,
+		      unsigned int nr, bool take, struct pid_reading *out)
+{
+	size_t size = hdr_size + nr * sizeof(uint64_t);
+	int copies = mi->per_cpu ? mi->nr_cpus : 1;
+	char *buf = mi->read_buf;
+
+	if (take ? bpf_map_lookup_and_delete_elem(fd, key, buf) : bpf_map_lookup_elem(fd, key, buf))
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	for (int cpu = 0; cpu < copies; cpu++) {
+		const char *copy = buf + (size_t)cpu * size;
+		const uint64_t *c = (const uint64_t *)(copy + hdr_size);
+
+		if (hdr_size) {
+			const struct pid_hdr *h = (const struct pid_hdr *)copy;
+
+			out->hdr.flags |= h->flags;
+			if (h->name_ns >= out->hdr.name_ns && h->comm[0]) {
+				memcpy(out->hdr.comm, h->comm, sizeof(h->comm));
+				out->hdr.name_ns = h->name_ns;
+			}
+		}
+		for (unsigned int i = 0; i < nr; i++)
+			out->c[i] += c[i];
+	}
+	return 0;
+}
+
 static void collect_pids(struct module_inst *mi)
 {
 	struct module_stats *m = mi->stats;
@@ -298,14 +345,14 @@ static void collect_pids(struct module_inst *mi)
 		struct pid_reading r;
 		bool gone;
 
-		if (bpf_map_lookup_elem(mi->pid_fd, &keys[i], &r))
+		if (read_entry(mi, mi->pid_fd, &keys[i], sizeof(r.hdr), nr, false, &r))
 			continue;
 		gone = r.hdr.flags & PID_F_DEAD;
 		/*
 		 * The process is gone: take the final reading and the entry in
 		 * one step, so nothing counted in between is lost.
 		 */
-		if (gone && bpf_map_lookup_and_delete_elem(mi->pid_fd, &keys[i], &r))
+		if (gone && read_entry(mi, mi->pid_fd, &keys[i], sizeof(r.hdr), nr, true, &r))
 			gone = false;
 		pid_account(mi->tracker, m, mi->groups, keys[i], &r.hdr, r.c, nr, gone);
 		if (!gone) {
@@ -330,10 +377,10 @@ static void collect_cgroups(struct module_inst *mi)
 	uint64_t *keys = all_keys(mi->cgroup_fd, sizeof(uint64_t), &n);
 
 	for (size_t i = 0; keys && i < n; i++) {
-		uint64_t v[EBPFMON_MAX_COUNTERS];
+		struct pid_reading r;
 		struct cgroup_row *row;
 
-		if (bpf_map_lookup_elem(mi->cgroup_fd, &keys[i], v))
+		if (read_entry(mi, mi->cgroup_fd, &keys[i], 0, nr, false, &r))
 			continue;
 		row = store_cgroup(m, keys[i]);
 		if (!row)
@@ -341,7 +388,7 @@ static void collect_cgroups(struct module_inst *mi)
 		if (!row->path[0])
 			cgroup_names_lookup(mi->cgnames, keys[i], row->path, sizeof(row->path));
 		/* Entries are never deleted: the kernel's value is already cumulative. */
-		memcpy(row->v, v, nr * sizeof(uint64_t));
+		memcpy(row->v, r.c, nr * sizeof(uint64_t));
 	}
 	free(keys);
 }

@@ -37,6 +37,7 @@ void counting_autoload_all(struct bpf_object *obj);
 		s->rodata->track_apps = cfg->apps;                                      \
 		s->rodata->track_cgroups = cfg->cgroups;                                \
 		s->rodata->count_errors = cfg->errors;                                  \
+		s->rodata->per_cpu_maps = cfg->per_cpu;                                 \
 		return 0;                                                               \
 	}                                                                               \
 	static void name##_skel_destroy(void *skel)                                     \

@@ -53,6 +53,7 @@ struct module_cfg {
 	const struct config *cfg;
 	const struct caps *caps;
 	bool apps, cgroups, errors;
+	bool per_cpu; /* `maps per core`: per-CPU pid and cgroup tables */
 };
 
 struct module {
@@ -94,6 +95,8 @@ struct module_inst {
 	const struct apps_groups *groups;
 	struct cgroup_names *cgnames;
 	bool cgroups; /* per-cgroup counting on */
+	bool per_cpu; /* pid_counters and cgroup_counters are per-CPU hashes */
+	void *read_buf; /* one table entry, every CPU's copy */
 	void *priv; /* the implementation's own state (links, ...) */
 	int nr_cpus;
 };

@@ -103,3 +103,15 @@ if EBPFMON_TEST_FAIL_LOAD=fd start_snapshot "$snap" --modules fd,vfs; then
 		not_ok "stderr does not report the failed module: $(cat "$snap.err")"
 	fi
 fi
+
+# --- maps per core = no: one shared table copy, atomic adds, same numbers ---
+snap=$TMP/shared.prom
+app=$(unique_name mp)
+if start_snapshot "$snap" --modules process,fd,vfs --maps-per-core no --cgroups yes; then
+	"$WORKLOAD" io "$app" "$TMP/io" >"$TMP/shared.truth" || not_ok "workload failed"
+	"$WORKLOAD" threads "$app" 8 >"$TMP/shared-threads.truth" || not_ok "workload failed"
+	stop_snapshot || not_ok "snapshot failed"
+	compare_truth "$snap" "$TMP/shared.truth" "$app" '^(vfs|fd)_'
+	expect_eq "maps per core = no: threads created" \
+		"$(metric "$snap" ebpfmon_app_process_threads_created_total "app=\"$app\"")" 8
+fi

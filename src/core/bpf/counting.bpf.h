@@ -31,6 +31,12 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool track_apps = true;
 const volatile bool track_cgroups = false;
 const volatile bool count_errors = true;
+/*
+ * `maps per core`: user space makes pid_counters and cgroup_counters per-CPU
+ * hashes, so each CPU adds to its own copy without a locked instruction.
+ * Otherwise one copy is shared and adds must be atomic.
+ */
+const volatile bool per_cpu_maps = true;
 
 struct counters {
 	__u64 c[COUNTERS_NR];
@@ -70,9 +76,19 @@ struct {
 	__type(value, struct lost_events);
 } lost_events SEC(".maps");
 
-static __always_inline void leader_comm(struct task_struct *task, char *comm)
+static __always_inline void leader_comm(struct task_struct *task, struct pid_hdr *hdr)
 {
-	BPF_CORE_READ_STR_INTO((char(*)[EBPFMON_COMM_LEN])comm, task, group_leader, comm);
+	BPF_CORE_READ_STR_INTO(&hdr->comm, task, group_leader, comm);
+	hdr->name_ns = bpf_ktime_get_ns();
+}
+
+/* Add to a per-process or per-cgroup counter (see per_cpu_maps). */
+static __always_inline void add(__u64 *counter, __u64 v)
+{
+	if (per_cpu_maps)
+		*counter += v; /* programs here run with preemption off: no one interleaves */
+	else
+		__sync_fetch_and_add(counter, v);
 }
 
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
@@ -106,7 +122,7 @@ static __always_inline struct pid_value *pid_entry(__u32 tgid, struct task_struc
 	if (v)
 		return v;
 	/* Only a new entry needs the task: fetching it is kept off the hot path. */
-	leader_comm(task ? task : (struct task_struct *)bpf_get_current_task(), init.hdr.comm);
+	leader_comm(task ? task : (struct task_struct *)bpf_get_current_task(), &init.hdr);
 	err = bpf_map_update_elem(&pid_counters, &tgid, &init, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		count_lost(true);
@@ -151,18 +167,18 @@ static __always_inline void count_for(struct task_struct *task, __u32 tgid, __u6
 		struct pid_value *p = pid_entry(tgid, task);
 
 		if (p) {
-			__sync_fetch_and_add(&p->c[a], va);
+			add(&p->c[a], va);
 			if (b < COUNTERS_NR)
-				__sync_fetch_and_add(&p->c[b], vb);
+				add(&p->c[b], vb);
 		}
 	}
 	if (track_cgroups) {
 		struct counters *g = cgroup_entry(cgid);
 
 		if (g) {
-			__sync_fetch_and_add(&g->c[a], va);
+			add(&g->c[a], va);
 			if (b < COUNTERS_NR)
-				__sync_fetch_and_add(&g->c[b], vb);
+				add(&g->c[b], vb);
 		}
 	}
 }
@@ -208,7 +224,7 @@ static __always_inline void pid_refresh_comm(void)
 		return;
 	p = bpf_map_lookup_elem(&pid_counters, &tgid);
 	if (p)
-		leader_comm((struct task_struct *)bpf_get_current_task(), p->hdr.comm);
+		leader_comm((struct task_struct *)bpf_get_current_task(), &p->hdr);
 }
 
 /* The last thread of @tgid exits: keep its final name, let user space retire it. */
@@ -220,7 +236,7 @@ static __always_inline void pid_retire(__u32 tgid, struct task_struct *task)
 		return;
 	p = bpf_map_lookup_elem(&pid_counters, &tgid);
 	if (p) {
-		leader_comm(task, p->hdr.comm);
+		leader_comm(task, &p->hdr);
 		p->hdr.flags |= PID_F_DEAD; /* only ever set: a plain store is enough */
 	}
 }

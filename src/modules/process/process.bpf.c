@@ -54,7 +54,7 @@ static __always_inline void count_exit(void)
 	count1(PROC_EXITS);
 	/* The name may have changed since the entry was made (prctl). */
 	if (track_apps && (p = bpf_map_lookup_elem(&pid_counters, &tgid)))
-		leader_comm(task, p->hdr.comm);
+		leader_comm(task, &p->hdr);
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -113,7 +113,7 @@ int release_tp(struct process_free_args *ctx)
 		return 0;
 	p = bpf_map_lookup_elem(&pid_counters, &pid);
 	if (p) {
-		__sync_fetch_and_add(&p->c[PROC_RELEASED], 1);
+		add(&p->c[PROC_RELEASED], 1);
 		p->hdr.flags |= PID_F_DEAD; /* only ever set: a plain store is enough */
 	}
 	return 0;
