@@ -4,8 +4,11 @@
 source "$(dirname "$0")/lib.sh"
 need_root "exact counts"
 
+# `run`, scraped until the releases are in: a task's release is counted at
+# sched_process_free, after an RCU grace period, which lazy RCU can stretch to
+# seconds.
 snap=$TMP/snap.prom
-start_snapshot "$snap" --modules process,fd,vfs || exit 1
+start_run --modules process,fd,vfs || exit 1
 
 io=$(unique_name io)
 forks=$(unique_name fk)
@@ -37,9 +40,20 @@ if [ -n "$pids_cg" ]; then
 	"$WORKLOAD" pidsfail "$pidsf" 2 "$pids_cg" >"$TMP/pidsf.truth" || not_ok "pidsfail workload failed"
 fi
 
-# Releases come after an RCU grace period: give them a moment.
-sleep 0.5
-stop_snapshot || not_ok "snapshot exited with an error"
+# Scrape until every exited task of ours is released (15 s at most), and at
+# least two collections after the workloads.
+sleep 2.2
+for _ in $(seq 30); do
+	scrape "$snap" || break
+	done_all=1
+	for app in "$forks" "$threads" "$short"; do
+		[ "$(metric "$snap" ebpfmon_app_process_exits_total "app=\"$app\"")" = \
+			"$(metric "$snap" ebpfmon_app_process_released_total "app=\"$app\"")" ] || done_all=0
+	done
+	[ $done_all = 1 ] && break
+	sleep 0.5
+done
+stop_run || not_ok "run exited with an error"
 [ -n "$pids_cg" ] && rmdir "$pids_cg"
 
 compare_truth "$snap" "$TMP/io.truth" "$io"

@@ -78,3 +78,30 @@ compare_truth() {
 		expect_eq "$app: ebpfmon_app_$name" "$got" "$want"
 	done <"$truth"
 }
+
+RUN_PID=
+RUN_PORT=
+# start_run ARGS...: `ebpfmon run` on a free loopback port; waits until it serves.
+start_run() {
+	RUN_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	"$EBPFMON" run --listen "127.0.0.1:$RUN_PORT" "$@" >/dev/null 2>"$TMP/run.err" &
+	RUN_PID=$!
+	for _ in $(seq 200); do
+		curl -sf "http://127.0.0.1:$RUN_PORT/metrics" -o /dev/null && return 0
+		kill -0 "$RUN_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	not_ok "ebpfmon run did not serve: $(tr '\n' ' ' <"$TMP/run.err")"
+	return 1
+}
+
+scrape() { curl -sf "http://127.0.0.1:$RUN_PORT/metrics" -o "$1"; }
+
+stop_run() {
+	kill -TERM "$RUN_PID"
+	wait "$RUN_PID"
+	local rc=$?
+	RUN_PID=
+	return $rc
+}
+trap '[ -n "$RUN_PID" ] && kill -KILL "$RUN_PID" 2>/dev/null; cleanup_lib' EXIT
