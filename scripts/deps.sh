@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libmicrohttpd-dev libinih-dev libncurses-dev)
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux)
-bench_pkgs=(libbpf-tools)
+bench_pkgs=(libbpf-tools tcpdump)
 
 want=()
 for set in "$@"; do

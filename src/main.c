@@ -23,6 +23,8 @@
 
 #define EXIT_USAGE 2
 
+int cmd_flows(int argc, char **argv); /* modules/flows/flows.c */
+
 static const char *prog_cmd = "ebpfmon";
 
 /* A flag that sets a configuration key; applied after the config file. */
@@ -624,6 +626,7 @@ static void main_usage(FILE *f)
 		"  run        load the modules and serve /metrics (Prometheus) until stopped\n"
 		"  check      what this kernel allows, and which hook each module would use\n"
 		"  snapshot   count for a while, print the totals, exit\n"
+		"  flows      per-flow packets and bytes from TC/TCX, XDP or per process\n"
 		"  metrics    list every metric (--markdown for docs/metrics.md)\n"
 		"  config     print the built-in default configuration, every key explained\n\n"
 		"  ebpfmon COMMAND --help   options of a command\n"
@@ -638,11 +641,12 @@ int main(int argc, char **argv)
 	} cmds[] = { { "run", cmd_run },
 		     { "check", cmd_check },
 		     { "snapshot", cmd_snapshot },
+		     { "flows", cmd_flows },
 		     { "metrics", cmd_metrics },
 		     { "config", cmd_config } };
 
 	if (argc < 2) {
-		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, metrics, config (see 'ebpfmon --help')\n");
+		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, metrics, config (see 'ebpfmon --help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -657,7 +661,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, metrics, config (see 'ebpfmon --help')\n",
+	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, metrics, config (see 'ebpfmon --help')\n",
 		argv[1]);
 	return EXIT_USAGE;
 }

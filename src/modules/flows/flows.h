@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * flows: structs shared by flows.bpf.c (kernel) and flows*.c (user).
+ * Fixed-width fields and explicit padding only: both sides see the same bytes.
+ */
+#ifndef EBPFMON_FLOWS_H
+#define EBPFMON_FLOWS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+enum flow_dir {
+	FLOW_DIR_INGRESS = 0,
+	FLOW_DIR_EGRESS = 1,
+};
+
+/* flow_key.flags: why a key has no ports or no addresses. */
+#define FLOW_F_FRAG	0x01 /* non-first IP fragment: no L4 header, ports 0 */
+#define FLOW_F_TRUNC	0x02 /* IP header fine, L4/extension header cut off: ports 0 */
+#define FLOW_F_UNPARSED 0x04 /* no usable IP header: only ethertype (0 when L2 is cut) */
+
+#define FLOW_ETH_IPV4 0x0800
+#define FLOW_ETH_IPV6 0x86DD
+#define FLOW_ETH_ARP  0x0806
+
+/*
+ * One flow. IPv4 addresses sit in the first 4 bytes of src/dst (rest zero).
+ * For ICMP and ICMPv6 sport is the type and dport the code (pktstat-bpf does
+ * the same). pid/cgroup/comm are set in process mode only.
+ */
+struct flows_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u16 sport;	 /* host byte order */
+	__u16 dport;
+	__u32 ifindex;
+	__u32 pid;	 /* thread group id of the socket's owner, 0 = unknown */
+	__u16 ethertype; /* host byte order, innermost after VLAN tags */
+	__u8 proto;	 /* IP protocol (last IPv6 next-header reached) */
+	__u8 flags;	 /* FLOW_F_* */
+	__u8 dir;	 /* enum flow_dir */
+	__u8 pad[7];
+	__u64 cgroup;	 /* cgroup v2 id of the socket */
+	char comm[16];
+};
+_Static_assert(sizeof(struct flows_key) == 80, "flow_key layout");
+
+struct flows_val {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct flows_val) == 16, "flow_val layout");
+
+/* Totals, kept apart from the LRU flow table so they stay exact. */
+struct flows_total_key {
+	__u32 ifindex;
+	__u16 ethertype;
+	__u8 proto;
+	__u8 dir_flags; /* bit 0: enum flow_dir; bit 1: unparsed */
+};
+_Static_assert(sizeof(struct flows_total_key) == 8, "flow_total_key layout");
+
+#define FLOW_TOTAL_DIR_MASK 0x01
+#define FLOW_TOTAL_UNPARSED 0x02
+
+/* Per-CPU counters in the single-slot flow_stats array. */
+struct flows_stats {
+	__u64 inserted;	    /* flows added to the LRU table (evicted = inserted - live) */
+	__u64 flow_fail;    /* packets a full/failing flow table could not take */
+	__u64 total_fail_packets; /* packets the totals table could not take */
+	__u64 total_fail_bytes;
+};
+_Static_assert(sizeof(struct flows_stats) == 32, "flow_stats layout");
+
+/* Socket owner, kept in socket local storage (cloned to accepted sockets). */
+struct flows_owner {
+	__u32 pid;
+	__u32 pad;
+	char comm[16];
+};
+_Static_assert(sizeof(struct flows_owner) == 24, "flow_owner layout");
+
+#define FLOWS_DEFAULT_MAX_ENTRIES 65536
+#define FLOWS_TOTALS_MAX_ENTRIES  4096
+#define FLOWS_MAX_VLAN_TAGS	  2
+#define FLOWS_MAX_IPV6_EXT	  8
+
+#endif
