@@ -49,6 +49,7 @@ enum {
 	OPT_PID_TABLE,
 	OPT_LOAD_MODE,
 	OPT_MAPS_PER_CORE,
+	OPT_FLOWS_IFACE,
 	OPT_APPS_GROUPS,
 	OPT_DURATION,
 	OPT_FORMAT,
@@ -65,18 +66,20 @@ enum {
 	{ "pid-table-size", required_argument, NULL, OPT_PID_TABLE },         \
 	{ "load-mode", required_argument, NULL, OPT_LOAD_MODE },              \
 	{ "maps-per-core", required_argument, NULL, OPT_MAPS_PER_CORE },      \
+	{ "flows-iface", required_argument, NULL, OPT_FLOWS_IFACE },          \
 	{ "apps-groups", required_argument, NULL, OPT_APPS_GROUPS },          \
 	{ "help", no_argument, NULL, OPT_HELP }
 
 static const char common_help[] =
 	"  --config FILE           INI configuration (default " CONFIG_DEFAULT_PATH " when present)\n"
-	"  --modules LIST          run only these modules (comma-separated: process,fd,vfs)\n"
+	"  --modules LIST          run only these modules (comma-separated: process,fd,vfs,flows)\n"
 	"  --update-every SECONDS  collection interval ([global] update every)\n"
 	"  --apps yes|no           per-application series ([global] apps)\n"
 	"  --cgroups yes|no        per-cgroup series ([global] cgroups)\n"
 	"  --pid-table-size N      per-process table bound ([global] pid table size)\n"
 	"  --load-mode entry|return  return counts errors too ([global] ebpf load mode)\n"
 	"  --maps-per-core yes|no  per-CPU kernel tables ([global] maps per core)\n"
+	"  --flows-iface IFACE     interface of the flows module ([global] flows interface)\n"
 	"  --apps-groups FILE      application groups (group: pattern pattern*)\n"
 	"  --help                  this text\n";
 
@@ -98,7 +101,7 @@ static int common_opt(int opt, struct common_opts *o)
 		{ OPT_UPDATE_EVERY, "update every" }, { OPT_APPS, "apps" },
 		{ OPT_CGROUPS, "cgroups" },	      { OPT_PID_TABLE, "pid table size" },
 		{ OPT_LOAD_MODE, "ebpf load mode" },  { OPT_APPS_GROUPS, "apps groups file" },
-		{ OPT_MAPS_PER_CORE, "maps per core" },
+		{ OPT_MAPS_PER_CORE, "maps per core" },	{ OPT_FLOWS_IFACE, "flows interface" },
 		{ OPT_LISTEN, "listen" },
 	};
 
@@ -587,7 +590,10 @@ static int cmd_metrics(int argc, char **argv)
 			snprintf(help, sizeof(help), "%s%s", def->help,
 				 def->is_error ? " (not in `ebpf load mode = entry`)" : "");
 			snprintf(name, sizeof(name), "ebpfmon_%s_%s", m->name, def->name);
-			metric_row(md, name, type, "", def->netdata_chart, help);
+			metric_row(md, name, type, def->labeled ? m->row_labels : "",
+				   def->netdata_chart, help);
+			if (m->row_labels)
+				continue; /* no per-application or per-cgroup series */
 			snprintf(name, sizeof(name), "ebpfmon_app_%s_%s", m->name, def->name);
 			metric_row(md, name, type, "app", def->netdata_app_chart, help);
 			snprintf(name, sizeof(name), "ebpfmon_cgroup_%s_%s", m->name, def->name);

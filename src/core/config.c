@@ -61,6 +61,11 @@ const char config_embedded_default[] =
 	"\t# (table size x CPUs x entry size). 'no' shares one copy.\n"
 	"\tmaps per core = yes\n"
 	"\n"
+	"\t# The flows module (off by default) counts packets and bytes per\n"
+	"\t# direction and protocol on this interface, through TC. Empty: the\n"
+	"\t# first interface that is up and not loopback.\n"
+	"\tflows interface =\n"
+	"\n"
 	"\t# Cgroups tracked at once in the kernel, 16 to 1048576.\n"
 	"\tcgroup table size = 1024\n"
 	"\n"
@@ -77,12 +82,14 @@ const char config_embedded_default[] =
 	"[ebpf programs]\n"
 	"\tprocess = yes\n"
 	"\tfd = yes\n"
-	"\tvfs = yes\n";
+	"\tvfs = yes\n"
+	"\t# flows = yes: per-direction, per-protocol packet and byte totals\n"
+	"\t# on 'flows interface' (off by default).\n";
 
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",
 	"pid table size", "cgroup table size", "listen", "apps groups file",
-	"maps per core",
+	"maps per core", "flows interface",
 };
 
 enum global_key {
@@ -95,6 +102,7 @@ enum global_key {
 	KEY_LISTEN,
 	KEY_APPS_GROUPS_FILE,
 	KEY_MAPS_PER_CORE,
+	KEY_FLOWS_INTERFACE,
 	NR_GLOBAL_KEYS,
 };
 
@@ -391,6 +399,14 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			return -1;
 		}
 		strcpy(c->listen, value);
+		return 0;
+	case KEY_FLOWS_INTERFACE:
+		if (strlen(value) >= sizeof(c->flows_interface)) {
+			seterr(err, errlen, "'flows interface' must be an interface name of at most %zu characters, not '%s'",
+			       sizeof(c->flows_interface) - 1, value);
+			return -1;
+		}
+		strcpy(c->flows_interface, value);
 		return 0;
 	case KEY_APPS_GROUPS_FILE:
 		if (strlen(value) >= sizeof(c->apps_groups_file)) {

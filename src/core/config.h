@@ -32,6 +32,7 @@ struct config {
 	unsigned int pid_table_size;	/* [global] pid table size: 16..4194304 */
 	unsigned int cgroup_table_size; /* [global] cgroup table size: 16..1048576 */
 	bool maps_per_core;		/* [global] maps per core = yes|no (per-CPU tables) */
+	char flows_interface[16];	/* [global] flows interface; "" = first up, not loopback */
 	char listen[128];		/* [global] listen = ADDR:PORT ([v6]:port allowed) */
 	char apps_groups_file[PATH_MAX];/* [global] apps groups file; "" = none */
 	/* [ebpf programs] <module> = yes|no, only for names in known_modules */

@@ -64,6 +64,8 @@ struct module {
 	unsigned int nr_defs, nr_counters;
 	const struct hook_def *hooks;
 	unsigned int nr_hooks;
+	/* Labels of its labeled series; a module with them has no app/cgroup breakdown. */
+	const char *row_labels;
 
 	/* Pick hooks: 0, or -EOPNOTSUPP with plan->reason when the kernel can't. */
 	int (*probe)(const struct module *m, const struct caps *caps, const struct config *cfg,

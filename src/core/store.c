@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ void store_free(struct store *s)
 		free(s->mods[i].apps);
 		free(s->mods[i].cgroups);
 		free(s->mods[i].pids);
+		free(s->mods[i].rows);
 	}
 	pthread_mutex_destroy(&s->lock);
 	memset(s, 0, sizeof(*s));
@@ -97,6 +99,40 @@ struct pid_row *store_pid_append(struct module_stats *m)
 	r = &m->pids[m->nr_pids++];
 	memset(r, 0, sizeof(*r));
 	return r;
+}
+
+struct labeled_row *store_row_append(struct module_stats *m)
+{
+	struct labeled_row *r;
+
+	if (!grow((void **)&m->rows, &m->cap_rows, m->nr_rows, sizeof(*m->rows)))
+		return NULL;
+	r = &m->rows[m->nr_rows++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+void store_row_label(struct labeled_row *r, const char *name, const char *value)
+{
+	size_t len = strlen(r->labels), room = sizeof(r->labels);
+
+	if (len && len + 1 < room)
+		r->labels[len++] = ',';
+	len += (size_t)snprintf(r->labels + len, len < room ? room - len : 0, "%s=\"", name);
+	for (const char *c = value; *c && len + 3 < room; c++) {
+		if (*c == '\\' || *c == '"')
+			r->labels[len++] = '\\';
+		if (*c == '\n') {
+			r->labels[len++] = '\\';
+			r->labels[len++] = 'n';
+			continue;
+		}
+		r->labels[len++] = *c;
+	}
+	if (len + 1 < room) {
+		r->labels[len++] = '"';
+		r->labels[len] = 0;
+	}
 }
 
 uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_t *v)

@@ -28,6 +28,13 @@ struct counter_def {
 	unsigned int a, b;	  /* GAUGE_DIFFERENCE operands (indexes of COUNTER_TOTAL defs) */
 	const char *netdata_chart;     /* host chart id, for docs and the netdata output */
 	const char *netdata_app_chart; /* per-application chart id */
+	bool labeled;		  /* host value is module_stats.rows (labels of the module's own) */
+};
+
+/* A host series with labels of its module's own (e.g. iface, direction, proto). */
+struct labeled_row {
+	char labels[192]; /* rendered, escaped: iface="eth0",direction="ingress" */
+	uint64_t v[EBPFMON_MAX_COUNTERS];
 };
 
 struct app_row {
@@ -70,6 +77,9 @@ struct module_stats {
 	struct pid_row *pids; /* live processes, rebuilt at each collection */
 	size_t nr_pids, cap_pids;
 
+	struct labeled_row *rows; /* rebuilt at each collection */
+	size_t nr_rows, cap_rows;
+
 	uint64_t lost_pid_table_full;
 	uint64_t lost_cgroup_table_full;
 };
@@ -96,6 +106,9 @@ struct module_stats *store_add_module(struct store *s, const char *name,
 struct app_row *store_app(struct module_stats *m, const char *name);
 struct cgroup_row *store_cgroup(struct module_stats *m, uint64_t id);
 struct pid_row *store_pid_append(struct module_stats *m);
+struct labeled_row *store_row_append(struct module_stats *m);
+/* Append name="value" (escaped for Prometheus) to a row's labels. */
+void store_row_label(struct labeled_row *r, const char *name, const char *value);
 /* Value of def @i for counters @v (handles derived gauges, never below 0). */
 uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_t *v);
 bool store_def_visible(const struct store *s, const struct counter_def *d);

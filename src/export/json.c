@@ -220,6 +220,20 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 		putc_unlocked('}', out);
 		if (put_breakdowns(out, s, m))
 			return -1;
+		if (m->nr_rows) {
+			/* Labeled series (e.g. flows per iface, direction, protocol). */
+			put_key(out, "series", false);
+			putc_unlocked('[', out);
+			for (size_t r = 0; r < m->nr_rows; r++) {
+				putc_unlocked(r ? ',' : ' ', out);
+				putc_unlocked('{', out);
+				put_key(out, "labels", true);
+				put_string(out, m->rows[r].labels);
+				put_values(out, s, m, m->rows[r].v, false);
+				putc_unlocked('}', out);
+			}
+			putc_unlocked(']', out);
+		}
 		if (pids) {
 			put_key(out, "pids", false);
 			if (put_pids(out, s, m))

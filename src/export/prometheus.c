@@ -138,10 +138,18 @@ static void put_family(FILE *out, const struct module_stats *m, unsigned int i,
 	const struct counter_def *d = &m->defs[i];
 	char name[256];
 
-	if (set && !set->nr)
+	if ((set && !set->nr) || (!set && d->labeled && !m->nr_rows))
 		return; /* a family without samples says nothing */
 	snprintf(name, sizeof(name), "ebpfmon_%s%s_%s", sc->prefix, m->name, d->name);
 	put_header(out, name, d->help ? d->help : d->name, sc->help, d->kind == COUNTER_TOTAL);
+	if (!set && d->labeled) {
+		for (size_t r = 0; r < m->nr_rows; r++) {
+			fprintf(out, "%s{%s} ", name, m->rows[r].labels);
+			export_put_u64(out, store_value(m, i, m->rows[r].v));
+			putc_unlocked('\n', out);
+		}
+		return;
+	}
 	if (!set) {
 		put_sample(out, name, NULL, NULL, store_value(m, i, m->host));
 		return;

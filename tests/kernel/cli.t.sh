@@ -65,8 +65,10 @@ if "$EBPFMON" check --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 mods = {m["name"]: m for m in d["modules"]}
-assert set(mods) >= {"process", "fd", "vfs"}, mods.keys()
-for m in mods.values():
+assert set(mods) >= {"process", "fd", "vfs", "flows"}, mods.keys()
+assert mods["flows"]["state"] == "disabled", mods["flows"]
+for name in ("process", "fd", "vfs"):
+    m = mods[name]
     assert m["state"] == "available", m
     assert all(h["implementation"] for h in m["hooks"]), m
 assert d["features"]["kprobes"]["available"] in (True, False)

@@ -20,7 +20,7 @@ static const bool known_on[] = { true, false, false, false };
 #define KNOWN_LIST "process, fd, vfs, cachestat"
 #define GLOBAL_KEYS                                                                     \
 	"update every, ebpf load mode, apps, cgroups, pid table size, cgroup table size, " \
-	"listen, apps groups file, maps per core"
+	"listen, apps groups file, maps per core, flows interface"
 
 static char tmpdir[] = "/tmp/ebpfmon-test-config-XXXXXX";
 static char written[32][256];

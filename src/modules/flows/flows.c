@@ -187,7 +187,7 @@ static void list_interfaces(FILE *f)
 }
 
 /* The first interface (by index) that is up and not loopback. */
-static int default_iface(char *name, size_t len)
+int flows_default_iface(char *name, size_t len)
 {
 	struct if_nameindex *ifs = if_nameindex();
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -225,7 +225,7 @@ static int resolve_iface(struct flows_opts *o, int *ifindex)
 	}
 	if (o->process)
 		return 0; /* every interface */
-	*ifindex = default_iface(o->iface, sizeof(o->iface));
+	*ifindex = flows_default_iface(o->iface, sizeof(o->iface));
 	if (!*ifindex) {
 		fprintf(stderr, "ebpfmon flows: no interface is up besides loopback; pick one with -i\n");
 		list_interfaces(stderr);

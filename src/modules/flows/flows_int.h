@@ -102,6 +102,8 @@ struct flows_report {
 int flows_print_text(FILE *f, const struct flows_report *r);
 int flows_print_json(FILE *f, const struct flows_report *r);
 void flows_iface_name(uint32_t ifindex, char *buf, size_t len);
+/* The first interface (by index) that is up and not loopback: its index, or 0. */
+int flows_default_iface(char *name, size_t len);
 void flows_cgroup_name(const struct flows_report *r, uint64_t id, char *buf, size_t len);
 
 /* ---- attaching ------------------------------------------------------------ */
