@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -118,6 +119,33 @@ static void probe_kprobes(struct caps *c)
 			 "kernel built without kprobes (no kprobe PMU, no kprobe_events)");
 }
 
+/*
+ * EBPFMON_DISABLE=tp_btf,fentry,kprobes: treat those kinds as missing. Tests
+ * use it to run the fallbacks on a kernel that has the better hooks; an
+ * operator can use it to step around a kernel bug in one of them.
+ */
+static bool disabled_kind(const char *kind)
+{
+	const char *list = getenv("EBPFMON_DISABLE");
+	size_t len = strlen(kind);
+
+	for (const char *p = list; p && *p;) {
+		if (!strncmp(p, kind, len) && (p[len] == ',' || !p[len]))
+			return true;
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	return false;
+}
+
+static void apply_disable(bool *have, char *reason, size_t len, const char *kind)
+{
+	if (*have && disabled_kind(kind)) {
+		*have = false;
+		snprintf(reason, len, "disabled by EBPFMON_DISABLE");
+	}
+}
+
 void caps_probe(struct caps *c)
 {
 	struct utsname u;
@@ -139,6 +167,9 @@ void caps_probe(struct caps *c)
 	c->raw_tp = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1;
 	probe_tracing(c);
 	probe_kprobes(c);
+	apply_disable(&c->tp_btf, c->tp_btf_reason, sizeof(c->tp_btf_reason), "tp_btf");
+	apply_disable(&c->fentry, c->fentry_reason, sizeof(c->fentry_reason), "fentry");
+	apply_disable(&c->kprobes, c->kprobes_reason, sizeof(c->kprobes_reason), "kprobes");
 }
 
 void caps_free(struct caps *c)

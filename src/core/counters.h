@@ -36,6 +36,12 @@ struct pid_hdr {
 };
 _Static_assert(sizeof(struct pid_hdr) == 32, "pid_hdr layout");
 
+/*
+ * Syscall numbers below this are looked up in a module's syscall_actions
+ * table (at the raw sys_exit tracepoint); 0 there means "not ours".
+ */
+#define EBPFMON_MAX_SYSCALLS 1024
+
 /* Events that could not be attributed because a table was full. */
 struct lost_events {
 	__u64 pid_table_full;

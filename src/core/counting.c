@@ -172,6 +172,28 @@ static int attach_all(struct module_inst *mi, struct links *l)
 	return 0;
 }
 
+/* Tell the raw sys_exit program, if it runs, which syscalls are the module's. */
+static int fill_syscall_actions(struct module_inst *mi)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(mi->obj, "sys_exit_btf");
+	int fd = bpf_object__find_map_fd_by_name(mi->obj, "syscall_actions");
+
+	if (!p || !bpf_program__autoload(p))
+		return 0;
+	if (fd < 0)
+		return -ENOENT;
+	for (unsigned int i = 0; i < mi->mod->nr_syscalls; i++) {
+		uint32_t nr = (uint32_t)mi->mod->syscalls[i].nr;
+		uint8_t act = mi->mod->syscalls[i].action;
+
+		if (nr >= EBPFMON_MAX_SYSCALLS)
+			return -ERANGE;
+		if (bpf_map_update_elem(fd, &nr, &act, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 int counting_load(struct module_inst *mi, const struct module_cfg *cfg)
 {
 	const struct module *m = mi->mod;
@@ -203,6 +225,9 @@ int counting_load(struct module_inst *mi, const struct module_cfg *cfg)
 	err = bpf_object__load(mi->obj);
 	if (err)
 		return fail(mi, err, "load BPF programs (verifier)");
+	err = fill_syscall_actions(mi);
+	if (err)
+		return fail(mi, err, "fill syscall_actions");
 	mi->host_fd = bpf_object__find_map_fd_by_name(mi->obj, "host_counters");
 	mi->pid_fd = bpf_object__find_map_fd_by_name(mi->obj, "pid_counters");
 	mi->cgroup_fd = bpf_object__find_map_fd_by_name(mi->obj, "cgroup_counters");

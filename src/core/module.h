@@ -36,6 +36,15 @@ struct hook_def {
 
 #define MAX_HOOKS 16
 
+/* A syscall a module's raw sys_exit program acts on, and the action (its own enum). */
+struct syscall_action_def {
+	int nr;
+	unsigned char action;
+};
+#define SYSCALL_ACTIONS_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* The tp_btf implementation of a syscall hook: the one sys_exit program. */
+#define SYS_EXIT_BTF { "tp_btf", PROGS("sys_exit_btf") }
+
 /* Table-building shorthands for modules' hook lists. */
 #define PROGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define TRACEPOINTS(...) { "tracepoint", PROGS(__VA_ARGS__) }
@@ -64,6 +73,9 @@ struct module {
 	unsigned int nr_defs, nr_counters;
 	const struct hook_def *hooks;
 	unsigned int nr_hooks;
+	/* Syscalls for the tp_btf/sys_exit program: filled into syscall_actions. */
+	const struct syscall_action_def *syscalls;
+	unsigned int nr_syscalls;
 	/* Labels of its labeled series; a module with them has no app/cgroup breakdown. */
 	const char *row_labels;
 

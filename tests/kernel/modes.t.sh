@@ -115,3 +115,23 @@ if start_snapshot "$snap" --modules process,fd,vfs --maps-per-core no --cgroups 
 	expect_eq "maps per core = no: threads created" \
 		"$(metric "$snap" ebpfmon_app_process_threads_created_total "app=\"$app\"")" 8
 fi
+
+# --- the classic-tracepoint rung of the ladder gives the same numbers --------
+if EBPFMON_DISABLE=tp_btf "$EBPFMON" check | grep -q 'read .*tracepoint'; then
+	ok "EBPFMON_DISABLE=tp_btf: check shows the classic tracepoint chosen"
+else
+	not_ok "EBPFMON_DISABLE=tp_btf: check does not fall back to classic tracepoints"
+fi
+snap=$TMP/classic.prom
+app=$(unique_name tp)
+fk=$(unique_name tf)
+if EBPFMON_DISABLE=tp_btf start_snapshot "$snap" --modules process,fd,vfs; then
+	"$WORKLOAD" io "$app" "$TMP/io" >"$TMP/classic.truth" || not_ok "workload failed"
+	"$WORKLOAD" forks "$fk" 10 >"$TMP/classic-forks.truth" || not_ok "workload failed"
+	"$WORKLOAD" clonefail "$fk" 2 >"$TMP/classic-cf.truth" || not_ok "workload failed"
+	stop_snapshot || not_ok "snapshot failed"
+	compare_truth "$snap" "$TMP/classic.truth" "$app" '^(vfs|fd)_'
+	compare_truth "$snap" "$TMP/classic-forks.truth" "$fk" '^process_(created|threads)'
+	expect_eq "classic tracepoints: process errors" \
+		"$(metric "$snap" ebpfmon_app_process_errors_total "app=\"$fk\"")" 2
+fi

@@ -2,9 +2,9 @@
 /*
  * fd: open and close calls and their errors.
  *
- * Ladder: classic syscall exit tracepoints (only the counted syscalls pay),
- * then kretprobes on do_sys_openat2 / close_fd where syscall tracepoints are
- * missing.
+ * Ladder: tp_btf/sys_exit dispatching on the syscall number, classic syscall
+ * exit tracepoints, then kretprobes on do_sys_openat2 / close_fd where
+ * syscall tracepoints are missing.
  */
 #include "vmlinux.h"
 #include "modules/fd/fd.h"
@@ -27,6 +27,20 @@ SYS_EXIT(openat, count_open)
 SYS_EXIT(openat2, count_open)
 SYS_EXIT(creat, count_open)
 SYS_EXIT(close, count_close)
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	switch (syscall_action(regs)) {
+	case FD_ACT_OPEN:
+		count_open(ret);
+		break;
+	case FD_ACT_CLOSE:
+		count_close(ret);
+		break;
+	}
+	return 0;
+}
 
 SEC("kretprobe/do_sys_openat2")
 int BPF_KRETPROBE(kp_do_sys_openat2, long ret)

@@ -3,6 +3,7 @@
 #include "core/counting.h"
 #include "modules/fd/fd.h"
 #include "fd.skel.h"
+#include <sys/syscall.h>
 
 static const struct counter_def fd_defs[] = {
 	[FD_OPEN_CALLS] = { "open_calls_total", "open(2), openat(2), openat2(2), creat(2) calls",
@@ -17,10 +18,12 @@ static const struct counter_def fd_defs[] = {
 _Static_assert(sizeof(fd_defs) / sizeof(fd_defs[0]) == FD_NR_COUNTERS, "one def per counter");
 
 static const struct hook_impl open_impls[] = {
+	SYS_EXIT_BTF,
 	TRACEPOINTS("tp_exit_open", "tp_exit_openat", "tp_exit_openat2", "tp_exit_creat"),
 	{ "kretprobe", PROGS("kp_do_sys_openat2") },
 };
 static const struct hook_impl close_impls[] = {
+	SYS_EXIT_BTF,
 	TRACEPOINTS("tp_exit_close"),
 	{ "kretprobe", PROGS("kp_close_fd") },
 };
@@ -30,6 +33,13 @@ static const struct hook_def fd_hooks[] = {
 	HOOK("close", close_impls),
 	PID_EXEC_HOOK,
 	PID_EXIT_RETIRE_HOOK,
+};
+
+static const struct syscall_action_def fd_syscalls[] = {
+	{ SYS_openat, FD_ACT_OPEN }, { SYS_openat2, FD_ACT_OPEN }, { SYS_close, FD_ACT_CLOSE },
+#ifdef SYS_open
+	{ SYS_open, FD_ACT_OPEN },   { SYS_creat, FD_ACT_OPEN },
+#endif
 };
 
 COUNTING_SKEL_GLUE(fd)
@@ -43,5 +53,7 @@ const struct module fd_module = {
 	.nr_counters = FD_NR_COUNTERS,
 	.hooks = fd_hooks,
 	.nr_hooks = sizeof(fd_hooks) / sizeof(fd_hooks[0]),
+	.syscalls = fd_syscalls,
+	.nr_syscalls = SYSCALL_ACTIONS_LEN(fd_syscalls),
 	COUNTING_MODULE_OPS(fd),
 };

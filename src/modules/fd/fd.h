@@ -11,4 +11,10 @@ enum fd_counter {
 	FD_NR_COUNTERS,
 };
 
+enum fd_action {
+	FD_ACT_NONE,
+	FD_ACT_OPEN,
+	FD_ACT_CLOSE,
+};
+
 #endif

@@ -137,6 +137,14 @@ SYS_EXIT(clone3, count_clone_result)
 SYS_EXIT(fork, count_clone_result)
 SYS_EXIT(vfork, count_clone_result)
 
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	if (ret < 0 && syscall_action(regs) == PROC_ACT_CLONE)
+		count_clone_result(ret);
+	return 0;
+}
+
 /* Fallback for task-creation errors where syscall tracepoints are missing. */
 SEC("kretprobe/kernel_clone")
 int BPF_KRETPROBE(kernel_clone_kretprobe, long ret)

@@ -3,6 +3,7 @@
 #include "core/counting.h"
 #include "modules/process/process.h"
 #include "process.skel.h"
+#include <sys/syscall.h>
 
 enum { PROC_ZOMBIES = PROC_NR_COUNTERS, PROC_NR_DEFS };
 
@@ -37,6 +38,7 @@ static const struct hook_impl release_impls[] = {
 	{ "kprobe", PROGS("release_kprobe") },
 };
 static const struct hook_impl error_impls[] = {
+	SYS_EXIT_BTF,
 	TRACEPOINTS("tp_exit_clone", "tp_exit_clone3", "tp_exit_fork", "tp_exit_vfork"),
 	{ "kretprobe", PROGS("kernel_clone_kretprobe") },
 };
@@ -47,6 +49,13 @@ static const struct hook_def process_hooks[] = {
 	HOOK("task release", release_impls),
 	RESULT_HOOK("task creation errors", error_impls),
 	PID_EXEC_HOOK,
+};
+
+static const struct syscall_action_def process_syscalls[] = {
+	{ SYS_clone, PROC_ACT_CLONE }, { SYS_clone3, PROC_ACT_CLONE },
+#ifdef SYS_fork
+	{ SYS_fork, PROC_ACT_CLONE },  { SYS_vfork, PROC_ACT_CLONE },
+#endif
 };
 
 COUNTING_SKEL_GLUE(process)
@@ -60,5 +69,7 @@ const struct module process_module = {
 	.nr_counters = PROC_NR_COUNTERS,
 	.hooks = process_hooks,
 	.nr_hooks = sizeof(process_hooks) / sizeof(process_hooks[0]),
+	.syscalls = process_syscalls,
+	.nr_syscalls = SYSCALL_ACTIONS_LEN(process_syscalls),
 	COUNTING_MODULE_OPS(process),
 };

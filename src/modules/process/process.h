@@ -12,4 +12,9 @@ enum process_counter {
 	PROC_NR_COUNTERS,
 };
 
+enum process_action {
+	PROC_ACT_NONE,
+	PROC_ACT_CLONE, /* clone, clone3, fork, vfork: a failure is a task-creation error */
+};
+
 #endif

@@ -3,13 +3,13 @@
  * vfs: read/write calls, bytes and errors, unlink, fsync, open and create.
  *
  * Hook ladder per syscall family:
- *  1. classic syscall tracepoints (syscalls/sys_exit_*): one per syscall, so
- *     syscalls we do not count pay nothing; the exit gives calls, bytes and
- *     errors from `ret`;
- *  2. kretprobes on the VFS functions, for kernels built without syscall
+ *  1. tp_btf/sys_exit: one program for every syscall's exit, dispatching on
+ *     the syscall number; calls, bytes and errors come from `ret`, the open
+ *     flags (for "create") from the argument registers saved at entry;
+ *  2. classic syscall tracepoints (syscalls/sys_exit_*, and sys_enter_* of the
+ *     open family for the flags), where there is no BTF;
+ *  3. kretprobes on the VFS functions, for kernels built without syscall
  *     tracepoints (they count the VFS calls, including the kernel's own).
- * "create" needs the open flags, so it is counted at sys_enter_* of the open
- * family (O_CREAT requested) and creat().
  */
 #include "vmlinux.h"
 #include "modules/vfs/vfs.h"
@@ -96,6 +96,53 @@ SEC("tracepoint/syscalls/sys_enter_creat")
 int tp_enter_creat(void *ctx)
 {
 	count1(VFS_CREATE_CALLS);
+	return 0;
+}
+
+static __always_inline bool wants_create(__u64 flags)
+{
+	return flags & O_CREAT_FLAG;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	struct open_how how = {};
+
+	switch (syscall_action(regs)) {
+	case VFS_ACT_READ:
+		count_read(ret);
+		break;
+	case VFS_ACT_WRITE:
+		count_write(ret);
+		break;
+	case VFS_ACT_OPEN:
+		if (wants_create(SYSCALL_ARG1(regs)))
+			count1(VFS_CREATE_CALLS);
+		count_open(ret);
+		break;
+	case VFS_ACT_OPENAT:
+		if (wants_create(SYSCALL_ARG2(regs)))
+			count1(VFS_CREATE_CALLS);
+		count_open(ret);
+		break;
+	case VFS_ACT_OPENAT2:
+		if (bpf_probe_read_user(&how, sizeof(how.flags), (void *)SYSCALL_ARG2(regs)) == 0 &&
+		    wants_create(how.flags))
+			count1(VFS_CREATE_CALLS);
+		count_open(ret);
+		break;
+	case VFS_ACT_CREAT:
+		count1(VFS_CREATE_CALLS);
+		count_open(ret);
+		break;
+	case VFS_ACT_UNLINK:
+		count_unlink(ret);
+		break;
+	case VFS_ACT_FSYNC:
+		count_fsync(ret);
+		break;
+	}
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "core/counting.h"
 #include "modules/vfs/vfs.h"
 #include "vfs.skel.h"
+#include <sys/syscall.h>
 
 static const struct counter_def vfs_defs[] = {
 	[VFS_READ_CALLS] = { "read_calls_total", "read(2), readv(2), pread64(2), preadv(2), preadv2(2) calls",
@@ -36,26 +37,32 @@ _Static_assert(sizeof(vfs_defs) / sizeof(vfs_defs[0]) == VFS_NR_COUNTERS, "one d
 
 
 static const struct hook_impl read_impls[] = {
+	SYS_EXIT_BTF,
 	TRACEPOINTS("tp_exit_read", "tp_exit_readv", "tp_exit_pread64", "tp_exit_preadv", "tp_exit_preadv2"),
 	{ "kretprobe", PROGS("kp_vfs_read") },
 };
 static const struct hook_impl write_impls[] = {
+	SYS_EXIT_BTF,
 	TRACEPOINTS("tp_exit_write", "tp_exit_writev", "tp_exit_pwrite64", "tp_exit_pwritev", "tp_exit_pwritev2"),
 	{ "kretprobe", PROGS("kp_vfs_write") },
 };
 static const struct hook_impl unlink_impls[] = {
+	SYS_EXIT_BTF,
 	TRACEPOINTS("tp_exit_unlink", "tp_exit_unlinkat"),
 	{ "kretprobe", PROGS("kp_vfs_unlink") },
 };
 static const struct hook_impl fsync_impls[] = {
+	SYS_EXIT_BTF,
 	TRACEPOINTS("tp_exit_fsync", "tp_exit_fdatasync"),
 	{ "kretprobe", PROGS("kp_vfs_fsync_range") },
 };
 static const struct hook_impl open_impls[] = {
+	SYS_EXIT_BTF,
 	TRACEPOINTS("tp_exit_open", "tp_exit_openat", "tp_exit_openat2", "tp_exit_creat"),
 	{ "kretprobe", PROGS("kp_do_sys_openat2") },
 };
 static const struct hook_impl create_impls[] = {
+	SYS_EXIT_BTF,
 	TRACEPOINTS("tp_enter_open", "tp_enter_openat", "tp_enter_openat2", "tp_enter_creat"),
 	{ "kprobe", PROGS("kp_vfs_create") },
 };
@@ -64,6 +71,21 @@ static const struct hook_def vfs_hooks[] = {
 	HOOK("read", read_impls),     HOOK("write", write_impls), HOOK("unlink", unlink_impls),
 	HOOK("fsync", fsync_impls),   HOOK("open", open_impls),	  HOOK("create", create_impls),
 	PID_EXEC_HOOK,     PID_EXIT_RETIRE_HOOK,
+};
+
+static const struct syscall_action_def vfs_syscalls[] = {
+	{ SYS_read, VFS_ACT_READ },	    { SYS_readv, VFS_ACT_READ },
+	{ SYS_pread64, VFS_ACT_READ },	    { SYS_preadv, VFS_ACT_READ },
+	{ SYS_preadv2, VFS_ACT_READ },	    { SYS_write, VFS_ACT_WRITE },
+	{ SYS_writev, VFS_ACT_WRITE },	    { SYS_pwrite64, VFS_ACT_WRITE },
+	{ SYS_pwritev, VFS_ACT_WRITE },	    { SYS_pwritev2, VFS_ACT_WRITE },
+	{ SYS_openat, VFS_ACT_OPENAT },	    { SYS_openat2, VFS_ACT_OPENAT2 },
+	{ SYS_unlinkat, VFS_ACT_UNLINK },   { SYS_fsync, VFS_ACT_FSYNC },
+	{ SYS_fdatasync, VFS_ACT_FSYNC },
+#ifdef SYS_open /* not on every architecture */
+	{ SYS_open, VFS_ACT_OPEN },	    { SYS_creat, VFS_ACT_CREAT },
+	{ SYS_unlink, VFS_ACT_UNLINK },
+#endif
 };
 
 COUNTING_SKEL_GLUE(vfs)
@@ -77,5 +99,7 @@ const struct module vfs_module = {
 	.nr_counters = VFS_NR_COUNTERS,
 	.hooks = vfs_hooks,
 	.nr_hooks = sizeof(vfs_hooks) / sizeof(vfs_hooks[0]),
+	.syscalls = vfs_syscalls,
+	.nr_syscalls = SYSCALL_ACTIONS_LEN(vfs_syscalls),
 	COUNTING_MODULE_OPS(vfs),
 };
