@@ -12,10 +12,10 @@ held_bpf_ids() {
 	grep -hE '^(prog_id|link_id):' /proc/"$1"/fdinfo/* 2>/dev/null | sort -u | tr '\n' ' '
 }
 
-# Report whether every id in "$2" (e.g. "prog_id: 12 link_id: 3") is gone.
-expect_gone() {
-	local desc=$1 ids=$2 left=()
-	set -- $ids
+# The ids in "$1" (e.g. "prog_id: 12 link_id: 3") that still exist.
+still_there() {
+	local left=()
+	set -- $1
 	while [ $# -ge 2 ]; do
 		case $1 in
 		prog_id:) bpftool prog show id "$2" >/dev/null 2>&1 && left+=("prog $2") ;;
@@ -23,7 +23,20 @@ expect_gone() {
 		esac
 		shift 2
 	done
-	if [ ${#left[@]} -eq 0 ]; then ok "$desc: nothing of ours left attached"; else not_ok "$desc: still there: ${left[*]}"; fi
+	echo "${left[*]}"
+}
+
+# Report whether every id in "$2" is gone. The kernel frees a detached
+# program after an RCU grace period (tracing programs after an RCU-tasks
+# one, which can take seconds): wait up to 10 s.
+expect_gone() {
+	local desc=$1 ids=$2 left
+	for _ in $(seq 100); do
+		left=$(still_there "$ids")
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	if [ -z "$left" ]; then ok "$desc: nothing of ours left attached"; else not_ok "$desc: still there: $left"; fi
 }
 
 command -v promtool >/dev/null || { not_ok "promtool missing (package prometheus)"; exit 0; }
@@ -107,7 +120,6 @@ for _ in $(seq 100); do grep -q attached "$TMP/kill.err" && break; sleep 0.1; do
 ids=$(held_bpf_ids "$victim")
 kill -KILL "$victim"
 wait "$victim" 2>/dev/null
-sleep 0.5 # programs are freed after an RCU grace period
 expect_gone "after SIGKILL" "$ids"
 
 # --- snapshot timeout ------------------------------------------------------
