@@ -55,7 +55,8 @@ if command -v tcpdump >/dev/null; then
 	echo
 	echo "== counts at full rate: ebpfmon (TC) and tcpdump side by side"
 	start_flows "$NB" -i "$VB" -j -t 120s || exit 1
-	inB tcpdump -i "$VB" -n -q -w /dev/null udp 2>"$TMP/tcpdump.err" &
+	# Not through the inB function: $! must be tcpdump itself, not a subshell.
+	ip netns exec "$NB" tcpdump -i "$VB" -n -q -w /dev/null udp 2>"$TMP/tcpdump.err" &
 	tpid=$!; PIDS+=($tpid); sleep 1
 	before=$(rx_packets)
 	inA "$SEND" flood 10.77.0.2 50001 "$SECONDS_PER_RUN" $PAYLOAD 40001 >/dev/null
