@@ -118,12 +118,15 @@ int main(void)
 	build(1);
 	e = median_ns(empty);
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct flows_opts tc_opts = { .tc_hook = FLOWS_TC_AUTO };
 		struct flows_bpf *skel = flows_bpf__open();
 		double t;
 
 		if (!skel)
 			return 1;
 		bpf_map__set_max_entries(skel->maps.flows, 131072);
+		/* As `ebpfmon flows` loads it for TC: the network-only flow key. */
+		flows_prepare_load(skel, &tc_opts, 0);
 		if (flows_bpf__load(skel) || prefill(bpf_map__fd(skel->maps.flows), sizes[s])) {
 			fprintf(stderr, "flows_bench: load/prefill failed\n");
 			return 1;

@@ -41,8 +41,13 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, FLOWS_DEFAULT_MAX_ENTRIES); /* set by user space */
-	__type(key, struct flows_key);
-	__type(value, struct flows_val);
+	/*
+	 * Sizes, not BTF types: outside process mode user space shrinks the
+	 * key to FLOWS_KEY_NET_SIZE, which a BTF key type would contradict
+	 * (and the kernel takes BTF for both or neither).
+	 */
+	__uint(key_size, sizeof(struct flows_key));
+	__uint(value_size, sizeof(struct flows_val));
 } flows SEC(".maps");
 
 /* Totals never go through the LRU: they stay exact however many flows come. */

@@ -35,16 +35,26 @@ struct flows_key {
 	__u16 sport;	 /* host byte order */
 	__u16 dport;
 	__u32 ifindex;
-	__u32 pid;	 /* thread group id of the socket's owner, 0 = unknown */
 	__u16 ethertype; /* host byte order, innermost after VLAN tags */
 	__u8 proto;	 /* IP protocol (last IPv6 next-header reached) */
 	__u8 flags;	 /* FLOW_F_* */
 	__u8 dir;	 /* enum flow_dir */
-	__u8 pad[7];
+	__u8 pad[3];
+	/* Process mode only: outside it the table's key stops here (FLOWS_KEY_NET_SIZE). */
+	__u32 pid;	 /* thread group id of the socket's owner, 0 = unknown */
+	__u32 pad2;
 	__u64 cgroup;	 /* cgroup v2 id of the socket */
 	char comm[16];
 };
 _Static_assert(sizeof(struct flows_key) == 80, "flow_key layout");
+
+/*
+ * Outside process mode the flow table hashes only the network part of the
+ * key: fewer bytes to hash and compare per packet.
+ */
+#define FLOWS_KEY_NET_SIZE 48
+_Static_assert(__builtin_offsetof(struct flows_key, pid) == FLOWS_KEY_NET_SIZE,
+	       "process fields follow the network part");
 
 struct flows_val {
 	__u64 packets;

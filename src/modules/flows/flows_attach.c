@@ -88,6 +88,8 @@ static void set_autoload(struct flows_bpf *skel, const struct flows_opts *o)
 void flows_prepare_load(struct flows_bpf *skel, const struct flows_opts *o, int ifindex)
 {
 	set_autoload(skel, o);
+	if (!o->process)
+		bpf_map__set_key_size(skel->maps.flows, FLOWS_KEY_NET_SIZE);
 	/* Offloaded programs are verified for the device they will run on. */
 	if (o->xdp && o->xdp_mode == FLOWS_XDP_OFFLOAD)
 		bpf_program__set_ifindex(skel->progs.flows_xdp, ifindex);

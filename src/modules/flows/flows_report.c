@@ -40,7 +40,8 @@ static int walk_percpu(int fd, size_t key_size, int (*fn)(void *ctx, const void 
 		       void *ctx)
 {
 	int nr_cpus = libbpf_num_possible_cpus();
-	unsigned char key[128], next[128];
+	/* Zeroed: a table with a shorter key (FLOWS_KEY_NET_SIZE) leaves the rest 0. */
+	unsigned char key[128] = { 0 }, next[128] = { 0 };
 	struct flows_val *vals;
 	void *prev = NULL;
 	int err = 0;
@@ -122,6 +123,17 @@ static int read_stats(int fd, struct flows_stats *out)
 	return 0;
 }
 
+/* The key size the table was created with (set at load, see FLOWS_KEY_NET_SIZE). */
+static size_t map_key_size(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return sizeof(struct flows_key);
+	return info.key_size;
+}
+
 int flows_read(int flows_fd, int totals_fd, int stats_fd, struct flows_snapshot *s)
 {
 	int err;
@@ -131,7 +143,7 @@ int flows_read(int flows_fd, int totals_fd, int stats_fd, struct flows_snapshot 
 	/* Stats first: a flow inserted after this read can't make evicted negative. */
 	err = read_stats(stats_fd, &s->stats);
 	if (!err)
-		err = walk_percpu(flows_fd, sizeof(struct flows_key), add_flow, s);
+		err = walk_percpu(flows_fd, map_key_size(flows_fd), add_flow, s);
 	if (!err)
 		err = walk_percpu(totals_fd, sizeof(struct flows_total_key), add_total, s);
 	if (!err)
