@@ -13,38 +13,8 @@
 
 #include "core/apps_groups.h"
 
-static char tmpdir[] = "/tmp/ebpfmon-test-apps-XXXXXX";
-static char written[16][256];
-static unsigned int nr_written;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	for (unsigned int i = 0; i < nr_written; i++)
-		unlink(written[i]);
-	return rmdir(tmpdir);
-}
-
-static const char *write_tmp(const char *name, const char *text)
-{
-	char *path;
-	FILE *f;
-
-	assert_true(nr_written < sizeof(written) / sizeof(written[0]));
-	path = written[nr_written++];
-	snprintf(path, sizeof(written[0]), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-	return path;
-}
+#define TMPFILES_PREFIX "ebpfmon-test-apps"
+#include "unit/tmpfiles.h"
 
 static struct apps_groups *load(const char *text)
 {

@@ -22,39 +22,8 @@ static const bool known_on[] = { true, false, false, false };
 	"update every, ebpf load mode, apps, cgroups, pid table size, cgroup table size, " \
 	"listen, apps groups file, maps per core, flows interface"
 
-static char tmpdir[] = "/tmp/ebpfmon-test-config-XXXXXX";
-static char written[32][256];
-static unsigned int nr_written;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	for (unsigned int i = 0; i < nr_written; i++)
-		unlink(written[i]);
-	return rmdir(tmpdir);
-}
-
-/* Write @text to a file named @name in the test directory; returns its path. */
-static const char *write_tmp(const char *name, const char *text)
-{
-	char *path;
-	FILE *f;
-
-	assert_true(nr_written < sizeof(written) / sizeof(written[0]));
-	path = written[nr_written++];
-	snprintf(path, sizeof(written[0]), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-	return path;
-}
+#define TMPFILES_PREFIX "ebpfmon-test-config"
+#include "unit/tmpfiles.h"
 
 static void init(struct config *c)
 {
