@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/store.h"
+#include "export/prometheus.h"
 
 static const struct counter_def fx_vfs_defs[] = {
 	{ "read_bytes_total", "Bytes read by read(2) and friends.", COUNTER_TOTAL },
@@ -120,6 +121,23 @@ static void fx_store(struct store *s, bool apps, bool cgroups, bool errors)
 	m = store_add_module(s, "dc", fx_fd_defs, 1, 1);
 	m->state = MODULE_DISABLED;
 	snprintf(m->reason, sizeof(m->reason), "disabled in the configuration");
+}
+
+/*
+ * The store as Prometheus text, in a malloc'd string (include after
+ * <cmocka.h>). Not inlined: GCC's -Wdangling-pointer then takes the
+ * memstream buffer for a local.
+ */
+static __attribute__((noinline, unused)) char *fx_render_prometheus(const struct store *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(prometheus_render(s, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
 }
 
 #endif

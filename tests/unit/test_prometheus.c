@@ -20,18 +20,6 @@
 #include "fixture.h"
 #include "golden.h"
 
-/* Not inlined: GCC's -Wdangling-pointer then takes the memstream buffer for a local. */
-static __attribute__((noinline)) char *render(const struct store *s)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	assert_int_equal(prometheus_render(s, f), 0);
-	assert_int_equal(fclose(f), 0);
-	return buf;
-}
 
 /* Remove the sample line of ebpfmon_build_info: it carries the build's version. */
 static char *drop_build_info(char *text)
@@ -70,7 +58,7 @@ static void check_golden(bool apps, bool cgroups, bool errors, const char *golde
 	char *text;
 
 	fx_store(&s, apps, cgroups, errors);
-	text = render(&s);
+	text = fx_render_prometheus(&s);
 	golden_check(golden, drop_build_info(text));
 	free(text);
 	store_free(&s);
@@ -103,7 +91,7 @@ static void test_build_info(void **state)
 
 	(void)state;
 	fx_store(&s, true, true, true);
-	text = render(&s);
+	text = fx_render_prometheus(&s);
 	assert_true(asprintf(&want, "\nebpfmon_build_info{version=\"%s\",libbpf=\"%u.%u\"} 1\n",
 			     EBPFMON_VERSION, libbpf_major_version(),
 			     libbpf_minor_version()) > 0);
@@ -121,7 +109,7 @@ static void test_promtool_all(void **state)
 
 	(void)state;
 	fx_store(&s, true, true, true);
-	text = render(&s);
+	text = fx_render_prometheus(&s);
 	check_promtool(text);
 	free(text);
 	store_free(&s);
@@ -134,7 +122,7 @@ static void test_promtool_host_only(void **state)
 
 	(void)state;
 	fx_store(&s, false, false, false);
-	text = render(&s);
+	text = fx_render_prometheus(&s);
 	check_promtool(text);
 	free(text);
 	store_free(&s);
@@ -148,7 +136,7 @@ static void test_empty_store(void **state)
 
 	(void)state;
 	store_init(&s);
-	text = render(&s);
+	text = fx_render_prometheus(&s);
 	assert_non_null(strstr(text, "\nebpfmon_collections_total 0\n"));
 	assert_null(strstr(text, "ebpfmon_module_up{"));
 	check_promtool(text);
@@ -191,7 +179,7 @@ static void test_large_store(void **state)
 			snprintf(store_cgroup(m, a)->path, 256, "/c/%05d", a);
 		}
 	}
-	text = render(&s);
+	text = fx_render_prometheus(&s);
 	for (p = text; *p; p++)
 		lines += *p == '\n';
 	/* per def: host (3 lines) + apps (2 + N) + cgroups (2 + N); self: 3 + (2+3) + (2+6) + 3 */
