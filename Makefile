@@ -16,12 +16,15 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-format-truncation
 CPPFLAGS   += -D_GNU_SOURCE -DEBPFMON_VERSION='"$(VERSION)"' -Isrc -I$(BUILD)/skel
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	-I$(BUILD) -Isrc
+# -mcpu=v3: 32-bit atomics and registers (kernels from 5.1). The multiarch
+# include directory gives the syscall numbers (asm/unistd.h) and nothing else.
+MULTIARCH  := $(shell $(CC) -dumpmachine 2>/dev/null)
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I$(BUILD) -Isrc -idirafter /usr/include/$(MULTIARCH)
 
-MODULES    := $(notdir $(patsubst %/,%,$(dir $(wildcard src/modules/*/*.bpf.c))))
-BPF_SRCS   := $(wildcard src/modules/*/*.bpf.c)
-BPF_OBJS   := $(patsubst src/modules/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+# Kernel halves: one per module folder, plus the accounting core's.
+BPF_SRCS   := $(wildcard src/modules/*/*.bpf.c src/core/bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst src/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(foreach s,$(BPF_SRCS),$(BUILD)/skel/$(notdir $(s:.bpf.c=.skel.h)))
 
 USER_SRCS  := $(filter-out %.bpf.c,$(wildcard src/*.c src/core/*.c src/export/*.c \
@@ -47,13 +50,13 @@ $(BUILD)/vmlinux.h: | $(DEPS_STAMP)
 	@test -r $(VMLINUX_BTF) || { echo "ebpfmon: $(VMLINUX_BTF) not readable: kernel needs CONFIG_DEBUG_INFO_BTF, or set VMLINUX_BTF=" >&2; exit 1; }
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: src/modules/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
+$(BUILD)/bpf/%.bpf.o: src/%.bpf.c $(BUILD)/vmlinux.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
-# One skeleton per module, named after its file stem (process.skel.h -> struct process_bpf).
+# One skeleton per kernel half, named after its file stem (acct.skel.h -> struct acct_bpf).
 define skel_rule
-$(BUILD)/skel/$(notdir $(1:.bpf.c=.skel.h)): $(patsubst src/modules/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(1))
+$(BUILD)/skel/$(notdir $(1:.bpf.c=.skel.h)): $(patsubst src/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(1))
 	@mkdir -p $$(dir $$@)
 	$(BPFTOOL) gen skeleton $$< name $(notdir $(1:.bpf.c=))_bpf > $$@.tmp && mv $$@.tmp $$@
 endef

@@ -77,8 +77,9 @@ static const char common_help[] =
 	"  --apps yes|no           per-application series ([global] apps)\n"
 	"  --cgroups yes|no        per-cgroup series ([global] cgroups)\n"
 	"  --pid-table-size N      per-process table bound ([global] pid table size)\n"
-	"  --load-mode entry|return  return counts errors too ([global] ebpf load mode)\n"
-	"  --maps-per-core yes|no  per-CPU kernel tables ([global] maps per core)\n"
+	"  --load-mode MODE        return (calls, bytes, errors), entry (no errors) or\n"
+	"                          light (no syscall hook) ([global] ebpf load mode)\n"
+	"  --maps-per-core yes|no  accepted for Netdata's key; no effect ([global] maps per core)\n"
 	"  --flows-iface IFACE     interface of the flows module ([global] flows interface)\n"
 	"  --apps-groups FILE      application groups (group: pattern pattern*)\n"
 	"  --help                  this text\n";
@@ -250,7 +251,10 @@ static int start_agent(struct agent *a)
 		fprintf(stderr, "%s: %s\n", prog_cmd, fatal);
 		return 1;
 	}
-	agent_plan(a);
+	if (agent_plan(a)) {
+		fprintf(stderr, "%s: internal error: more modules than the store holds\n", prog_cmd);
+		return 1;
+	}
 	up = agent_start(a);
 	for (unsigned int i = 0; i < a->nr_insts; i++) {
 		struct module_stats *m = a->insts[i].stats;
@@ -479,6 +483,58 @@ static void print_modules(struct agent *a, FILE *f, bool json)
 	}
 }
 
+static double mib(uint64_t b)
+{
+	return b / 1048576.0;
+}
+
+/* The accounting core's hooks, and what its maps cost here and on a large server. */
+static void print_core(struct agent *a, FILE *f, bool json)
+{
+	const struct module_plan *plan = &a->acct_plan.plan;
+	struct acct_mem_estimate here, big;
+	int cpus = libbpf_num_possible_cpus();
+	char b[512];
+
+	if (acct_estimate_memory(&a->cfg, cpus, &here) ||
+	    acct_estimate_memory(&a->cfg, KMEM_PROJECT_CPUS, &big))
+		memset(&here, 0, sizeof(here)), memset(&big, 0, sizeof(big));
+	if (json) {
+		fprintf(f, ",\n    {\"name\": \"core\", \"state\": \"available\", \"reason\": \"\", \"hooks\": [");
+		for (unsigned int h = 0; h < acct_nr_core_hooks; h++) {
+			int c = plan->chosen[h];
+
+			fprintf(f, "%s{\"hook\": \"%s\", \"implementation\": %s%s%s, \"reason\": \"%s\"}",
+				h ? ", " : "", acct_core_hooks[h].name, c >= 0 ? "\"" : "",
+				c >= 0 ? acct_core_hooks[h].impls[c].label : "null", c >= 0 ? "\"" : "",
+				jstr(plan->why[h], b, sizeof(b)));
+		}
+		fprintf(f, "], \"kernel_memory\": {\"cpus\": %d, \"bytes\": %llu, \"bytes_at_%d_cpus\": %llu, "
+			   "\"bytes_per_thread\": %llu, \"bytes_per_process\": %llu}}",
+			cpus, (unsigned long long)here.fixed_here, KMEM_PROJECT_CPUS,
+			(unsigned long long)big.fixed_at, (unsigned long long)here.per_thread,
+			(unsigned long long)here.per_process);
+		return;
+	}
+	fprintf(f, "accounting core (process, fd, vfs count through it):\n");
+	for (unsigned int h = 0; h < acct_nr_core_hooks; h++) {
+		int c = plan->chosen[h];
+
+		if (c < 0)
+			fprintf(f, "    %-22s unavailable: %s\n", acct_core_hooks[h].name, plan->why[h]);
+		else if (plan->why[h][0])
+			fprintf(f, "    %-22s %s  (preferred unavailable: %s)\n", acct_core_hooks[h].name,
+				acct_core_hooks[h].impls[c].label, plan->why[h]);
+		else
+			fprintf(f, "    %-22s %s\n", acct_core_hooks[h].name,
+				acct_core_hooks[h].impls[c].label);
+	}
+	fprintf(f, "kernel memory of the core's maps: %.2f MiB at load here (%d CPUs), %.2f MiB at %d CPUs;\n"
+		   "  then %llu bytes per live thread that counted something, %llu per live process\n",
+		mib(here.fixed_here), cpus, mib(big.fixed_at), KMEM_PROJECT_CPUS,
+		(unsigned long long)here.per_thread, (unsigned long long)here.per_process);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = { COMMON_LONG_OPTS,
@@ -518,8 +574,11 @@ static int cmd_check(int argc, char **argv)
 		goto out;
 	caps_probe(&a.caps);
 	fatal = agent_fatal_reason(&a.caps);
-	if (!fatal)
-		agent_plan(&a);
+	if (!fatal && agent_plan(&a)) {
+		fprintf(stderr, "%s: internal error: more modules than the store holds\n", prog_cmd);
+		ret = 1;
+		goto out;
+	}
 
 	if (json)
 		printf("{\n  \"version\": \"%s\",\n  \"kernel\": \"%s\",\n  \"fatal\": \"%s\",\n  \"features\": {",
@@ -542,6 +601,8 @@ static int cmd_check(int argc, char **argv)
 		printf("modules:\n");
 	if (!fatal)
 		print_modules(&a, stdout, json);
+	if (!fatal && a.acct_wanted)
+		print_core(&a, stdout, json);
 	if (json)
 		printf("\n  ]\n}\n");
 	if (fatal) {
@@ -592,7 +653,7 @@ static int cmd_metrics(int argc, char **argv)
 			snprintf(name, sizeof(name), "ebpfmon_%s_%s", m->name, def->name);
 			metric_row(md, name, type, def->labeled ? m->row_labels : "",
 				   def->netdata_chart, help);
-			if (m->row_labels)
+			if (m->row_labels || !store_def_broken_down(def))
 				continue; /* no per-application or per-cgroup series */
 			snprintf(name, sizeof(name), "ebpfmon_app_%s_%s", m->name, def->name);
 			metric_row(md, name, type, "app", def->netdata_app_chart, help);
@@ -606,12 +667,27 @@ static int cmd_metrics(int argc, char **argv)
 	metric_row(md, "ebpfmon_lost_events_total", "counter", "module, table", "",
 		   "Events not attributed to a process (table=pid) or cgroup (table=cgroup) because the table was full; host totals still count them");
 	metric_row(md, "ebpfmon_collections_total", "counter", "", "", "Collections of the kernel maps since start");
+	metric_row(md, "ebpfmon_collection_duration_seconds", "gauge", "", "",
+		   "Time the last collection took (reading the kernel and publishing)");
+	metric_row(md, "ebpfmon_kernel_map_bytes", "gauge", "module, map", "netdata.ebpf_kernel_memory",
+		   "Kernel memory of each BPF map (fdinfo memlock; per-thread records counted at their allocation size)");
+	metric_row(md, "ebpfmon_accounting_records", "gauge", "", "",
+		   "Threads with a per-thread record of the accounting core");
+	metric_row(md, "ebpfmon_accounting_epochs", "gauge", "", "",
+		   "Processes (per name) in the kernel's epoch table");
+	metric_row(md, "ebpfmon_accounting_retired_total", "counter", "", "",
+		   "Epochs whose last thread is gone, handed to user space");
+	metric_row(md, "ebpfmon_accounting_events_total", "counter", "event", "",
+		   "epoch_table_full, record_failed, join_raced: events without their per-application split (host totals keep them); ringbuf_full: retired by user space instead, nothing lost");
 	return 0;
 }
 
 static int cmd_config(int argc, char **argv)
 {
-	(void)argv;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: ebpfmon config\n\nPrint the built-in default configuration, every key explained.\n");
+		return 0;
+	}
 	if (argc > 1) {
 		prog_cmd = "ebpfmon config";
 		return usage_error("unexpected argument '%s'", argv[1]);

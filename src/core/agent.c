@@ -11,6 +11,8 @@
 #include "core/apps_groups.h"
 #include "core/cgroup_names.h"
 
+_Static_assert(CONFIG_MAX_MODULES <= STORE_MAX_MODULES, "the store holds every module");
+
 const char *module_state_name(enum module_state s)
 {
 	switch (s) {
@@ -50,13 +52,20 @@ int agent_plan(struct agent *a)
 	s->apps = a->cfg.apps;
 	s->cgroups = a->cfg.cgroups;
 	s->errors = a->cfg.load_mode == LOAD_MODE_RETURN;
-	for (unsigned int i = 0; i < nr_modules && a->nr_insts < STORE_MAX_MODULES; i++) {
+	s->light = a->cfg.load_mode == LOAD_MODE_LIGHT;
+	for (unsigned int i = 0; i < nr_modules; i++) {
 		const struct module *m = modules[i];
-		struct module_inst *mi = &a->insts[a->nr_insts++];
+		struct module_inst *mi;
 
+		if (a->nr_insts == STORE_MAX_MODULES)
+			return -ENOSPC;
+		mi = &a->insts[a->nr_insts];
 		memset(mi, 0, sizeof(*mi));
 		mi->mod = m;
 		mi->stats = store_add_module(s, m->name, m->defs, m->nr_defs, m->nr_counters);
+		if (!mi->stats)
+			return -ENOSPC;
+		a->nr_insts++;
 		if (!config_module_enabled(&a->cfg, m->name)) {
 			snprintf(mi->stats->reason, sizeof(mi->stats->reason),
 				 "disabled in the configuration");
@@ -69,7 +78,24 @@ int agent_plan(struct agent *a)
 		}
 		mi->stats->state = MODULE_FAILED; /* until it loads */
 		mi->stats->reason[0] = 0;
+		a->acct_wanted |= m->acct != NULL;
 	}
+	if (!a->acct_wanted)
+		return 0;
+	/* The modules on the accounting core need its own hooks too. */
+	acct_plan_core(&a->caps, &a->cfg, &a->acct_plan);
+	if (a->acct_plan.usable)
+		return 0;
+	for (unsigned int i = 0; i < a->nr_insts; i++) {
+		struct module_inst *mi = &a->insts[i];
+
+		if (mi->mod->acct && mi->stats->state == MODULE_FAILED) {
+			mi->stats->state = MODULE_UNAVAILABLE;
+			snprintf(mi->stats->reason, sizeof(mi->stats->reason),
+				 "the accounting core cannot run: %s", a->acct_plan.plan.reason);
+		}
+	}
+	a->acct_wanted = false;
 	return 0;
 }
 
@@ -97,22 +123,32 @@ int agent_start(struct agent *a)
 		.apps = a->cfg.apps,
 		.cgroups = a->cfg.cgroups,
 		.errors = a->cfg.load_mode == LOAD_MODE_RETURN,
-		.per_cpu = a->cfg.maps_per_core,
+		.light = a->cfg.load_mode == LOAD_MODE_LIGHT,
 	};
 	double t0 = now();
+	char err[256];
 	int up = 0;
 
 	if (a->cfg.cgroups && !a->cgnames)
 		a->cgnames = cgroup_names_new(); /* NULL: ids are shown as "id:N" */
+	mc.groups = a->groups;
+	mc.cgnames = a->cgnames;
+	if (a->acct_wanted) {
+		a->acct = acct_start(&a->acct_plan, a->insts, a->nr_insts, &mc, err, sizeof(err));
+		for (unsigned int i = 0; !a->acct && i < a->nr_insts; i++) {
+			struct module_inst *mi = &a->insts[i];
+
+			if (mi->mod->acct && mi->stats->state == MODULE_FAILED)
+				snprintf(mi->stats->reason, sizeof(mi->stats->reason),
+					 "accounting core: %s", err);
+		}
+	}
 	for (unsigned int i = 0; i < a->nr_insts; i++) {
 		struct module_inst *mi = &a->insts[i];
 
-		if (mi->stats->state != MODULE_FAILED)
+		if (mi->stats->state != MODULE_FAILED || (mi->mod->acct && !a->acct))
 			continue;
-		mi->groups = a->groups;
-		mi->cgnames = a->cgnames;
-		mi->cgroups = a->cfg.cgroups;
-		mi->per_cpu = a->cfg.maps_per_core;
+		mi->acct = a->acct;
 		if (load_module(mi, &mc)) {
 			if (!mi->stats->reason[0])
 				snprintf(mi->stats->reason, sizeof(mi->stats->reason), "load failed");
@@ -120,6 +156,7 @@ int agent_start(struct agent *a)
 			continue;
 		}
 		mi->stats->state = MODULE_UP;
+		store_stats_init_like(&mi->next, mi->stats);
 		up++;
 	}
 	a->load_seconds = now() - t0;
@@ -127,20 +164,84 @@ int agent_start(struct agent *a)
 	return up;
 }
 
-void agent_collect(struct agent *a)
+/* Kernel memory of every map of ours, and the core's own numbers, for the store. */
+static unsigned int gather_self(struct agent *a, struct map_mem *mem, struct store_acct *sa)
 {
-	pthread_mutex_lock(&a->store.lock);
+	struct acct_mem am[16];
+	unsigned int n = 0;
+
+	memset(sa, 0, sizeof(*sa));
+	if (a->acct) {
+		struct acct_stats st;
+		size_t k = acct_kernel_memory(a->acct, am, 16, KMEM_PROJECT_CPUS);
+
+		for (size_t j = 0; j < k && n < STORE_MAX_MAPS; j++, n++) {
+			snprintf(mem[n].module, sizeof(mem[n].module), "core");
+			snprintf(mem[n].map, sizeof(mem[n].map), "%s", am[j].map);
+			mem[n].bytes = am[j].bytes;
+			mem[n].bytes_at = am[j].bytes_at;
+		}
+		acct_get_stats(a->acct, &st);
+		sa->running = true;
+		sa->records = st.records;
+		sa->epochs = st.epochs;
+		sa->retired = st.retired;
+		sa->epoch_table_full = st.lost.epoch_table_full;
+		sa->record_failed = st.lost.record_failed;
+		sa->join_raced = st.lost.join_raced;
+		sa->ringbuf_full = st.lost.ringbuf_full;
+	}
 	for (unsigned int i = 0; i < a->nr_insts; i++) {
 		struct module_inst *mi = &a->insts[i];
-		int err;
+		size_t k;
+
+		if (mi->stats->state != MODULE_UP || !mi->mod->kernel_memory)
+			continue;
+		k = mi->mod->kernel_memory(mi, mem + n, STORE_MAX_MAPS - n, KMEM_PROJECT_CPUS);
+		for (size_t j = 0; j < k; j++)
+			snprintf(mem[n + j].module, sizeof(mem[n + j].module), "%s", mi->mod->name);
+		n += (unsigned int)k;
+	}
+	return n;
+}
+
+void agent_collect(struct agent *a)
+{
+	double t0 = now();
+	int acct_err = a->acct ? acct_collect(a->acct) : 0;
+	int errs[STORE_MAX_MODULES] = { 0 };
+	struct map_mem mem[STORE_MAX_MAPS];
+	struct store_acct sa;
+	unsigned int nr_mem;
+
+	/* The kernel is read without the lock: scrapes go on meanwhile. */
+	for (unsigned int i = 0; i < a->nr_insts; i++) {
+		struct module_inst *mi = &a->insts[i];
 
 		if (mi->stats->state != MODULE_UP)
 			continue;
-		err = mi->mod->collect(mi);
-		if (err)
-			snprintf(mi->stats->reason, sizeof(mi->stats->reason), "collect: %s",
-				 strerror(-err));
+		if (mi->mod->acct && acct_err)
+			errs[i] = acct_err;
+		else
+			errs[i] = mi->mod->collect(mi, &mi->next);
 	}
+	nr_mem = gather_self(a, mem, &sa);
+	pthread_mutex_lock(&a->store.lock);
+	for (unsigned int i = 0; i < a->nr_insts; i++) {
+		struct module_inst *mi = &a->insts[i];
+
+		if (mi->stats->state != MODULE_UP)
+			continue;
+		if (errs[i])
+			snprintf(mi->stats->reason, sizeof(mi->stats->reason), "collect: %s",
+				 strerror(-errs[i]));
+		else
+			store_swap(mi->stats, &mi->next);
+	}
+	memcpy(a->store.kmem, mem, nr_mem * sizeof(mem[0]));
+	a->store.nr_kmem = nr_mem;
+	a->store.acct = sa;
+	a->store.collect_seconds = now() - t0;
 	a->store.collections++;
 	pthread_mutex_unlock(&a->store.lock);
 }
@@ -155,7 +256,10 @@ void agent_stop(struct agent *a)
 			mi->stats->state = MODULE_DISABLED;
 			snprintf(mi->stats->reason, sizeof(mi->stats->reason), "stopped");
 		}
+		store_stats_free(&mi->next);
 	}
+	acct_stop(a->acct);
+	a->acct = NULL;
 	cgroup_names_free(a->cgnames);
 	a->cgnames = NULL;
 }

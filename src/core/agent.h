@@ -3,8 +3,10 @@
 #ifndef EBPFMON_AGENT_H
 #define EBPFMON_AGENT_H
 
+#include "core/accounting.h"
 #include "core/caps.h"
 #include "core/config.h"
+#include "core/kmem.h"
 #include "core/module.h"
 #include "core/store.h"
 
@@ -19,16 +21,24 @@ struct agent {
 	struct cgroup_names *cgnames;
 	struct module_inst insts[STORE_MAX_MODULES];
 	unsigned int nr_insts;
+	struct acct_plan acct_plan; /* the accounting core's own hooks */
+	bool acct_wanted;	    /* a module built on the core is planned */
+	struct acct *acct;
 	double load_seconds; /* time to load and attach every module */
 };
 
 /*
  * Fill the store with every registered module and plan the enabled ones
- * against the kernel (no loading). Returns 0.
+ * against the kernel (no loading). Returns 0, or -ENOSPC when the store
+ * cannot hold the registry.
  */
 int agent_plan(struct agent *a);
 /* Load and attach the planned modules; a failing one is marked failed, the others run. Returns the number up. */
 int agent_start(struct agent *a);
+/*
+ * One collection: every module reads the kernel into its private copy
+ * without the store lock; then, under the lock, the copies are swapped in.
+ */
 void agent_collect(struct agent *a);
 void agent_stop(struct agent *a);
 

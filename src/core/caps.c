@@ -178,6 +178,14 @@ void caps_free(struct caps *c)
 	c->vmlinux = NULL;
 }
 
+#if defined(__x86_64__)
+#define SYSCALL_WRAPPER_PREFIX "__x64_sys_"
+#elif defined(__aarch64__)
+#define SYSCALL_WRAPPER_PREFIX "__arm64_sys_"
+#else
+#define SYSCALL_WRAPPER_PREFIX "sys_"
+#endif
+
 static bool btf_has(const struct caps *c, const char *name, int kind)
 {
 	return c->vmlinux && btf__find_by_name_kind(c->vmlinux, name, kind) >= 0;
@@ -217,15 +225,29 @@ bool caps_attach_point_ok(const struct caps *c, const char *section, char *why, 
 		}
 		return true;
 	}
-	if (IS("kprobe") || IS("kretprobe") || IS("fentry") || IS("fexit")) {
-		bool kp = IS("kprobe") || IS("kretprobe");
+	if (IS("kprobe") || IS("kretprobe") || IS("fentry") || IS("fexit") || IS("ksyscall") ||
+	    IS("kretsyscall")) {
+		bool kp = !IS("fentry") && !IS("fexit");
 
 		if (kp ? !c->kprobes : !c->fentry) {
 			snprintf(why, whylen, "%s", kp ? c->kprobes_reason : c->fentry_reason);
 			return false;
 		}
-		if (c->vmlinux && !btf_has(c, target, BTF_KIND_FUNC)) {
-			snprintf(why, whylen, "no kernel function %s", target);
+		/* A syscall's kprobe goes on its arch wrapper, as libbpf resolves it. */
+		if (IS("ksyscall") || IS("kretsyscall"))
+			snprintf(name, sizeof(name), "%s%s", SYSCALL_WRAPPER_PREFIX, target);
+		else
+			snprintf(name, sizeof(name), "%s", target);
+		if (c->vmlinux && !btf_has(c, name, BTF_KIND_FUNC)) {
+			snprintf(why, whylen, "no kernel function %s", name);
+			return false;
+		}
+		return true;
+	}
+	if (IS("iter")) {
+		snprintf(name, sizeof(name), "bpf_iter__%s", target);
+		if (!c->vmlinux || !btf_has(c, name, BTF_KIND_STRUCT)) {
+			snprintf(why, whylen, "no BPF %s iterator in this kernel", target);
 			return false;
 		}
 		return true;

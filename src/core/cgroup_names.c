@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/cgroup_names.h"
 
@@ -19,6 +22,7 @@ struct cgroup_names {
 	struct cgroup_entry *e;
 	size_t n, cap;
 	time_t last_walk;
+	int root_fd; /* for open_by_handle_at(); -1 until opened */
 };
 
 int cgroup2_mount_point(char *path, size_t len)
@@ -95,6 +99,7 @@ struct cgroup_names *cgroup_names_new(void)
 		return NULL;
 	}
 	c->root_len = strlen(c->root);
+	c->root_fd = -1;
 	walk(c);
 	return c;
 }
@@ -106,7 +111,33 @@ void cgroup_names_free(struct cgroup_names *c)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->e[i].path);
 	free(c->e);
+	if (c->root_fd >= 0)
+		close(c->root_fd);
 	free(c);
+}
+
+#define FILEID_KERNFS 0xfe
+
+int cgroup_names_alive(struct cgroup_names *c, uint64_t id)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS }, .id = id };
+	int fd;
+
+	if (!c)
+		return -1;
+	if (c->root_fd < 0)
+		c->root_fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->root_fd < 0)
+		return -1;
+	fd = open_by_handle_at(c->root_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == ESTALE || errno == ENOENT ? 0 : -1;
 }
 
 const char *cgroup_names_root(const struct cgroup_names *c)

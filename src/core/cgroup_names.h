@@ -18,6 +18,11 @@ void cgroup_names_free(struct cgroup_names *c);
 /* Path relative to the cgroup2 root ("/" for the root); walks again on a miss, at most once a second. */
 void cgroup_names_lookup(struct cgroup_names *c, uint64_t id, char *path, size_t len);
 const char *cgroup_names_root(const struct cgroup_names *c);
+/*
+ * Whether cgroup @id still exists: 1 yes, 0 removed, -1 cannot tell. Asks the
+ * kernel by file handle (a cgroup2 id is its kernfs handle), without a walk.
+ */
+int cgroup_names_alive(struct cgroup_names *c, uint64_t id);
 /* Where cgroup2 is mounted, from /proc/self/mountinfo; -1 when it is not. */
 int cgroup2_mount_point(char *path, size_t len);
 

@@ -44,6 +44,10 @@ const char config_embedded_default[] =
 	"\t# 'return' counts at the syscall's exit: calls, bytes and errors.\n"
 	"\t# 'entry' keeps calls and bytes, drops the error series and the hooks only\n"
 	"\t# they need. Both use the same tracepoints: see docs/metrics.md.\n"
+	"\t# 'light' uses no syscall hook at all (any syscall tracepoint slows every\n"
+	"\t# syscall of every task): processes from scheduler tracepoints, read/write\n"
+	"\t# calls and bytes from the kernel's own per-task I/O accounting; no fd\n"
+	"\t# module, no open/close/unlink/fsync, no errors.\n"
 	"\tebpf load mode = return\n"
 	"\n"
 	"\t# Break the numbers down per application (see 'apps groups file').\n"
@@ -56,9 +60,10 @@ const char config_embedded_default[] =
 	"\t# table is full, further events are counted in an overflow counter.\n"
 	"\tpid table size = 32768\n"
 	"\n"
-	"\t# One copy of the per-process and per-cgroup tables per CPU: no\n"
-	"\t# locked instruction per event, at the price of kernel memory\n"
-	"\t# (table size x CPUs x entry size). 'no' shares one copy.\n"
+	"\t# Netdata's switch for per-CPU tables. Accepted and ignored: ebpfmon\n"
+	"\t# counts into one record per thread, which no other CPU writes, so\n"
+	"\t# there is no per-CPU copy to choose (kernel memory follows the live\n"
+	"\t# threads, not the CPUs).\n"
 	"\tmaps per core = yes\n"
 	"\n"
 	"\t# The flows module (off by default) counts packets and bytes per\n"
@@ -355,7 +360,12 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			c->load_mode = LOAD_MODE_RETURN;
 			return 0;
 		}
-		seterr(err, errlen, "'ebpf load mode' must be entry or return, not '%s'", value);
+		if (!strcasecmp(value, "light")) {
+			c->load_mode = LOAD_MODE_LIGHT;
+			return 0;
+		}
+		seterr(err, errlen, "'ebpf load mode' must be return, entry or light, not '%s'",
+		       value);
 		return -1;
 	case KEY_APPS:
 	case KEY_CGROUPS:

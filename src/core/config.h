@@ -17,6 +17,7 @@
 enum load_mode {
 	LOAD_MODE_RETURN, /* count at the syscall's exit: calls, bytes and errors */
 	LOAD_MODE_ENTRY,  /* calls and bytes only, no error series (Netdata's entry mode) */
+	LOAD_MODE_LIGHT,  /* no syscall hook: scheduler tracepoints and task I/O accounting */
 };
 
 struct config_module {
@@ -26,12 +27,12 @@ struct config_module {
 
 struct config {
 	unsigned int update_every;	/* [global] update every: seconds, 1..3600 */
-	enum load_mode load_mode;	/* [global] ebpf load mode = entry|return */
+	enum load_mode load_mode;	/* [global] ebpf load mode = return|entry|light */
 	bool apps;			/* [global] apps = yes|no */
 	bool cgroups;			/* [global] cgroups = yes|no */
 	unsigned int pid_table_size;	/* [global] pid table size: 16..4194304 */
 	unsigned int cgroup_table_size; /* [global] cgroup table size: 16..1048576 */
-	bool maps_per_core;		/* [global] maps per core = yes|no (per-CPU tables) */
+	bool maps_per_core;		/* [global] maps per core = yes|no (Netdata's; no effect here) */
 	char flows_interface[16];	/* [global] flows interface; "" = first up, not loopback */
 	char listen[128];		/* [global] listen = ADDR:PORT ([v6]:port allowed) */
 	char apps_groups_file[PATH_MAX];/* [global] apps groups file; "" = none */

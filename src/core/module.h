@@ -13,8 +13,14 @@
 #include "core/config.h"
 #include "core/store.h"
 
-struct bpf_object;
 struct module_inst;
+
+/* Which `ebpf load mode` an implementation serves. */
+enum impl_modes {
+	IMPL_ANY,	 /* every mode */
+	IMPL_SYSCALL,	 /* a syscall hook: return and entry modes, never light */
+	IMPL_LIGHT_ONLY, /* light mode's replacement for a syscall hook */
+};
 
 /*
  * One implementation of a hook: the programs that implement it (NULL-ended).
@@ -24,6 +30,7 @@ struct module_inst;
 struct hook_impl {
 	const char *label; /* "tp_btf", "tracepoint", "kprobe", ... */
 	const char *const *progs;
+	enum impl_modes modes;
 };
 
 /* Something a module must observe, with its implementations best first. */
@@ -36,18 +43,12 @@ struct hook_def {
 
 #define MAX_HOOKS 16
 
-/* A syscall a module's raw sys_exit program acts on, and the action (its own enum). */
-struct syscall_action_def {
-	int nr;
-	unsigned char action;
-};
-#define SYSCALL_ACTIONS_LEN(a) (sizeof(a) / sizeof((a)[0]))
-/* The tp_btf implementation of a syscall hook: the one sys_exit program. */
-#define SYS_EXIT_BTF { "tp_btf", PROGS("sys_exit_btf") }
-
 /* Table-building shorthands for modules' hook lists. */
 #define PROGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define TRACEPOINTS(...) { "tracepoint", PROGS(__VA_ARGS__) }
+#define SYSCALL_TRACEPOINTS(...) { "tracepoint", PROGS(__VA_ARGS__), IMPL_SYSCALL }
+#define KRETSYSCALLS(...) { "kretsyscall", PROGS(__VA_ARGS__), IMPL_SYSCALL }
+#define KSYSCALLS(...) { "ksyscall", PROGS(__VA_ARGS__), IMPL_SYSCALL }
 #define HOOK(n, impls) { n, impls, sizeof(impls) / sizeof(impls[0]), false }
 /* A hook that only serves error counting: skipped in entry mode. */
 #define RESULT_HOOK(n, impls) { n, impls, sizeof(impls) / sizeof(impls[0]), true }
@@ -58,12 +59,20 @@ struct module_plan {
 	char reason[256];	     /* whole-module reason when unavailable */
 };
 
+struct apps_groups;
+struct cgroup_names;
+
 struct module_cfg {
 	const struct config *cfg;
 	const struct caps *caps;
 	bool apps, cgroups, errors;
-	bool per_cpu; /* `maps per core`: per-CPU pid and cgroup tables */
+	bool light; /* `ebpf load mode = light`: no syscall hooks */
+	const struct apps_groups *groups;
+	struct cgroup_names *cgnames;
 };
+
+struct acct;
+struct acct_desc;
 
 struct module {
 	const char *name;    /* folder, file stem, skeleton prefix, config key, metric prefix */
@@ -73,9 +82,8 @@ struct module {
 	unsigned int nr_defs, nr_counters;
 	const struct hook_def *hooks;
 	unsigned int nr_hooks;
-	/* Syscalls for the tp_btf/sys_exit program: filled into syscall_actions. */
-	const struct syscall_action_def *syscalls;
-	unsigned int nr_syscalls;
+	/* Built on the accounting core (core/accounting.h): its slots and syscall rules. */
+	const struct acct_desc *acct;
 	/* Labels of its labeled series; a module with them has no app/cgroup breakdown. */
 	const char *row_labels;
 
@@ -84,35 +92,24 @@ struct module {
 		     struct module_plan *plan);
 	/* Open, size maps, autoload the chosen programs, load, attach. -errno + mi->reason. */
 	int (*load)(struct module_inst *mi, const struct module_cfg *cfg);
-	/* Read the maps into mi->stats (caller holds the store lock). */
-	int (*collect)(struct module_inst *mi);
+	/*
+	 * Read the kernel into @next, a private copy of the module's part of
+	 * the store (its arrays are the module's to reuse); the agent swaps it
+	 * in under the store lock. Runs without that lock.
+	 */
+	int (*collect)(struct module_inst *mi, struct module_stats *next);
 	void (*unload)(struct module_inst *mi); /* NULL-safe on a partly loaded module */
-
-	/* Skeleton glue used by the shared counting implementation (core/counting.c). */
-	struct bpf_object *(*skel_open)(void **skel);
-	int (*skel_configure)(void *skel, const struct module_cfg *cfg);
-	void (*skel_destroy)(void *skel);
+	/* Optional: the kernel memory of its own maps (@cpus: the projection). */
+	size_t (*kernel_memory)(struct module_inst *mi, struct map_mem *out, size_t max, int cpus);
 };
-
-struct pid_tracker;
-struct apps_groups;
-struct cgroup_names;
 
 struct module_inst {
 	const struct module *mod;
-	struct module_stats *stats; /* its part of the store */
+	struct module_stats *stats; /* its part of the store (read under the store lock) */
+	struct module_stats next;   /* what collect() fills, swapped in after */
 	struct module_plan plan;
-	void *skel;
-	struct bpf_object *obj;
-	int host_fd, pid_fd, cgroup_fd, lost_fd;
-	struct pid_tracker *tracker;
-	const struct apps_groups *groups;
-	struct cgroup_names *cgnames;
-	bool cgroups; /* per-cgroup counting on */
-	bool per_cpu; /* pid_counters and cgroup_counters are per-CPU hashes */
-	void *read_buf; /* one table entry, every CPU's copy */
-	void *priv; /* the implementation's own state (links, ...) */
-	int nr_cpus;
+	struct acct *acct;	    /* the accounting core, for modules built on it */
+	void *priv;		    /* the implementation's own state (links, ...) */
 };
 
 extern const struct module *const modules[];

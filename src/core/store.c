@@ -13,16 +13,62 @@ void store_init(struct store *s)
 	s->errors = true;
 }
 
+void store_stats_free(struct module_stats *m)
+{
+	free(m->apps);
+	free(m->cgroups);
+	free(m->pids);
+	free(m->rows);
+	m->apps = NULL;
+	m->cgroups = NULL;
+	m->pids = NULL;
+	m->rows = NULL;
+	m->nr_apps = m->cap_apps = m->nr_cgroups = m->cap_cgroups = 0;
+	m->nr_pids = m->cap_pids = m->nr_rows = m->cap_rows = 0;
+}
+
 void store_free(struct store *s)
 {
-	for (unsigned int i = 0; i < s->nr_modules; i++) {
-		free(s->mods[i].apps);
-		free(s->mods[i].cgroups);
-		free(s->mods[i].pids);
-		free(s->mods[i].rows);
-	}
+	for (unsigned int i = 0; i < s->nr_modules; i++)
+		store_stats_free(&s->mods[i]);
 	pthread_mutex_destroy(&s->lock);
 	memset(s, 0, sizeof(*s));
+}
+
+void store_stats_init_like(struct module_stats *next, const struct module_stats *m)
+{
+	memset(next, 0, sizeof(*next));
+	next->name = m->name;
+	next->defs = m->defs;
+	next->nr_defs = m->nr_defs;
+	next->nr_counters = m->nr_counters;
+	next->state = m->state;
+}
+
+#define SWAP(a, b)                          \
+	do {                                \
+		__typeof__(a) t_ = (a);     \
+		(a) = (b);                  \
+		(b) = t_;                   \
+	} while (0)
+
+void store_swap(struct module_stats *live, struct module_stats *next)
+{
+	memcpy(live->host, next->host, sizeof(live->host));
+	live->lost_pid_table_full = next->lost_pid_table_full;
+	live->lost_cgroup_table_full = next->lost_cgroup_table_full;
+	SWAP(live->apps, next->apps);
+	SWAP(live->nr_apps, next->nr_apps);
+	SWAP(live->cap_apps, next->cap_apps);
+	SWAP(live->cgroups, next->cgroups);
+	SWAP(live->nr_cgroups, next->nr_cgroups);
+	SWAP(live->cap_cgroups, next->cap_cgroups);
+	SWAP(live->pids, next->pids);
+	SWAP(live->nr_pids, next->nr_pids);
+	SWAP(live->cap_pids, next->cap_pids);
+	SWAP(live->rows, next->rows);
+	SWAP(live->nr_rows, next->nr_rows);
+	SWAP(live->cap_rows, next->cap_rows);
 }
 
 struct module_stats *store_add_module(struct store *s, const char *name,
@@ -90,6 +136,28 @@ struct cgroup_row *store_cgroup(struct module_stats *m, uint64_t id)
 	return r;
 }
 
+struct app_row *store_app_append(struct module_stats *m)
+{
+	struct app_row *r;
+
+	if (!grow((void **)&m->apps, &m->cap_apps, m->nr_apps, sizeof(*m->apps)))
+		return NULL;
+	r = &m->apps[m->nr_apps++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+struct cgroup_row *store_cgroup_append(struct module_stats *m)
+{
+	struct cgroup_row *r;
+
+	if (!grow((void **)&m->cgroups, &m->cap_cgroups, m->nr_cgroups, sizeof(*m->cgroups)))
+		return NULL;
+	r = &m->cgroups[m->nr_cgroups++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
 struct pid_row *store_pid_append(struct module_stats *m)
 {
 	struct pid_row *r;
@@ -137,14 +205,16 @@ void store_row_label(struct labeled_row *r, const char *name, const char *value)
 
 uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_t *v)
 {
-	const struct counter_def *d = &m->defs[i];
-
-	if (d->kind == GAUGE_DIFFERENCE)
-		return v[d->a] > v[d->b] ? v[d->a] - v[d->b] : 0;
+	(void)m;
 	return v[i];
 }
 
 bool store_def_visible(const struct store *s, const struct counter_def *d)
 {
-	return s->errors || !d->is_error;
+	return (s->errors || !d->is_error) && (!s->light || d->light);
+}
+
+bool store_def_broken_down(const struct counter_def *d)
+{
+	return d->kind != GAUGE_HOST;
 }

@@ -12,11 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/counters.h"
+#include "core/kmem.h"
+
+#define EBPFMON_COMM_LEN 16
+/* The largest counter set of any module: fixed-size rows (a module asserts it fits). */
+#define EBPFMON_MAX_COUNTERS 16
 
 enum counter_kind {
-	COUNTER_TOTAL,	   /* monotonic, rendered with _total */
-	GAUGE_DIFFERENCE,  /* gauge = value[a] - value[b] of two counters (e.g. zombies) */
+	COUNTER_TOTAL, /* monotonic, rendered with _total */
+	GAUGE_HOST,    /* a gauge with a host value only (e.g. zombies) */
 };
 
 /* One metric of a module, e.g. vfs "read_bytes_total". */
@@ -25,7 +29,7 @@ struct counter_def {
 	const char *help;
 	enum counter_kind kind;
 	bool is_error;		  /* needs the syscall's result: absent in `ebpf load mode = entry` */
-	unsigned int a, b;	  /* GAUGE_DIFFERENCE operands (indexes of COUNTER_TOTAL defs) */
+	bool light;		  /* also counted in `ebpf load mode = light` (no syscall hooks) */
 	const char *netdata_chart;     /* host chart id, for docs and the netdata output */
 	const char *netdata_app_chart; /* per-application chart id */
 	bool labeled;		  /* host value is module_stats.rows (labels of the module's own) */
@@ -85,20 +89,34 @@ struct module_stats {
 };
 
 #define STORE_MAX_MODULES 16
+#define STORE_MAX_MAPS 48
+
+/* The accounting core's own numbers (see core/accounting.h). */
+struct store_acct {
+	bool running;
+	uint64_t records, epochs, retired;
+	uint64_t epoch_table_full, record_failed, join_raced, ringbuf_full;
+};
 
 struct store {
 	pthread_mutex_t lock;
 	bool apps;	   /* per-application series */
 	bool cgroups;	   /* per-cgroup series */
 	bool errors;	   /* error counters (return mode) */
+	bool light;	   /* light mode: only defs marked light */
 	double started;	   /* unix time of attach */
 	uint64_t collections;
+	double collect_seconds; /* the last collection's duration */
+	struct store_acct acct;
+	struct map_mem kmem[STORE_MAX_MAPS]; /* kernel memory of every map, at the last collection */
+	unsigned int nr_kmem;
 	unsigned int nr_modules;
 	struct module_stats mods[STORE_MAX_MODULES];
 };
 
 void store_init(struct store *s);
 void store_free(struct store *s);
+/* NULL when STORE_MAX_MODULES are there already. */
 struct module_stats *store_add_module(struct store *s, const char *name,
 				      const struct counter_def *defs, unsigned int nr_defs,
 				      unsigned int nr_counters);
@@ -106,11 +124,24 @@ struct module_stats *store_add_module(struct store *s, const char *name,
 struct app_row *store_app(struct module_stats *m, const char *name);
 struct cgroup_row *store_cgroup(struct module_stats *m, uint64_t id);
 struct pid_row *store_pid_append(struct module_stats *m);
+/* A new zeroed row, for a collector whose rows are unique already (no search). */
+struct app_row *store_app_append(struct module_stats *m);
+struct cgroup_row *store_cgroup_append(struct module_stats *m);
 struct labeled_row *store_row_append(struct module_stats *m);
 /* Append name="value" (escaped for Prometheus) to a row's labels. */
 void store_row_label(struct labeled_row *r, const char *name, const char *value);
-/* Value of def @i for counters @v (handles derived gauges, never below 0). */
+/* Value of def @i for counters @v. */
 uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_t *v);
 bool store_def_visible(const struct store *s, const struct counter_def *d);
+/* Whether def @d has per-application and per-cgroup series (not a host-only gauge). */
+bool store_def_broken_down(const struct counter_def *d);
+/*
+ * Give @live what @next collected (host values, rows, lost counts) and @next
+ * the arrays @live had, for reuse. Under the store lock; O(1).
+ */
+void store_swap(struct module_stats *live, struct module_stats *next);
+/* A private module_stats for collect(): same identity as @m, empty arrays. */
+void store_stats_init_like(struct module_stats *next, const struct module_stats *m);
+void store_stats_free(struct module_stats *m);
 
 #endif

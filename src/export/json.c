@@ -121,12 +121,16 @@ static void put_number(FILE *out, const char *key, uint64_t v, bool first)
 	export_put_u64(out, v);
 }
 
-/* "<def>":N,... for the visible defs of @m over counters @v. */
+/*
+ * "<def>":N,... for the visible defs of @m over counters @v; for a breakdown
+ * (@host false) without the host-only gauges.
+ */
 static void put_values(FILE *out, const struct store *s, const struct module_stats *m,
-		       const uint64_t *v, bool first)
+		       const uint64_t *v, bool first, bool host)
 {
 	for (unsigned int i = 0; i < m->nr_defs; i++) {
-		if (!store_def_visible(s, &m->defs[i]))
+		if (!store_def_visible(s, &m->defs[i]) ||
+		    (!host && !store_def_broken_down(&m->defs[i])))
 			continue;
 		put_number(out, m->defs[i].name, store_value(m, i, v), first);
 		first = false;
@@ -141,7 +145,7 @@ static void put_series(FILE *out, const struct store *s, const struct module_sta
 	for (size_t r = 0; r < set->nr; r++) {
 		put_key(out, set->rows[r].label, r == 0);
 		putc_unlocked('{', out);
-		put_values(out, s, m, set->rows[r].v, true);
+		put_values(out, s, m, set->rows[r].v, true, false);
 		putc_unlocked('}', out);
 	}
 	putc_unlocked('}', out);
@@ -173,7 +177,7 @@ static int put_pids(FILE *out, const struct store *s, const struct module_stats 
 		put_number(out, "pid", rows[i]->pid, true);
 		put_key(out, "comm", false);
 		put_string_n(out, rows[i]->comm, strnlen(rows[i]->comm, sizeof(rows[i]->comm)));
-		put_values(out, s, m, rows[i]->v, false);
+		put_values(out, s, m, rows[i]->v, false, false);
 		putc_unlocked('}', out);
 	}
 	putc_unlocked(']', out);
@@ -216,7 +220,7 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 	if (m->state == MODULE_UP) {
 		put_key(out, "host", false);
 		putc_unlocked('{', out);
-		put_values(out, s, m, m->host, true);
+		put_values(out, s, m, m->host, true, true);
 		putc_unlocked('}', out);
 		if (put_breakdowns(out, s, m))
 			return -1;
@@ -229,7 +233,7 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 				putc_unlocked('{', out);
 				put_key(out, "labels", true);
 				put_string(out, m->rows[r].labels);
-				put_values(out, s, m, m->rows[r].v, false);
+				put_values(out, s, m, m->rows[r].v, false, true);
 				putc_unlocked('}', out);
 			}
 			putc_unlocked(']', out);

@@ -173,6 +173,8 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 		if (!store_def_visible(s, &m->defs[i]))
 			continue;
 		put_family(out, m, i, &scope_host, NULL);
+		if (!store_def_broken_down(&m->defs[i]))
+			continue;
 		if (s->apps)
 			put_family(out, m, i, &scope_app, &apps);
 		if (s->cgroups)
@@ -220,6 +222,50 @@ static void put_self(FILE *out, const struct store *s)
 	put_header(out, "ebpfmon_collections_total", "Collections of the kernel counters.", "",
 		   true);
 	put_sample(out, "ebpfmon_collections_total", NULL, NULL, s->collections);
+	fprintf(out,
+		"# HELP ebpfmon_collection_duration_seconds Time the last collection took (reading the kernel and publishing).\n"
+		"# TYPE ebpfmon_collection_duration_seconds gauge\n"
+		"ebpfmon_collection_duration_seconds %.6f\n",
+		s->collect_seconds);
+	if (s->nr_kmem) {
+		put_header(out, "ebpfmon_kernel_map_bytes",
+			   "Kernel memory of each BPF map of ebpfmon (what the kernel charges, with per-thread records counted).",
+			   "", false);
+		for (unsigned int i = 0; i < s->nr_kmem; i++) {
+			put_str(out, "ebpfmon_kernel_map_bytes{module=\"");
+			put_escaped(out, s->kmem[i].module, true);
+			put_str(out, "\",map=\"");
+			put_escaped(out, s->kmem[i].map, true);
+			put_str(out, "\"} ");
+			export_put_u64(out, s->kmem[i].bytes);
+			putc_unlocked('\n', out);
+		}
+	}
+	if (!s->acct.running)
+		return;
+	put_header(out, "ebpfmon_accounting_records",
+		   "Threads with a per-thread record of the accounting core, at the last collection.",
+		   "", false);
+	put_sample(out, "ebpfmon_accounting_records", NULL, NULL, s->acct.records);
+	put_header(out, "ebpfmon_accounting_epochs",
+		   "Processes (per name) in the kernel's epoch table, at the last collection.", "",
+		   false);
+	put_sample(out, "ebpfmon_accounting_epochs", NULL, NULL, s->acct.epochs);
+	put_header(out, "ebpfmon_accounting_retired_total",
+		   "Epochs (a process under one name) whose last thread is gone, handed to user space.",
+		   "", true);
+	put_sample(out, "ebpfmon_accounting_retired_total", NULL, NULL, s->acct.retired);
+	put_header(out, "ebpfmon_accounting_events_total",
+		   "Accounting core events: epoch_table_full and record_failed lose the per-application split of an event (host totals keep it), join_raced likewise, ringbuf_full loses nothing.",
+		   "", true);
+	put_sample(out, "ebpfmon_accounting_events_total", "event", "epoch_table_full",
+		   s->acct.epoch_table_full);
+	put_sample(out, "ebpfmon_accounting_events_total", "event", "record_failed",
+		   s->acct.record_failed);
+	put_sample(out, "ebpfmon_accounting_events_total", "event", "join_raced",
+		   s->acct.join_raced);
+	put_sample(out, "ebpfmon_accounting_events_total", "event", "ringbuf_full",
+		   s->acct.ringbuf_full);
 }
 
 int prometheus_render(const struct store *s, FILE *out)

@@ -1,4 +1,4 @@
 #!/usr/bin/env bash
-# Every program of every counting module passes the verifier, fallbacks included.
+# Every program of the accounting core passes the verifier, in every mode, fallbacks included.
 set -u
 exec "${BUILD:-build}/tests/bpf/load_modules"

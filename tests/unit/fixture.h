@@ -2,8 +2,8 @@
 /*
  * A hand-built store for the exporter tests: three modules up (one without
  * per-cgroup rows), one failed, one disabled; names that need escaping, bytes
- * that are not UTF-8, labels that collide and must be merged, a derived gauge
- * that would go negative and an error counter.
+ * that are not UTF-8, labels that collide and must be merged, a host-only
+ * gauge whose rows must not show, and an error counter.
  */
 #ifndef EBPFMON_TEST_FIXTURE_H
 #define EBPFMON_TEST_FIXTURE_H
@@ -23,8 +23,7 @@ static const struct counter_def fx_vfs_defs[] = {
 static const struct counter_def fx_process_defs[] = {
 	{ "tasks_created_total", "Tasks created.", COUNTER_TOTAL },
 	{ "tasks_exited_total", "Tasks exited.", COUNTER_TOTAL },
-	{ "tasks", "Tasks created minus exited; a \\ backslash\nand a newline.", GAUGE_DIFFERENCE,
-	  .a = 0, .b = 1 },
+	{ "zombies", "A host-only gauge; a \\ backslash\nand a newline.", GAUGE_HOST },
 };
 
 static const struct counter_def fx_fd_defs[] = {
@@ -98,8 +97,9 @@ static void fx_process(struct store *s)
 	m->state = MODULE_UP;
 	m->host[0] = 500;
 	m->host[1] = 450;
-	fx_app(m, "init", 1, 0, 0);
-	fx_app(m, "bash", 3, 5, 0); /* more exits than creations seen: gauge is 0, not huge */
+	m->host[2] = 3; /* the gauge: a host value, no per-application or per-cgroup series */
+	fx_app(m, "init", 1, 0, 7);
+	fx_app(m, "bash", 3, 5, 9);
 	fx_pid(m, 1, "systemd", 1, 0, 0);
 }
 

@@ -301,11 +301,13 @@ static void test_bad_load_mode(void **state)
 
 	(void)state;
 	expect_error("[global]\nebpf load mode = foo\n",
-		     "t.conf:2: 'ebpf load mode' must be entry or return, not 'foo'");
+		     "t.conf:2: 'ebpf load mode' must be return, entry or light, not 'foo'");
 	expect_ok(&c, "[global]\nebpf load mode = ENTRY\n");
 	assert_int_equal(c.load_mode, LOAD_MODE_ENTRY);
 	expect_ok(&c, "[global]\nebpf load mode = entry\nebpf load mode = return\n");
 	assert_int_equal(c.load_mode, LOAD_MODE_RETURN);
+	expect_ok(&c, "[global]\nebpf load mode = light\n");
+	assert_int_equal(c.load_mode, LOAD_MODE_LIGHT);
 }
 
 static void test_unknown_module(void **state)

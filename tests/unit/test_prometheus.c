@@ -152,7 +152,7 @@ static const struct counter_def big_defs[EBPFMON_MAX_COUNTERS] = {
 	{ "c8_total", "c8", COUNTER_TOTAL },   { "c9_total", "c9", COUNTER_TOTAL },
 	{ "c10_total", "c10", COUNTER_TOTAL }, { "c11_total", "c11", COUNTER_TOTAL },
 	{ "c12_total", "c12", COUNTER_TOTAL }, { "c13_total", "c13", COUNTER_TOTAL },
-	{ "c14_total", "c14", COUNTER_TOTAL }, { "g", "g", GAUGE_DIFFERENCE, .a = 0, .b = 1 },
+	{ "c14_total", "c14", COUNTER_TOTAL }, { "g", "g", GAUGE_HOST },
 };
 
 /* Thousands of applications per module: every sample present, in order, parseable. */
@@ -182,8 +182,11 @@ static void test_large_store(void **state)
 	text = fx_render_prometheus(&s);
 	for (p = text; *p; p++)
 		lines += *p == '\n';
-	/* per def: host (3 lines) + apps (2 + N) + cgroups (2 + N); self: 3 + (2+3) + (2+6) + 3 */
-	assert_int_equal(lines, NR_MODS * 16 * (3 + 2 * (2 + NR_APPS)) + 19);
+	/*
+	 * per counter: host (3 lines) + apps (2 + N) + cgroups (2 + N); the
+	 * host-only gauge: 3; self: 3 + (2+3) + (2+6) + 3 + 3
+	 */
+	assert_int_equal(lines, NR_MODS * (15 * (3 + 2 * (2 + NR_APPS)) + 3) + 22);
 	p = strstr(text, "ebpfmon_app_m0_c0_total{app=\"app00000\"} 0\n"
 			 "ebpfmon_app_m0_c0_total{app=\"app00001\"} 1\n");
 	assert_non_null(p);

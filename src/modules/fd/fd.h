@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* fd module: counter slots shared by fd.bpf.c and fd.c. */
+/* fd module: its counters, in the order of its metrics. */
 #ifndef EBPFMON_FD_H
 #define EBPFMON_FD_H
 
@@ -9,12 +9,6 @@ enum fd_counter {
 	FD_CLOSE_CALLS,
 	FD_CLOSE_ERRORS,
 	FD_NR_COUNTERS,
-};
-
-enum fd_action {
-	FD_ACT_NONE,
-	FD_ACT_OPEN,
-	FD_ACT_CLOSE,
 };
 
 #endif

@@ -76,6 +76,9 @@ struct {
 	__type(value, struct flows_owner);
 } flow_owners SEC(".maps");
 
+/* The agent module exports the totals only: it switches the flow table off. */
+const volatile bool track_flows = true;
+
 static __always_inline struct flows_stats *stats(void)
 {
 	__u32 zero = 0;
@@ -157,11 +160,13 @@ static __always_inline void count(const struct flows_key *k, __u64 bytes)
 
 	if (!s)
 		return;
-	ret = count_in(&flows, k, bytes);
-	if (ret > 0)
-		s->inserted++;
-	else if (ret < 0)
-		s->flow_fail++;
+	if (track_flows) {
+		ret = count_in(&flows, k, bytes);
+		if (ret > 0)
+			s->inserted++;
+		else if (ret < 0)
+			s->flow_fail++;
+	}
 	if (count_in(&flow_totals, &tk, bytes) < 0) {
 		s->total_fail_packets++;
 		s->total_fail_bytes += bytes;

@@ -65,6 +65,7 @@ struct flows_snapshot {
 };
 
 /* Read all three maps. 0, or -errno. */
+/* @flows_fd -1: the totals and stats only (no walk of the flow table). */
 int flows_read(int flows_fd, int totals_fd, int stats_fd, struct flows_snapshot *s);
 void flows_snapshot_free(struct flows_snapshot *s);
 /* bitrate = bytes * 8 / seconds for every row. */

@@ -13,33 +13,33 @@
 
 #include <bpf/libbpf.h>
 
+#include "core/kmem.h"
 #include "core/module.h"
 #include "flows.skel.h"
 #include "modules/flows/flows_int.h"
 
-/* The agent never lists flows: a small table is enough, the totals stay exact. */
-#define AGENT_FLOW_TABLE 4096
+/*
+ * The agent never lists flows: the BPF programs skip the flow table (one
+ * hash update per packet, not two) and a collection reads only the
+ * per-direction, per-protocol totals, a few dozen entries whatever the
+ * traffic.
+ */
+#define AGENT_FLOW_TABLE 1
 
 enum {
 	FLOWS_PACKETS,
 	FLOWS_BYTES,
-	FLOWS_EVICTED,
-	FLOWS_FLOW_TABLE_FAILED,
 	FLOWS_TOTALS_FAILED,
 	FLOWS_NR_DEFS,
 };
 
 static const struct counter_def flows_defs[] = {
 	[FLOWS_PACKETS] = { "packets_total", "Packets through the interface, by direction and protocol (TC)",
-			    .labeled = true, .netdata_chart = "", .netdata_app_chart = "" },
+			    .labeled = true, .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 	[FLOWS_BYTES] = { "bytes_total", "Bytes (L2 frame length) through the interface, by direction and protocol (TC)",
-			  .labeled = true, .netdata_chart = "", .netdata_app_chart = "" },
-	[FLOWS_EVICTED] = { "evicted_total", "Flows evicted from the bounded flow table (the totals stay exact)",
-			    .netdata_chart = "", .netdata_app_chart = "" },
-	[FLOWS_FLOW_TABLE_FAILED] = { "flow_table_failures_total", "Packets the flow table could not take (counted in the totals)",
-				      .netdata_chart = "", .netdata_app_chart = "" },
+			  .labeled = true, .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 	[FLOWS_TOTALS_FAILED] = { "totals_failures_total", "Packets the totals table could not take (missing from packets_total)",
-				  .netdata_chart = "", .netdata_app_chart = "" },
+				  .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 };
 
 static const struct hook_impl tc_impls[] = {
@@ -125,7 +125,10 @@ static int flows_load(struct module_inst *mi, const struct module_cfg *mc)
 	fa->skel = flows_bpf__open();
 	if (!fa->skel)
 		return flows_fail(mi, -errno, "open BPF object");
-	bpf_map__set_max_entries(fa->skel->maps.flows, AGENT_FLOW_TABLE);
+	err = bpf_map__set_max_entries(fa->skel->maps.flows, AGENT_FLOW_TABLE);
+	if (err)
+		return flows_fail(mi, err, "size the flow table");
+	fa->skel->rodata->track_flows = false;
 	flows_prepare_load(fa->skel, &fa->o, fa->ifindex);
 	err = flows_bpf__load(fa->skel);
 	if (err)
@@ -137,23 +140,22 @@ static int flows_load(struct module_inst *mi, const struct module_cfg *mc)
 	return 0;
 }
 
-static int flows_collect(struct module_inst *mi)
+static int flows_collect(struct module_inst *mi, struct module_stats *next)
 {
 	struct flows_agent *fa = mi->priv;
-	struct module_stats *m = mi->stats;
 	struct flows_snapshot *s = &fa->snap;
 	int err;
 
-	err = flows_read(bpf_map__fd(fa->skel->maps.flows), bpf_map__fd(fa->skel->maps.flow_totals),
+	err = flows_read(-1, bpf_map__fd(fa->skel->maps.flow_totals),
 			 bpf_map__fd(fa->skel->maps.flow_stats), s);
 	if (err)
 		return err;
 	flows_sort_totals(s->totals, s->nr_totals);
-	m->nr_rows = 0;
-	m->host[FLOWS_PACKETS] = m->host[FLOWS_BYTES] = 0;
+	next->nr_rows = 0;
+	memset(next->host, 0, sizeof(next->host));
 	for (size_t i = 0; i < s->nr_totals; i++) {
 		const struct flows_total_row *t = &s->totals[i];
-		struct labeled_row *row = store_row_append(m);
+		struct labeled_row *row = store_row_append(next);
 		char iface[IF_NAMESIZE + 16], proto[32];
 
 		if (!row)
@@ -168,13 +170,28 @@ static int flows_collect(struct module_inst *mi)
 						sizeof(proto)));
 		row->v[FLOWS_PACKETS] = t->packets;
 		row->v[FLOWS_BYTES] = t->bytes;
-		m->host[FLOWS_PACKETS] += t->packets;
-		m->host[FLOWS_BYTES] += t->bytes;
+		next->host[FLOWS_PACKETS] += t->packets;
+		next->host[FLOWS_BYTES] += t->bytes;
 	}
-	m->host[FLOWS_EVICTED] = flows_evicted(s);
-	m->host[FLOWS_FLOW_TABLE_FAILED] = s->stats.flow_fail;
-	m->host[FLOWS_TOTALS_FAILED] = s->stats.total_fail_packets;
+	next->host[FLOWS_TOTALS_FAILED] = s->stats.total_fail_packets;
 	return 0;
+}
+
+static size_t flows_kernel_memory(struct module_inst *mi, struct map_mem *out, size_t max,
+				  int cpus)
+{
+	struct flows_agent *fa = mi->priv;
+	struct bpf_map *map;
+	size_t n = 0;
+
+	bpf_object__for_each_map(map, fa->skel->obj) {
+		if (n == max)
+			break;
+		if (bpf_map__fd(map) < 0)
+			continue;
+		kmem_project(map, kmem_memlock(bpf_map__fd(map)), cpus, &out[n++]);
+	}
+	return n;
 }
 
 static void flows_unload(struct module_inst *mi)
@@ -204,4 +221,5 @@ const struct module flows_module = {
 	.load = flows_load,
 	.collect = flows_collect,
 	.unload = flows_unload,
+	.kernel_memory = flows_kernel_memory,
 };

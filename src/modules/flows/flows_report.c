@@ -142,7 +142,7 @@ int flows_read(int flows_fd, int totals_fd, int stats_fd, struct flows_snapshot 
 	s->nr_totals = 0;
 	/* Stats first: a flow inserted after this read can't make evicted negative. */
 	err = read_stats(stats_fd, &s->stats);
-	if (!err)
+	if (!err && flows_fd >= 0)
 		err = walk_percpu(flows_fd, map_key_size(flows_fd), add_flow, s);
 	if (!err)
 		err = walk_percpu(totals_fd, sizeof(struct flows_total_key), add_total, s);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* process module: counter slots shared by process.bpf.c and process.c. */
+/* process module: its counters, in the order of its metrics. */
 #ifndef EBPFMON_PROCESS_H
 #define EBPFMON_PROCESS_H
 
@@ -7,14 +7,11 @@ enum process_counter {
 	PROC_CREATED,	      /* new processes (clone without CLONE_THREAD, fork, vfork) */
 	PROC_THREADS_CREATED, /* new threads (CLONE_THREAD) */
 	PROC_EXITS,	      /* tasks that exited (do_exit: threads and processes) */
-	PROC_RELEASED,	      /* tasks released (release_task: reaped) */
+	PROC_RELEASED,	      /* tasks freed after exit (sched_process_free) */
 	PROC_ERRORS,	      /* clone/clone3/fork/vfork calls that failed */
 	PROC_NR_COUNTERS,
-};
-
-enum process_action {
-	PROC_ACT_NONE,
-	PROC_ACT_CLONE, /* clone, clone3, fork, vfork: a failure is a task-creation error */
+	PROC_ZOMBIES = PROC_NR_COUNTERS, /* a gauge, counted at each collection */
+	PROC_NR_DEFS,
 };
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* vfs module: counter slots shared by vfs.bpf.c and vfs.c. */
+/* vfs module: its counters, in the order of its metrics. */
 #ifndef EBPFMON_VFS_H
 #define EBPFMON_VFS_H
 
@@ -18,19 +18,6 @@ enum vfs_counter {
 	VFS_OPEN_ERRORS,
 	VFS_CREATE_CALLS,
 	VFS_NR_COUNTERS,
-};
-
-/* What the raw sys_exit program does for a syscall (syscall_actions values). */
-enum vfs_action {
-	VFS_ACT_NONE,
-	VFS_ACT_READ,
-	VFS_ACT_WRITE,
-	VFS_ACT_OPEN,	/* open(2): flags in the 2nd argument */
-	VFS_ACT_OPENAT, /* openat(2): flags in the 3rd */
-	VFS_ACT_OPENAT2,/* openat2(2): struct open_how in the 3rd */
-	VFS_ACT_CREAT,
-	VFS_ACT_UNLINK,
-	VFS_ACT_FSYNC,
 };
 
 #endif

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The accounting core, user half: loads src/core/bpf/acct.bpf.c once for
+ * every module built on it (process, fd, vfs), fills its syscall rules from
+ * those modules, and turns each collection's kernel readings into host,
+ * per-application, per-cgroup and per-process totals that the modules hand to
+ * the store. Layout and kernel design: core/acct.h.
+ */
+#ifndef EBPFMON_ACCOUNTING_H
+#define EBPFMON_ACCOUNTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/acct.h"
+#include "core/module.h"
+
+/* One syscall a module counts, by the rung its hook @hook chose. */
+struct acct_syscall_def {
+	int nr;
+	unsigned char hook;	 /* index in the module's hooks */
+	unsigned char flags_arg; /* enum acct_flags_arg, for create rules */
+	struct acct_rule rule;
+};
+
+/* What a module built on the accounting core is made of. */
+struct acct_desc {
+	const unsigned char *slot_of; /* the slot of each kernel counter (nr_counters) */
+	const struct acct_syscall_def *syscalls;
+	unsigned int nr_syscalls;
+	bool lifecycle; /* counts created, threads, exits, released (the process module) */
+	unsigned int zombies_def; /* index of a GAUGE_HOST def showing zombies, or 0 */
+};
+
+/* Rule shorthands: ACCT_NO_SLOT where a module does not count that part. */
+#define ACCT_RULE(calls, bytes, errors) { calls, bytes, errors, ACCT_NO_SLOT }
+#define ACCT_CREATE_RULE(slot) { ACCT_NO_SLOT, ACCT_NO_SLOT, ACCT_NO_SLOT, slot }
+
+/* The module ops of a module built on the core. */
+int acct_module_probe(const struct module *m, const struct caps *caps, const struct config *cfg,
+		      struct module_plan *plan);
+int acct_module_load(struct module_inst *mi, const struct module_cfg *cfg);
+int acct_module_collect(struct module_inst *mi, struct module_stats *next);
+void acct_module_unload(struct module_inst *mi);
+#define ACCT_MODULE_OPS                                                                    \
+	.probe = acct_module_probe, .load = acct_module_load, .collect = acct_module_collect, \
+	.unload = acct_module_unload
+
+/* Implementations of the syscall hooks: rung 1 is the one sys_exit program for all. */
+#define ACCT_SYS_EXIT_BTF { "tp_btf", PROGS("sys_exit_btf"), IMPL_SYSCALL }
+/* Light mode's read/write counting: the kernel's per-task I/O accounting, read at exit and live. */
+#define ACCT_IOAC { "ioac", PROGS("exit_btf", "iter_live"), IMPL_LIGHT_ONLY }
+
+/* The core's own hooks (thread exit, task free, reading), planned like a module's. */
+struct acct_plan {
+	struct module_plan plan;
+	bool usable;
+};
+extern const struct hook_def acct_core_hooks[];
+extern const unsigned int acct_nr_core_hooks;
+void acct_plan_core(const struct caps *caps, const struct config *cfg, struct acct_plan *p);
+
+struct acct;
+
+/*
+ * Open, size, load and attach the core for the modules of @insts that are
+ * planned (state MODULE_FAILED = planned, not loaded yet) and built on it.
+ * NULL with a one-line reason in @err when the core cannot run.
+ */
+struct acct *acct_start(const struct acct_plan *core, struct module_inst *insts,
+			unsigned int nr_insts, const struct module_cfg *cfg, char *err,
+			size_t errlen);
+void acct_stop(struct acct *a); /* NULL-safe: links first, then the object */
+
+/*
+ * For the verifier tier: load every program of the core (every rung, kprobes
+ * too) configured as @mc says, attach nothing. 0 or -errno with @err set.
+ */
+int acct_verify(const struct module_cfg *mc, unsigned int *nr_progs, char *err, size_t errlen);
+
+/*
+ * One collection: read the ring buffer, the tables and the live records into
+ * private buffers. Holds no lock the exporters need. 0 or -errno.
+ */
+int acct_collect(struct acct *a);
+
+/* Kernel memory of the core's maps: bytes now, and projected to @cpus CPUs. */
+struct acct_mem {
+	char map[32];
+	uint64_t bytes, bytes_at;
+};
+size_t acct_kernel_memory(struct acct *a, struct acct_mem *out, size_t max, int cpus);
+
+/* Numbers about the core itself, for self-metrics. */
+struct acct_stats {
+	uint64_t records;	   /* live threads with a record, at the last collection */
+	uint64_t epochs;	   /* epochs in the kernel table */
+	uint64_t retired;	   /* epochs retired since start */
+	struct acct_lost lost;	   /* summed over CPUs */
+	double collect_seconds;	   /* the last collection's duration */
+};
+void acct_get_stats(const struct acct *a, struct acct_stats *st);
+
+/*
+ * Kernel memory of the core's maps from their definitions, without loading:
+ * bytes allocated at start on this machine and on @cpus CPUs, and what each
+ * live thread and process adds. For `ebpfmon check`.
+ */
+struct acct_mem_estimate {
+	uint64_t fixed_here, fixed_at; /* allocated at load */
+	uint64_t per_thread, per_process;
+};
+int acct_estimate_memory(const struct config *cfg, int cpus, struct acct_mem_estimate *e);
+
+#endif

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The accounting core: what src/core/bpf/acct.bpf.c (kernel) and
+ * src/core/acct.c (user) share. Fixed-width fields, explicit padding.
+ *
+ * Every count belongs to an *epoch*: one process (thread group) under one
+ * name. A process that execs, or renames itself, starts a new epoch; what it
+ * did before stays with the old name. The kernel keeps
+ *
+ *   records  one per thread (task-local storage), written only by the thread
+ *            itself with plain adds: the counts it made since its record was
+ *            last folded. Nothing per CPU, nothing per table bound: memory
+ *            follows the live threads, and one hot-path lookup serves every
+ *            module.
+ *   epochs   one entry per live epoch (hash, `pid table size`): what its
+ *            threads folded in (at exit, at a rename, at a cgroup move) and
+ *            the counts made for the process rather than by a thread
+ *            (created, exits, released). `refs` counts the threads whose
+ *            record points here; the last one to leave retires the epoch:
+ *            its totals go to user space through a ring buffer and the entry
+ *            is deleted, so the table holds live epochs only.
+ *   cgroups  the same folded counts per cgroup v2 id (`cgroup table size`).
+ *   host     per-CPU folded totals: host = host + every live record.
+ *
+ * User space reads the ring buffer, then the tables, then the live records
+ * (a task iterator); counts only move from records to tables, so a reading
+ * can only miss what moved during it, never count it twice, and totals are
+ * kept monotonic (see acct.c).
+ */
+#ifndef EBPFMON_ACCT_H
+#define EBPFMON_ACCT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define ACCT_COMM_LEN 16
+
+/*
+ * What the kernel counts, one slot each. Modules choose which slots they
+ * export (fd and vfs both show the open(2) slots). Slots below
+ * ACCT_REC_SLOTS are counted per thread, at syscall frequency; the others
+ * are counted for the process directly, at fork/exit frequency.
+ */
+enum acct_slot {
+	SL_OPEN_CALLS,	 /* open, openat, openat2, creat */
+	SL_OPEN_ERRORS,
+	SL_CLOSE_CALLS,
+	SL_CLOSE_ERRORS,
+	SL_READ_CALLS,	 /* read, readv, pread64, preadv, preadv2 (light: syscr) */
+	SL_READ_BYTES,	 /* (light: rchar) */
+	SL_READ_ERRORS,
+	SL_WRITE_CALLS,	 /* write, writev, pwrite64, pwritev, pwritev2 (light: syscw) */
+	SL_WRITE_BYTES,	 /* (light: wchar) */
+	SL_WRITE_ERRORS,
+	SL_UNLINK_CALLS, /* unlink, unlinkat */
+	SL_UNLINK_ERRORS,
+	SL_FSYNC_CALLS,	 /* fsync, fdatasync */
+	SL_FSYNC_ERRORS,
+	SL_CREATE_CALLS, /* creat, or an open with O_CREAT */
+	SL_CLONE_ERRORS, /* clone, clone3, fork, vfork that failed */
+	ACCT_REC_SLOTS,
+	SL_CREATED = ACCT_REC_SLOTS, /* processes created, counted on the parent */
+	SL_THREADS_CREATED,	     /* threads created, counted on the creating process */
+	SL_EXITS,		     /* tasks that exited */
+	SL_RELEASED,		     /* tasks freed after exit (sched_process_free) */
+	ACCT_SLOTS,
+};
+
+#define ACCT_NO_SLOT 0xff
+
+/* An epoch: process @tgid (told apart from a reused pid by its start time) named @comm. */
+struct acct_key {
+	__u64 start_ns; /* the thread-group leader's start_time (CLOCK_MONOTONIC ns) */
+	__u32 tgid;	/* 0: no epoch (table full or apps off): host totals only */
+	__u32 zero;	/* padding, always 0 */
+	char comm[ACCT_COMM_LEN]; /* the thread-group leader's name */
+};
+
+/* acct_rec.flags */
+#define ACCT_REC_JOINED 0x1u /* holds a reference on epochs[key] */
+
+/*
+ * Per thread. 176 bytes: with the kernel's 72-byte storage header it fits
+ * the 256-byte allocation class (one byte more would take 512).
+ */
+struct acct_rec {
+	struct acct_key key;
+	__u64 cgid;  /* cgroup v2 id the counts were made in (0: cgroups off) */
+	__u32 seq;   /* odd while the counts move out; stays odd once the thread exited */
+	__u32 flags; /* ACCT_REC_* */
+	/*
+	 * Counts since the last fold. In light mode the I/O slots hold minus
+	 * the thread's I/O accounting at the last fold, so slot + ioac is what
+	 * it did since.
+	 */
+	__u64 c[ACCT_REC_SLOTS];
+};
+
+/* acct_epoch.flags */
+#define ACCT_EPOCH_RETIRE_BY_USER 0x1u /* the ring buffer was full: user space retires it */
+
+struct acct_epoch {
+	__s64 refs;  /* records pointing here; -1 once retired */
+	__u32 flags; /* ACCT_EPOCH_* */
+	__u32 pad;
+	__u64 c[ACCT_SLOTS];
+};
+
+struct acct_counts {
+	__u64 c[ACCT_SLOTS];
+};
+
+/* One live record, as the task iterator writes it. */
+struct acct_live {
+	struct acct_key key;
+	__u64 cgid;
+	__u64 c[ACCT_REC_SLOTS];
+};
+
+/* A retired epoch's totals, through the ring buffer. */
+struct acct_retired {
+	struct acct_key key;
+	__u64 c[ACCT_SLOTS];
+};
+
+/* Events the breakdowns could not take; the host totals still count them. */
+struct acct_lost {
+	__u64 epoch_table_full;	 /* `pid table size` epochs live at once */
+	__u64 cgroup_table_full; /* `cgroup table size` cgroups at once */
+	__u64 record_failed;	 /* no per-thread record (out of memory, or nested) */
+	__u64 join_raced;	 /* an epoch being retired while a thread joined it */
+	__u64 ringbuf_full;	 /* not lost: retired by user space instead */
+};
+
+/* Which program kind counts a syscall. */
+enum acct_rung {
+	ACCT_RUNG_NONE,
+	ACCT_RUNG_BTF,	   /* tp_btf/sys_exit, dispatching on the number */
+	ACCT_RUNG_CLASSIC, /* syscalls:sys_exit_<name> (+ sys_enter_<name> for flags) */
+	ACCT_RUNG_KPROBE,  /* kretsyscall/<name> (+ ksyscall/<name> for flags) */
+};
+
+/* Where the open flags of a syscall are, for create counting. */
+enum acct_flags_arg {
+	ACCT_FLAGS_NONE,
+	ACCT_FLAGS_ARG1,    /* open(path, flags) */
+	ACCT_FLAGS_ARG2,    /* openat(dfd, path, flags) */
+	ACCT_FLAGS_OPENAT2, /* openat2(dfd, path, how): how->flags */
+	ACCT_FLAGS_ALWAYS,  /* creat(2) always creates */
+};
+
+/* What one module counts for one syscall: record slots or ACCT_NO_SLOT. */
+struct acct_rule {
+	__u8 calls;  /* every call */
+	__u8 bytes;  /* += the result when positive */
+	__u8 errors; /* failed calls (return mode) */
+	__u8 create; /* calls asking for O_CREAT (see flags_arg) */
+};
+
+#define ACCT_MAX_RULES 3
+
+/* syscalls[nr]: filled by user space from the enabled modules. */
+struct acct_syscall {
+	__u8 rung;	/* enum acct_rung; 0: not counted */
+	__u8 flags_arg; /* enum acct_flags_arg */
+	__u8 nr_rules;
+	__u8 pad;
+	struct acct_rule rule[ACCT_MAX_RULES];
+};
+
+#define ACCT_MAX_SYSCALLS 1024
+
+/* The kernel's exit_state values (#defines, so not in BTF). */
+#define ACCT_EXIT_ZOMBIE 0x20
+
+_Static_assert(sizeof(struct acct_key) == 32, "acct_key layout");
+_Static_assert(sizeof(struct acct_rec) == 176, "acct_rec layout");
+_Static_assert(72 + sizeof(struct acct_rec) <= 256, "a record fits the 256-byte class");
+_Static_assert(sizeof(struct acct_epoch) == 16 + 8 * ACCT_SLOTS, "acct_epoch layout");
+_Static_assert(sizeof(struct acct_live) == 40 + 8 * ACCT_REC_SLOTS, "acct_live layout");
+_Static_assert(sizeof(struct acct_syscall) == 16, "acct_syscall layout");
+_Static_assert(ACCT_SLOTS < ACCT_NO_SLOT, "slots fit a byte");
+
+#endif
