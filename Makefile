@@ -96,6 +96,11 @@ $(BUILD)/tests/kernel/%: tests/kernel/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE -o $@ $< -lpthread
 
+# Static: exec'ing it makes no syscall of its own before its work (no loader).
+$(BUILD)/tests/kernel/closer: tests/kernel/closer.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -static -o $@ $<
+
 deps-test:
 	@scripts/deps.sh test
 

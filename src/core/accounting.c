@@ -52,8 +52,12 @@ static const struct hook_impl rename_impls[] = {
 static const struct hook_impl seed_impls[] = {
 	{ "iter", PROGS("iter_seed"), IMPL_LIGHT_ONLY },
 };
+/* Without it, a cgroup removed within a collection keeps its id as its name. */
+static const struct hook_impl rmdir_impls[] = {
+	{ "tp_btf", PROGS("cgroup_rmdir_btf") },
+};
 
-enum { CORE_EXIT, CORE_FREE, CORE_LIVE, CORE_RENAME, CORE_SEED, CORE_NR_HOOKS };
+enum { CORE_EXIT, CORE_FREE, CORE_LIVE, CORE_RENAME, CORE_SEED, CORE_RMDIR, CORE_NR_HOOKS };
 
 const struct hook_def acct_core_hooks[] = {
 	[CORE_EXIT] = HOOK("thread exit", exit_impls),
@@ -61,6 +65,7 @@ const struct hook_def acct_core_hooks[] = {
 	[CORE_LIVE] = HOOK("live records", live_impls),
 	[CORE_RENAME] = HOOK("rename (light)", rename_impls),
 	[CORE_SEED] = HOOK("I/O baseline (light)", seed_impls),
+	[CORE_RMDIR] = HOOK("cgroup removal", rmdir_impls),
 };
 const unsigned int acct_nr_core_hooks = CORE_NR_HOOKS;
 _Static_assert(CORE_NR_HOOKS <= MAX_HOOKS, "core hooks fit a plan");
@@ -185,8 +190,14 @@ void acct_plan_core(const struct caps *caps, const struct config *cfg, struct ac
 	}
 	plan_hooks(acct_core_hooks, CORE_NR_HOOKS, skel->obj, caps, cfg->load_mode, plan);
 	acct_bpf__destroy(skel);
+	if (!cfg->cgroups) {
+		plan->chosen[CORE_RMDIR] = -1;
+		snprintf(plan->why[CORE_RMDIR], sizeof(plan->why[CORE_RMDIR]),
+			 "not needed with cgroups = no");
+	}
 	for (int h = 0; h < CORE_NR_HOOKS; h++) {
-		bool needed = h == CORE_EXIT || h == CORE_LIVE || (light && h >= CORE_RENAME);
+		bool needed = h == CORE_EXIT || h == CORE_LIVE ||
+			      (light && (h == CORE_RENAME || h == CORE_SEED));
 
 		if (needed && plan->chosen[h] < 0) {
 			snprintf(plan->reason, sizeof(plan->reason), "%s: %s",
@@ -260,6 +271,8 @@ struct acct {
 	size_t nr_cgs, cap_cgs;
 	struct index cg_ix;
 	__u64 host_shown[ACCT_SLOTS], unattr_shown[ACCT_SLOTS];
+	struct acct_cgroup_gone gone[64]; /* paths of recently removed cgroups, a ring */
+	unsigned int nr_gone;
 	uint64_t retired_epochs;
 	uint64_t zombies;
 
@@ -452,10 +465,22 @@ static void cg_reindex(struct acct *a)
 			(uint32_t)i + 1;
 }
 
+/* The path of a cgroup removed lately, from the kernel's event, or NULL. */
+static const char *gone_path(const struct acct *a, uint64_t id)
+{
+	unsigned int n = a->nr_gone < 64 ? a->nr_gone : 64;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (a->gone[i].id == id)
+			return a->gone[i].path;
+	return NULL;
+}
+
 static struct cg_acc *cg_get(struct acct *a, uint64_t id)
 {
 	uint32_t *s;
 	struct cg_acc *c;
+	const char *gone;
 
 	if (index_reserve(&a->cg_ix, a->nr_cgs + 1, a, cg_hash))
 		return NULL;
@@ -467,7 +492,11 @@ static struct cg_acc *cg_get(struct acct *a, uint64_t id)
 	c = &a->cgs[a->nr_cgs];
 	memset(c, 0, sizeof(*c));
 	c->id = id;
-	cgroup_names_lookup(a->cgnames, id, c->path, sizeof(c->path));
+	gone = gone_path(a, id);
+	if (gone)
+		snprintf(c->path, sizeof(c->path), "%s", gone);
+	else
+		cgroup_names_lookup(a->cgnames, id, c->path, sizeof(c->path));
 	*s = (uint32_t)++a->nr_cgs;
 	return c;
 }
@@ -616,6 +645,32 @@ static int on_retired(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* A cgroup was removed: name its row (or remember the name for a row to come). */
+static int on_cgroup_gone(void *ctx, void *data, size_t size)
+{
+	struct acct *a = ctx;
+	const struct acct_cgroup_gone *g = data;
+	struct acct_cgroup_gone *slot;
+	uint32_t *s;
+
+	if (size < sizeof(*g) || !a->cg_ix.cap)
+		goto remember;
+	s = index_probe(&a->cg_ix, hash_bytes(&g->id, sizeof(g->id)), a, cg_eq, &g->id);
+	if (*s) {
+		struct cg_acc *c = &a->cgs[*s - 1];
+
+		if (!strncmp(c->path, "id:", 3))
+			snprintf(c->path, sizeof(c->path), "%.*s", ACCT_CGROUP_PATH_LEN, g->path);
+	}
+remember:
+	if (size < sizeof(*g))
+		return 0;
+	slot = &a->gone[a->nr_gone++ % 64];
+	*slot = *g;
+	slot->path[ACCT_CGROUP_PATH_LEN - 1] = 0;
+	return 0;
+}
+
 /* Run an iterator link to its end; the seed's output is empty. */
 static int drain_iter(struct bpf_link *link, char *buf, size_t len,
 		      void (*each)(struct acct *a, const struct acct_live *l), struct acct *a)
@@ -753,7 +808,8 @@ struct acct *acct_start(const struct acct_plan *core, struct module_inst *insts,
 		goto out;
 	}
 	a->rb = ring_buffer__new(bpf_map__fd(a->skel->maps.retired), on_retired, a, NULL);
-	if (!a->rb) {
+	if (!a->rb ||
+	    ring_buffer__add(a->rb, bpf_map__fd(a->skel->maps.cgroups_gone), on_cgroup_gone, a)) {
 		fail(err, errlen, -errno, "ring buffer");
 		goto out;
 	}
@@ -1069,14 +1125,26 @@ static int read_cgroups(struct acct *a)
 	return 0;
 }
 
+static int by_gone_at(const void *x, const void *y)
+{
+	double a = ((const struct cg_acc *)x)->gone_at, b = ((const struct cg_acc *)y)->gone_at;
+
+	/* Rows still there (0) last; of the gone ones, the longest gone first. */
+	if (!a || !b)
+		return !a - !b;
+	return (a > b) - (a < b);
+}
+
 /*
  * A cgroup that is gone and that no live record counts in: take its entry
  * out of the kernel table (its counts stay in the row), and drop the row
- * once it has been gone for CGROUP_RETENTION.
+ * once it has been gone for CGROUP_RETENTION, or sooner, the longest gone
+ * first, when there are more rows than `cgroup table size`.
  */
 static void prune_cgroups(struct acct *a, double now)
 {
 	int fd = bpf_map__fd(a->skel->maps.cgroups);
+	bool reordered = false;
 	size_t kept = 0;
 
 	for (size_t i = 0; i < a->nr_cgs; i++) {
@@ -1094,7 +1162,17 @@ static void prune_cgroups(struct acct *a, double now)
 			c->gone_at = 0; /* an id is never reused: it was only unreadable */
 		a->cgs[kept++] = *c;
 	}
-	if (kept != a->nr_cgs) {
+	if (kept > a->cg_cap) {
+		size_t first = 0;
+
+		qsort(a->cgs, kept, sizeof(*a->cgs), by_gone_at);
+		while (kept - first > a->cg_cap && a->cgs[first].gone_at)
+			first++;
+		memmove(a->cgs, a->cgs + first, (kept - first) * sizeof(*a->cgs));
+		kept -= first;
+		reordered = true;
+	}
+	if (kept != a->nr_cgs || reordered) {
 		a->nr_cgs = kept;
 		cg_reindex(a);
 	}

@@ -124,6 +124,13 @@ struct acct_retired {
 	__u64 c[ACCT_SLOTS];
 };
 
+/* A cgroup v2 directory removed (tp_btf/cgroup_rmdir): its path, which user space can no longer read. */
+#define ACCT_CGROUP_PATH_LEN 248
+struct acct_cgroup_gone {
+	__u64 id;
+	char path[ACCT_CGROUP_PATH_LEN];
+};
+
 /* Events the breakdowns could not take; the host totals still count them. */
 struct acct_lost {
 	__u64 epoch_table_full;	 /* `pid table size` epochs live at once */

@@ -105,3 +105,38 @@ stop_run() {
 	return $rc
 }
 trap '[ -n "$RUN_PID" ] && kill -KILL "$RUN_PID" 2>/dev/null; cleanup_lib' EXIT
+
+# map_entries PID NAME: entries of the BPF map called NAME that process PID holds
+# (found through its descriptors), counted by bpftool; "missing" when none is.
+map_entries() {
+	local id
+	for id in $(grep -h '^map_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un); do
+		if bpftool map show id "$id" -j 2>/dev/null | grep -q "\"name\":\"$2\""; then
+			bpftool map dump id "$id" -j 2>/dev/null |
+				python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
+			return
+		fi
+	done
+	echo missing
+}
+
+# Live tasks (threads) on the machine, from /proc.
+live_tasks() { ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l; }
+
+# attached_tracepoints PID: the tracepoints (raw and BTF: the tp name) and
+# classic tracepoints (perf events: the event name where bpftool shows it)
+# of the BPF links process PID holds, one line, sorted.
+attached_tracepoints() {
+	local id
+	for id in $(grep -h '^link_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un); do
+		bpftool link show id "$id" -j 2>/dev/null
+		echo
+	done | python3 -c '
+import json, sys
+names = set()
+for line in sys.stdin:
+    if line.strip():
+        l = json.loads(line)
+        names.add(l.get("tp_name") or l.get("event") or l.get("type", "?"))
+print(" ".join(sorted(names)))'
+}

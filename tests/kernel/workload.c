@@ -15,6 +15,11 @@
  *   workload clonefail NAME K   K clone(2) calls with invalid flags (EINVAL)
  *   workload pidsfail NAME K CGROUP_DIR   K forks refused by a pids cgroup (pids.max=1)
  *   workload spin SECONDS       read(2) 1 byte from /dev/zero in a loop (for ad-hoc use)
+ *   workload churn NAME N       N processes one after another, each one failed close(2)
+ *   workload execsplit NAME K PATH M   K failed closes, then exec PATH ("closer M")
+ *   workload ia32 NAME N        N 32-bit read(2) calls (int $0x80) of 1 byte, nothing else
+ *   workload rw NAME N B        N reads of B bytes from /dev/zero, N writes of B to /dev/null
+ *   workload zombies K SECONDS  K children left unreaped for SECONDS (or until SIGTERM)
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -285,6 +290,14 @@ static void run_forks(long n, const char *s) { (void)s; scenario_forks(n); }
 static void run_threads(long n, const char *s) { (void)s; scenario_threads(n); }
 static void run_clonefail(long n, const char *s) { (void)s; scenario_clonefail(n); }
 static void run_pidsfail(long n, const char *s) { (void)s; scenario_pidsfail(n); }
+static void scenario_churn(long n);
+static void scenario_execsplit(long k, const char *path_and_m);
+static void scenario_ia32(long n);
+static void scenario_rw(long n, const char *bytes_arg);
+static void run_churn(long n, const char *s) { (void)s; scenario_churn(n); }
+static void run_execsplit(long k, const char *s) { scenario_execsplit(k, s); }
+static void run_ia32(long n, const char *s) { (void)s; scenario_ia32(n); }
+static void run_rw(long n, const char *s) { scenario_rw(n, s); }
 
 /*
  * Move the calling process into @cgroup. Counted after the move: the write
@@ -338,6 +351,145 @@ static int scenario_short(const char *name, long n, long bytes)
 	return 0;
 }
 
+/* Each of @n processes, one after another, makes one failed close(2) and exits. */
+static void scenario_churn(long n)
+{
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		int status;
+
+		if (p < 0)
+			die("fork");
+		if (p == 0) {
+			close_result(close(-1));
+			truth->v[T_EXITS]++;
+			_exit(0);
+		}
+		truth->v[T_CREATED]++;
+		if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status))
+			die("churn child");
+	}
+}
+
+/*
+ * @k failed closes under our name, then exec @path, which makes its own (the
+ * closer helper): what came before the exec must stay with this name.
+ */
+static void scenario_execsplit(long k, const char *path_and_m)
+{
+	char path[4096], m[32];
+	const char *sep = strchr(path_and_m, ' ');
+
+	if (!sep)
+		die("execsplit arguments");
+	snprintf(path, sizeof(path), "%.*s", (int)(sep - path_and_m), path_and_m);
+	snprintf(m, sizeof(m), "%s", sep + 1);
+	for (long i = 0; i < k; i++)
+		close_result(close(-1));
+	execl(path, path, m, (char *)NULL);
+	die("exec");
+}
+
+#if defined(__x86_64__)
+/* One ia32 read(2) (32-bit syscall 3, which is close(2) in the 64-bit table). */
+static long ia32_read(int fd, void *buf32, long len)
+{
+	long ret = 3;
+
+	__asm__ volatile("int $0x80"
+			 : "+a"(ret)
+			 : "b"((long)fd), "c"(buf32), "d"(len)
+			 : "r8", "r9", "r10", "r11", "memory");
+	return ret;
+}
+
+static void scenario_ia32(long n)
+{
+	/* A 32-bit syscall takes 32-bit pointers: the buffer lives below 4 GiB. */
+	char *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+			 -1, 0);
+	int fd = open("/dev/zero", O_RDONLY);
+
+	if (buf == MAP_FAILED || fd < 0)
+		die("ia32 setup");
+	/* The setup's own open and mmap are 64-bit calls and counted: open is in the truth. */
+	open_result(fd, false);
+	for (long i = 0; i < n; i++)
+		if (ia32_read(fd, buf, 1) != 1)
+			die("ia32 read");
+	close_result(close(fd));
+}
+#else
+static void scenario_ia32(long n)
+{
+	(void)n;
+	fprintf(stderr, "workload: ia32 needs x86_64\n");
+	exit(2);
+}
+#endif
+
+static void scenario_rw(long n, const char *bytes_arg)
+{
+	static char buf[65536];
+	long bytes = atol(bytes_arg);
+	int in = open("/dev/zero", O_RDONLY), out = open("/dev/null", O_WRONLY);
+
+	open_result(in, false);
+	open_result(out, false);
+	if (in < 0 || out < 0 || bytes <= 0 || bytes > (long)sizeof(buf))
+		die("rw setup");
+	for (long i = 0; i < n; i++) {
+		rw_result(read(in, buf, bytes), T_READ_CALLS, T_READ_BYTES, T_READ_ERRORS);
+		rw_result(write(out, buf, bytes), T_WRITE_CALLS, T_WRITE_BYTES, T_WRITE_ERRORS);
+	}
+	close_result(close(in));
+	close_result(close(out));
+}
+
+static volatile sig_atomic_t stop_zombies;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_zombies = 1;
+}
+
+/* @k exited children left unreaped for @seconds; "zombies K" on stdout once they are. */
+static int zombies(long k, double seconds)
+{
+	struct timespec t0, t;
+	pid_t *pids = calloc((size_t)k, sizeof(*pids));
+
+	if (!pids)
+		die("calloc");
+	signal(SIGTERM, on_term);
+	for (long i = 0; i < k; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork");
+		if (pids[i] == 0)
+			_exit(0);
+	}
+	for (long i = 0; i < k; i++) {
+		siginfo_t si;
+
+		/* Wait for the exit without reaping. */
+		if (waitid(P_PID, pids[i], &si, WEXITED | WNOWAIT))
+			die("waitid");
+	}
+	printf("zombies %ld\n", k);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!stop_zombies && (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
+	for (long i = 0; i < k; i++)
+		waitpid(pids[i], NULL, 0);
+	free(pids);
+	return 0;
+}
+
 static int spin(double seconds)
 {
 	int fd = open("/dev/zero", O_RDONLY);
@@ -363,8 +515,10 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "spin") && argc == 3)
 		return spin(atof(argv[2]));
+	if (!strcmp(cmd, "zombies") && argc == 4)
+		return zombies(atol(argv[2]), atof(argv[3]));
 	if (argc < 4 || strlen(name) > 15) {
-		fprintf(stderr, "usage: workload io|forks|threads|short|clonefail|pidsfail NAME ARGS "
+		fprintf(stderr, "usage: workload io|forks|threads|short|clonefail|pidsfail|churn|execsplit|ia32|rw NAME ARGS "
 				"(NAME at most 15 characters)\n");
 		return 2;
 	}
@@ -381,6 +535,18 @@ int main(int argc, char **argv)
 		rc = in_child(name, run_pidsfail, atol(argv[3]), NULL, argv[4]);
 	else if (!strcmp(cmd, "short") && argc == 5)
 		rc = scenario_short(name, atol(argv[3]), atol(argv[4]));
+	else if (!strcmp(cmd, "churn"))
+		rc = in_child(name, run_churn, atol(argv[3]), NULL, NULL);
+	else if (!strcmp(cmd, "ia32"))
+		rc = in_child(name, run_ia32, atol(argv[3]), NULL, NULL);
+	else if (!strcmp(cmd, "rw") && argc == 5)
+		rc = in_child(name, run_rw, atol(argv[3]), argv[4], NULL);
+	else if (!strcmp(cmd, "execsplit") && argc == 6) {
+		char arg[4096 + 32];
+
+		snprintf(arg, sizeof(arg), "%s %s", argv[4], argv[5]);
+		rc = in_child(name, run_execsplit, atol(argv[3]), arg, NULL);
+	}
 	else {
 		fprintf(stderr, "workload: unknown scenario '%s'\n", cmd);
 		return 2;

@@ -108,6 +108,12 @@ struct {
 	__uint(max_entries, 1 << 20);
 } retired SEC(".maps");
 
+/* Paths of removed cgroups: a cgroup that lived less than a collection has no other. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} cgroups_gone SEC(".maps");
+
 /* Map values to initialise new entries from (the stack is too small to spare). */
 const struct acct_epoch epoch_joined = { .refs = 1 };
 const struct acct_counts zero_counts;
@@ -792,6 +798,23 @@ int BPF_PROG(rename_btf, struct task_struct *task, const char *comm)
 		}
 	}
 	__sync_fetch_and_add(&r->seq, 1);
+	return 0;
+}
+
+/* A cgroup v2 directory (hierarchy 0) is removed: keep its path for its row. */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(cgroup_rmdir_btf, struct cgroup *cgrp, const char *path)
+{
+	struct acct_cgroup_gone *ev;
+
+	if (!track_cgroups || cgrp->root->hierarchy_id != 0)
+		return 0;
+	ev = bpf_ringbuf_reserve(&cgroups_gone, sizeof(*ev), 0);
+	if (!ev)
+		return 0; /* the row keeps its id for a name: nothing is lost but a label */
+	ev->id = cgrp->kn->id;
+	bpf_probe_read_kernel_str(ev->path, sizeof(ev->path), path);
+	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }
 

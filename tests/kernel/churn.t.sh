@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# kernel tier: PID churn. 20 000 short-lived processes made one after another
+# (each making one failed close) are counted exactly per application, with no
+# lost events at the default table size; two collections later the kernel's
+# per-process table holds no more entries than there are live tasks plus a
+# small constant (entries follow processes, not history).
+source "$(dirname "$0")/lib.sh"
+need_root "churn"
+
+N=${CHURN_PROCESSES:-20000}
+snap=$TMP/churn.prom
+start_run --modules process,fd,vfs || exit 1
+app=$(unique_name ch)
+start=$(date +%s%N)
+"$WORKLOAD" churn "$app" "$N" >"$TMP/churn.truth" || not_ok "churn workload failed"
+echo "# $N processes in $((($(date +%s%N) - start) / 1000000)) ms"
+
+# Two collections, then until every task of ours is freed (releases follow an RCU grace period).
+sleep 2.2
+for _ in $(seq 30); do
+	scrape "$snap" || break
+	[ "$(metric "$snap" ebpfmon_app_process_exits_total "app=\"$app\"")" = \
+		"$(metric "$snap" ebpfmon_app_process_released_total "app=\"$app\"")" ] && break
+	sleep 0.5
+done
+compare_truth "$snap" "$TMP/churn.truth" "$app" '^(process_created|process_exits|fd_close)'
+expect_eq "$app: every task released" \
+	"$(metric "$snap" ebpfmon_app_process_released_total "app=\"$app\"")" $((N + 1))
+for m in fd process; do
+	expect_eq "no lost events ($m)" "$(metric "$snap" ebpfmon_lost_events_total "module=\"$m\",table=\"pid\"")" 0
+done
+for e in epoch_table_full record_failed join_raced; do
+	expect_eq "accounting: no $e" "$(metric "$snap" ebpfmon_accounting_events_total "event=\"$e\"")" 0
+done
+
+# Two collection intervals on, the table holds live processes, not the churn.
+sleep 2.2
+entries=$(map_entries "$RUN_PID" epochs)
+tasks=$(live_tasks)
+if [ "$entries" != missing ] && [ "$entries" -le $((tasks + 64)) ]; then
+	ok "epochs table: $entries entries for $tasks live tasks (after $N processes)"
+else
+	not_ok "epochs table: $entries entries for $tasks live tasks (after $N processes)"
+fi
+scrape "$snap"
+records=$(metric "$snap" ebpfmon_accounting_records)
+if [ "$records" != missing ] && [ "$records" -le $((tasks + 64)) ]; then
+	ok "per-thread records: $records for $tasks live tasks"
+else
+	not_ok "per-thread records: $records for $tasks live tasks"
+fi
+stop_run || not_ok "run exited with an error"
