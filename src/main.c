@@ -391,6 +391,7 @@ static int cmd_snapshot(int argc, char **argv)
 	if (ret)
 		goto out;
 	block_stop_signals(&stop);
+	a.want_pids = json;
 	ret = start_agent(&a);
 	if (ret)
 		goto out;
@@ -445,9 +446,53 @@ static const char *jstr(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+/* A hook left out on purpose (this mode or breakdown does not need it), not for want of a rung. */
+static bool hook_skipped(const char *why)
+{
+	return !strncmp(why, "not needed", 10) || !strncmp(why, "only used", 9) ||
+	       !strncmp(why, "not counted", 11);
+}
+
+/*
+ * Each hook: the implementation chosen and, in text, its whole ladder (so
+ * an operator sees what a kernel without tp_btf or with kprobes would use).
+ */
+static void print_hooks(FILE *f, bool json, const struct hook_def *hooks, unsigned int n,
+			const struct module_plan *plan)
+{
+	char b[512];
+
+	for (unsigned int h = 0; h < n; h++) {
+		int c = plan->chosen[h];
+		const char *impl = c >= 0 ? hooks[h].impls[c].label : NULL;
+		const char *why = plan->why[h];
+		char ladder[160] = "";
+
+		if (json) {
+			fprintf(f, "%s{\"hook\": \"%s\", \"implementation\": %s%s%s, \"reason\": \"%s\"}",
+				h ? ", " : "", hooks[h].name, impl ? "\"" : "", impl ? impl : "null",
+				impl ? "\"" : "", jstr(why, b, sizeof(b)));
+			continue;
+		}
+		for (unsigned int i = 0; hooks[h].nr_impls > 1 && i < hooks[h].nr_impls; i++)
+			snprintf(ladder + strlen(ladder), sizeof(ladder) - strlen(ladder), "%s%s",
+				 i ? " > " : "  [ladder: ", hooks[h].impls[i].label);
+		if (ladder[0])
+			snprintf(ladder + strlen(ladder), sizeof(ladder) - strlen(ladder), "]");
+		if (!impl)
+			fprintf(f, "    %-22s %s: %s%s\n", hooks[h].name,
+				hook_skipped(why) ? "not used" : "unavailable", why, ladder);
+		else if (why[0])
+			fprintf(f, "    %-22s %s  (preferred unavailable: %s)%s\n", hooks[h].name, impl,
+				why, ladder);
+		else
+			fprintf(f, "    %-22s %s%s\n", hooks[h].name, impl, ladder);
+	}
+}
+
 static void print_modules(struct agent *a, FILE *f, bool json)
 {
-	char b1[512], b2[512];
+	char b[512];
 
 	for (unsigned int i = 0; i < a->nr_insts; i++) {
 		struct module_inst *mi = &a->insts[i];
@@ -457,27 +502,12 @@ static void print_modules(struct agent *a, FILE *f, bool json)
 
 		if (json)
 			fprintf(f, "%s\n    {\"name\": \"%s\", \"state\": \"%s\", \"reason\": \"%s\", \"hooks\": [",
-				i ? "," : "", m->name, state, jstr(mi->stats->reason, b1, sizeof(b1)));
+				i ? "," : "", m->name, state, jstr(mi->stats->reason, b, sizeof(b)));
 		else
 			fprintf(f, "  %-8s %s%s%s\n", m->name, state, mi->stats->reason[0] ? ": " : "",
 				mi->stats->reason);
-		for (unsigned int h = 0; planned && h < m->nr_hooks; h++) {
-			int c = mi->plan.chosen[h];
-			const char *impl = c >= 0 ? m->hooks[h].impls[c].label : NULL;
-			const char *why = mi->plan.why[h];
-
-			if (json)
-				fprintf(f, "%s{\"hook\": \"%s\", \"implementation\": %s%s%s, \"reason\": \"%s\"}",
-					h ? ", " : "", m->hooks[h].name, impl ? "\"" : "",
-					impl ? impl : "null", impl ? "\"" : "", jstr(why, b2, sizeof(b2)));
-			else if (!impl)
-				fprintf(f, "    %-22s unavailable: %s\n", m->hooks[h].name, why);
-			else if (why[0])
-				fprintf(f, "    %-22s %s  (preferred unavailable: %s)\n", m->hooks[h].name,
-					impl, why);
-			else
-				fprintf(f, "    %-22s %s\n", m->hooks[h].name, impl);
-		}
+		if (planned)
+			print_hooks(f, json, m->hooks, m->nr_hooks, &mi->plan);
 		if (json)
 			fprintf(f, "]}");
 	}
@@ -494,21 +524,13 @@ static void print_core(struct agent *a, FILE *f, bool json)
 	const struct module_plan *plan = &a->acct_plan.plan;
 	struct acct_mem_estimate here, big;
 	int cpus = libbpf_num_possible_cpus();
-	char b[512];
 
 	if (acct_estimate_memory(&a->cfg, cpus, &here) ||
 	    acct_estimate_memory(&a->cfg, KMEM_PROJECT_CPUS, &big))
 		memset(&here, 0, sizeof(here)), memset(&big, 0, sizeof(big));
 	if (json) {
 		fprintf(f, ",\n    {\"name\": \"core\", \"state\": \"available\", \"reason\": \"\", \"hooks\": [");
-		for (unsigned int h = 0; h < acct_nr_core_hooks; h++) {
-			int c = plan->chosen[h];
-
-			fprintf(f, "%s{\"hook\": \"%s\", \"implementation\": %s%s%s, \"reason\": \"%s\"}",
-				h ? ", " : "", acct_core_hooks[h].name, c >= 0 ? "\"" : "",
-				c >= 0 ? acct_core_hooks[h].impls[c].label : "null", c >= 0 ? "\"" : "",
-				jstr(plan->why[h], b, sizeof(b)));
-		}
+		print_hooks(f, json, acct_core_hooks, acct_nr_core_hooks, plan);
 		fprintf(f, "], \"kernel_memory\": {\"cpus\": %d, \"bytes\": %llu, \"bytes_at_%d_cpus\": %llu, "
 			   "\"bytes_per_thread\": %llu, \"bytes_per_process\": %llu}}",
 			cpus, (unsigned long long)here.fixed_here, KMEM_PROJECT_CPUS,
@@ -517,18 +539,7 @@ static void print_core(struct agent *a, FILE *f, bool json)
 		return;
 	}
 	fprintf(f, "accounting core (process, fd, vfs count through it):\n");
-	for (unsigned int h = 0; h < acct_nr_core_hooks; h++) {
-		int c = plan->chosen[h];
-
-		if (c < 0)
-			fprintf(f, "    %-22s unavailable: %s\n", acct_core_hooks[h].name, plan->why[h]);
-		else if (plan->why[h][0])
-			fprintf(f, "    %-22s %s  (preferred unavailable: %s)\n", acct_core_hooks[h].name,
-				acct_core_hooks[h].impls[c].label, plan->why[h]);
-		else
-			fprintf(f, "    %-22s %s\n", acct_core_hooks[h].name,
-				acct_core_hooks[h].impls[c].label);
-	}
+	print_hooks(f, json, acct_core_hooks, acct_nr_core_hooks, plan);
 	fprintf(f, "kernel memory of the core's maps: %.2f MiB at load here (%d CPUs), %.2f MiB at %d CPUs;\n"
 		   "  then %llu bytes per live thread that counted something, %llu per live process\n",
 		mib(here.fixed_here), cpus, mib(big.fixed_at), KMEM_PROJECT_CPUS,

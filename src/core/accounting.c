@@ -254,7 +254,7 @@ struct acct {
 	unsigned int nr_up;
 	struct acct_syscall table[ACCT_MAX_SYSCALLS];
 
-	bool apps, cgroups, light;
+	bool apps, cgroups, light, pids;
 	int nr_cpus;
 	const struct apps_groups *groups;
 	struct cgroup_names *cgnames;
@@ -566,6 +566,8 @@ static int attach_prog(struct acct *a, const char *name, char *err, size_t len)
 			return 0;
 	if (!p || !bpf_program__autoload(p))
 		return 0; /* not loaded: its attach point does not exist here */
+	if (bpf_program__expected_attach_type(p) == BPF_TRACE_ITER)
+		return 0; /* iterators are run by the core, not attached to a hook */
 	if (a->nr_links == a->cap_links) {
 		unsigned int ncap = a->cap_links ? a->cap_links * 2 : 32;
 		struct bpf_link **l = realloc(a->links, ncap * sizeof(*l));
@@ -661,6 +663,8 @@ static int on_cgroup_gone(void *ctx, void *data, size_t size)
 
 		if (!strncmp(c->path, "id:", 3))
 			snprintf(c->path, sizeof(c->path), "%.*s", ACCT_CGROUP_PATH_LEN, g->path);
+		if (!c->gone_at)
+			c->gone_at = now_mono();
 	}
 remember:
 	if (size < sizeof(*g))
@@ -764,6 +768,7 @@ struct acct *acct_start(const struct acct_plan *core, struct module_inst *insts,
 	}
 	a->apps = mc->apps;
 	a->cgroups = mc->cgroups;
+	a->pids = mc->pids && mc->apps;
 	a->groups = mc->groups;
 	a->cgnames = mc->cgnames;
 	a->light = mc->light;
@@ -995,6 +1000,51 @@ static int read_percpu(struct acct *a, const struct bpf_map *map, __u64 *sum, si
 	return 0;
 }
 
+struct kv_ref {
+	const char *key;
+	size_t i;
+};
+
+static int cmp_kv(const void *x, const void *y, void *ksize)
+{
+	int c = memcmp(((const struct kv_ref *)x)->key, ((const struct kv_ref *)y)->key,
+		       *(size_t *)ksize);
+
+	return c ? c : (((const struct kv_ref *)x)->i > ((const struct kv_ref *)y)->i) -
+			       (((const struct kv_ref *)x)->i < ((const struct kv_ref *)y)->i);
+}
+
+/* Keep the first of each key (and its value) in @keys/@vals; returns the new count. */
+static size_t drop_repeated_keys(void *keys, size_t ksize, void *vals, size_t vsize, size_t n)
+{
+	struct kv_ref *r = malloc((n ? n : 1) * sizeof(*r));
+	char *keep;
+	size_t out = 0;
+
+	if (!r)
+		return n;
+	keep = calloc(n ? n : 1, 1);
+	if (!keep) {
+		free(r);
+		return n;
+	}
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct kv_ref){ (const char *)keys + i * ksize, i };
+	qsort_r(r, n, sizeof(*r), cmp_kv, &ksize);
+	for (size_t i = 0; i < n; i++)
+		keep[r[i].i] = !i || memcmp(r[i].key, r[i - 1].key, ksize);
+	for (size_t i = 0; i < n; i++) {
+		if (!keep[i])
+			continue;
+		memmove((char *)keys + out * ksize, (char *)keys + i * ksize, ksize);
+		memmove((char *)vals + out * vsize, (char *)vals + i * vsize, vsize);
+		out++;
+	}
+	free(keep);
+	free(r);
+	return out;
+}
+
 /*
  * Every entry of hash map @fd into @keys/@vals (room for @cap): in batches,
  * or key by key where the kernel has no batch operations. Returns the count
@@ -1008,6 +1058,9 @@ static long read_table(int fd, void *keys, size_t ksize, void *vals, size_t vsiz
 	char prev[64], key[64];
 	int err;
 
+	/* EBPFMON_TEST_NO_BATCH: read key by key, as on kernels without batch operations. */
+	if (getenv("EBPFMON_TEST_NO_BATCH"))
+		goto key_by_key;
 	while (n < cap) {
 		uint32_t count = (uint32_t)(cap - n);
 
@@ -1042,7 +1095,8 @@ key_by_key:
 		memcpy((char *)keys + n * ksize, key, ksize);
 		n++;
 	}
-	return (long)n;
+	/* A key deleted under the walk restarts it from the first bucket: drop repeats. */
+	return (long)drop_repeated_keys(keys, ksize, vals, vsize, n);
 }
 
 static void on_live(struct acct *a, const struct acct_live *l)
@@ -1050,11 +1104,12 @@ static void on_live(struct acct *a, const struct acct_live *l)
 	add_counts(a->host_truth, l->c, ACCT_REC_SLOTS);
 	if (a->apps && l->key.tgid) {
 		struct app_acc *app = app_of(a, l->key.comm);
+		struct ep_row *e;
 		bool made;
-		struct ep_row *e = ep_get(a, &l->key, &made);
 
 		if (app)
 			add_counts(app->truth, l->c, ACCT_REC_SLOTS);
+		e = a->pids ? ep_get(a, &l->key, &made) : NULL;
 		if (e)
 			add_counts(e->c, l->c, ACCT_REC_SLOTS);
 	} else if (a->apps) {
@@ -1100,8 +1155,8 @@ static int read_epochs(struct acct *a)
 		}
 		if (app)
 			add_counts(app->truth, v->c, ACCT_SLOTS);
-		e = ep_get(a, k, &made);
-		if (e && made) /* a key listed twice (key-by-key reading) counts once */
+		e = a->pids ? ep_get(a, k, &made) : NULL;
+		if (e && made)
 			add_counts(e->c, v->c, ACCT_SLOTS);
 	}
 	return 0;
@@ -1151,7 +1206,9 @@ static void prune_cgroups(struct acct *a, double now)
 		struct cg_acc *c = &a->cgs[i];
 		struct acct_counts v;
 
-		if (!c->live && !c->gone_at && cgroup_names_alive(a->cgnames, c->id) == 0)
+		/* Only a kernel entry nothing live counts in can be a removed cgroup's. */
+		if (c->in_table && !c->live && !c->gone_at &&
+		    cgroup_names_alive(a->cgnames, c->id) == 0)
 			c->gone_at = now;
 		if (c->gone_at && c->in_table && !c->live &&
 		    bpf_map_lookup_and_delete_elem(fd, &c->id, &v) == 0)

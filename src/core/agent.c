@@ -124,6 +124,7 @@ int agent_start(struct agent *a)
 		.cgroups = a->cfg.cgroups,
 		.errors = a->cfg.load_mode == LOAD_MODE_RETURN,
 		.light = a->cfg.load_mode == LOAD_MODE_LIGHT,
+		.pids = a->want_pids,
 	};
 	double t0 = now();
 	char err[256];

@@ -24,6 +24,7 @@ struct agent {
 	struct acct_plan acct_plan; /* the accounting core's own hooks */
 	bool acct_wanted;	    /* a module built on the core is planned */
 	struct acct *acct;
+	bool want_pids;	     /* build per-process rows (only JSON snapshots show them) */
 	double load_seconds; /* time to load and attach every module */
 };
 

@@ -67,6 +67,7 @@ struct module_cfg {
 	const struct caps *caps;
 	bool apps, cgroups, errors;
 	bool light; /* `ebpf load mode = light`: no syscall hooks */
+	bool pids;  /* per-process rows wanted (JSON snapshots): not built otherwise */
 	const struct apps_groups *groups;
 	struct cgroup_names *cgnames;
 };

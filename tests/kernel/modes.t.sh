@@ -135,3 +135,15 @@ if EBPFMON_DISABLE=tp_btf start_snapshot "$snap" --modules process,fd,vfs; then
 	expect_eq "classic tracepoints: process errors" \
 		"$(metric "$snap" ebpfmon_app_process_errors_total "app=\"$fk\"")" 2
 fi
+
+# --- tables read key by key (kernels without batch map operations): same numbers ---
+snap=$TMP/nobatch.prom
+app=$(unique_name nb)
+if EBPFMON_TEST_NO_BATCH=1 start_snapshot "$snap" --modules process,fd,vfs --cgroups yes; then
+	"$WORKLOAD" io "$app" "$TMP/io" >"$TMP/nobatch.truth" || not_ok "workload failed"
+	"$WORKLOAD" forks "$app" 20 >"$TMP/nobatch-forks.truth" || not_ok "workload failed"
+	stop_snapshot || not_ok "snapshot failed"
+	compare_truth "$snap" "$TMP/nobatch.truth" "$app" '^(vfs|fd)_'
+	expect_eq "key by key: processes created" \
+		"$(metric "$snap" ebpfmon_app_process_created_total "app=\"$app\"")" 20
+fi

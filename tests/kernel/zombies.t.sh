@@ -42,3 +42,26 @@ kill -TERM "$z1" "$z2"
 wait "$z1" "$z2"
 gauge_matches "after the parents reaped them"
 stop_run || not_ok "run exited with an error"
+
+# Per-process rows (JSON snapshots): a live process has its row, with what it did since attach.
+snapjson=$TMP/z.json
+"$EBPFMON" snapshot --format json --duration 3 --modules process >"$snapjson" 2>"$TMP/zs.err" &
+snap_pid=$!
+wait_line "$TMP/zs.err" '^attached' || not_ok "snapshot did not attach"
+"$WORKLOAD" zombies 4 30 >"$TMP/z3.out" &
+z3=$!
+wait_line "$TMP/z3.out" "zombies 4" || not_ok "third zombie maker did not start"
+wait "$snap_pid" || not_ok "json snapshot failed"
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = [p for p in d["modules"]["process"]["pids"] if p["pid"] == int(sys.argv[2])]
+assert len(rows) == 1, rows
+assert rows[0]["created_total"] == 4, rows
+' "$snapjson" "$z3"; then
+	ok "JSON per-process row of a live process: 4 processes created"
+else
+	not_ok "JSON per-process row of pid $z3 is missing or wrong"
+fi
+kill -TERM "$z3"
+wait "$z3"
