@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
 
-	for (; forked < n; forked++) {
+	while (forked < n) {
 		pid_t pid = fork();
 
 		if (pid == 0) {
@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 				strerror(errno));
 			break;
 		}
-		pids[forked] = pid;
-		if (forked % 1024 == 1023) { /* let a stop request in now and then */
+		pids[forked++] = pid;
+		if (forked % 1024 == 0) { /* let a stop request in now and then */
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			sigprocmask(SIG_BLOCK, &block, NULL);
 			if (stop)

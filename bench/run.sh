@@ -25,7 +25,7 @@
 # BENCH_PARTS (default all: syscalls,memory,load,collection,idle,others) runs
 # only some; ROUNDS, BENCH_PROCS and BENCH_IDLE_PROCS scale them.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 EBPFMON=$PWD/$BUILD/ebpfmon
 COST=$BUILD/bench/syscall_cost
@@ -38,7 +38,7 @@ DEFAULT_MODULES=process,fd,vfs
 PARTS=${BENCH_PARTS:-syscalls,memory,load,collection,idle,others}
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 TMP=$(mktemp -d /tmp/ebpfmon-bench.XXXXXX)
-BG= KIDS= NETNS= OLD_PID_MAX= OLD_THREADS_MAX=
+BG='' KIDS='' NETNS='' OLD_PID_MAX='' OLD_THREADS_MAX=''
 IN_NS=() # command prefix that puts ebpfmon and curl in $NETNS
 
 # Stop the idle children (parts 4, 5): their parent kills each of them by pid
@@ -48,6 +48,8 @@ stop_kids() {
 	local p c
 	if [ -n "$KIDS" ]; then
 		kill -TERM "$KIDS" 2>/dev/null
+		for _ in $(seq 1200); do kill -0 "$KIDS" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$KIDS" 2>/dev/null # 2 minutes: stuck; its children die with it
 		wait "$KIDS" 2>/dev/null
 		KIDS=
 	fi
@@ -63,7 +65,7 @@ stop_kids() {
 restore_limits() {
 	[ -n "$OLD_PID_MAX" ] && sysctl -qw kernel.pid_max="$OLD_PID_MAX"
 	[ -n "$OLD_THREADS_MAX" ] && sysctl -qw kernel.threads-max="$OLD_THREADS_MAX"
-	OLD_PID_MAX= OLD_THREADS_MAX=
+	OLD_PID_MAX='' OLD_THREADS_MAX=''
 }
 cleanup() {
 	[ -n "$BG" ] && kill -KILL "$BG" 2>/dev/null
@@ -129,6 +131,10 @@ metric() {
 	awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF; n++ }
 		END { if (n) printf "%.9g\n", s; else print "none" }' "$TMP/metrics"
 }
+# events: ebpfmon_accounting_events_total of the last scrape, "name count, ...".
+events() {
+	sed -n 's/^ebpfmon_accounting_events_total{event="\([a-z_]*\)"} \([0-9]*\)$/\1 \2/p' "$TMP/metrics" | paste -sd, | sed 's/,/, /g'
+}
 mib() { awk -v b="$1" 'BEGIN { if (b == "none") print "none"; else printf "%.2f", b / 1048576 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
@@ -161,7 +167,8 @@ fit_tasks() {
 # start_kids N: N idle children (bench/many_procs.c), each having done one read
 # and one write. KIDS: their parent; NKIDS: how many are ready; KIDS_S: seconds taken.
 start_kids() {
-	local t0=$(date +%s%N)
+	local t0
+	t0=$(date +%s%N)
 	rm -f "$TMP/kids.pids"
 	"$PROCS" "$1" "$TMP/kids.pids" >"$TMP/kids.out" 2>"$TMP/kids.err" &
 	KIDS=$!
@@ -175,27 +182,35 @@ start_kids() {
 	return 0
 }
 
-# wait_epochs N SECONDS: until ebpfmon_accounting_epochs >= N (0) or SECONDS pass (1).
-# EPOCHS_S: seconds waited.
+# wait_epochs N SECONDS: until ebpfmon_accounting_epochs >= N (0), or SECONDS
+# pass or it stays the same for 5 s (1). EPOCHS_S: seconds waited.
 wait_epochs() {
-	local t0=$(date +%s%N) e
+	local t0 e last='' same=0
+	t0=$(date +%s%N)
 	for _ in $(seq "$2"); do
 		scrape
 		e=$(metric ebpfmon_accounting_epochs)
 		[ "$e" != none ] && [ "$e" -ge "$1" ] && break
+		if [ "$e" = "$last" ]; then
+			same=$((same + 1))
+			[ $same -ge 5 ] && break
+		else
+			same=0 last=$e
+		fi
 		sleep 1
 	done
 	EPOCHS_S=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 	[ "$e" != none ] && [ "$e" -ge "$1" ]
 }
 
-# map_memory LABEL PID BUDGET_MIB: every BPF map PID holds (by fd, or through
+# map_memory LABEL PID BUDGET_MIB|-: every BPF map PID holds (by fd, or through
 # one of its programs), summed from bpftool; a per-CPU map grows by
-# max_entries x round_up(value_size, 8) per CPU added.
+# max_entries x round_up(value_size, 8) per CPU added. Also leaves
+# "BYTES_HERE BYTES_AT_128" in $TMP/mapmem.
 map_memory() {
-	python3 - "$1" "$2" "$3" "$PROJECT_CPUS" <<'PY'
+	python3 - "$1" "$2" "$3" "$PROJECT_CPUS" "$TMP/mapmem" <<'PY'
 import json, os, subprocess, sys
-label, pid, budget, at = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+label, pid, budget, at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 def cpus(s):  # "0-1,4" -> 3
     return sum(int(b) - int(a) + 1 for a, _, b in (r.partition("-") if "-" in r else (r, "", r) for r in s.split(",")))
 here = cpus(open("/sys/devices/system/cpu/possible").read().strip())
@@ -232,8 +247,9 @@ M = 1 << 20
 tot, tot_at = sum(r[1] for r in rows), sum(r[0] for r in rows)
 top = ", ".join(f"{n} {b_at / M:.2f}" for b_at, b, n in sorted(rows, reverse=True)[:3])
 extra = f" (+{len(maps) - by_fd} only through its programs)" if len(maps) > by_fd else ""
-print(f"{label}: {tot / M:.2f} MiB here ({here} CPUs), {tot_at / M:.2f} MiB at {at} CPUs "
-      f"(budget {budget:g} MiB: {'within' if tot_at <= budget * M else 'OVER'}); "
+open(sys.argv[5], "w").write(f"{tot} {tot_at}\n")
+verdict = "" if budget == "-" else f" (budget {budget} MiB: {'within' if tot_at <= float(budget) * M else 'OVER'})"
+print(f"{label}: {tot / M:.2f} MiB here ({here} CPUs), {tot_at / M:.2f} MiB at {at} CPUs{verdict}; "
       f"{len(rows)} maps{extra}, largest at {at}: {top} MiB")
 PY
 }
@@ -241,7 +257,7 @@ PY
 # memory_part LABEL BUDGET ARGS...: map_memory of `ebpfmon snapshot ARGS`, then
 # ebpfmon_kernel_map_bytes of `ebpfmon run ARGS`.
 memory_part() {
-	local label=$1 budget=$2 pid
+	local label=$1 budget=$2
 	shift 2
 	"${IN_NS[@]}" "$EBPFMON" snapshot "$@" --duration 10m >/dev/null 2>"$TMP/snap.err" &
 	BG=$!
@@ -257,8 +273,6 @@ memory_part() {
 	echo "$label, ebpfmon_kernel_map_bytes summed (ebpfmon run): $(mib "$(metric ebpfmon_kernel_map_bytes)") MiB here" \
 		"(with $(metric ebpfmon_accounting_records) per-thread records, $(metric ebpfmon_accounting_epochs) epochs)"
 	stop_run
-	sed -n "s/^kernel memory of the core's maps: \(.*\);$/$label, ebpfmon check (core only): \1/p" \
-		<("${IN_NS[@]}" "$EBPFMON" check "$@" 2>/dev/null)
 }
 
 # ---------------------------------------------------------------------------
@@ -323,6 +337,8 @@ fi
 if want memory; then
 echo "== kernel memory of ebpfmon's BPF maps, here and at $PROJECT_CPUS CPUs"
 memory_part "default modules ($DEFAULT_MODULES)" 32 --modules $DEFAULT_MODULES
+sed -n "s/^kernel memory of the core's maps: \(.*\);$/default modules, ebpfmon check's estimate (core only): \1/p" \
+	<("$EBPFMON" check --modules $DEFAULT_MODULES 2>/dev/null)
 NETNS=ebpfmon-bench$$
 IFACE=vbench$$
 if ip netns add "$NETNS" &&
@@ -367,7 +383,8 @@ if fit_tasks "$NPROCS" && start_run --update-every 1 && sleep 1.5 && scrape &&
 	if wait_epochs "$NKIDS" 120; then
 		echo "ebpfmon_accounting_epochs >= $NKIDS after another $EPOCHS_S s"
 	else
-		echo "ebpfmon_accounting_epochs still $(metric ebpfmon_accounting_epochs) < $NKIDS after $EPOCHS_S s: sampling anyway"
+		echo "ebpfmon_accounting_epochs stopped at $(metric ebpfmon_accounting_epochs) < $NKIDS after $EPOCHS_S s" \
+			"(events: $(events)): sampling anyway"
 	fi
 	: >"$TMP/durations"
 	for _ in $(seq 10); do
@@ -385,8 +402,14 @@ if d:
 else:
     print("collection time: no ebpfmon_collection_duration_seconds in /metrics")
 PY
-	echo "ebpfmon then: RSS $(($(rss_kb $BG) / 1024)) MB; ebpfmon_kernel_map_bytes summed $(mib "$(metric ebpfmon_kernel_map_bytes)") MiB;" \
-		"events: $(sed -n 's/^ebpfmon_accounting_events_total{event="\([a-z_]*\)"} \([0-9]*\)$/\1 \2/p' "$TMP/metrics" | paste -sd, | sed 's/,/, /g')"
+	rm -f "$TMP/mapmem"
+	map_memory "kernel memory with them, bpftool (records not seen)" "$BG" - | sed 's/; [0-9]* maps.*//'
+	mh=0 mat=0 kb=$(metric ebpfmon_kernel_map_bytes)
+	[ -s "$TMP/mapmem" ] && read -r mh mat <"$TMP/mapmem"
+	echo "kernel memory with them, ebpfmon_kernel_map_bytes summed: $(mib "$kb") MiB here, $(awk -v k="$kb" -v h="$mh" -v a="$mat" \
+		'BEGIN { if (k == "none") print "none"; else { t = (k + a - h) / 1048576
+			printf "%.2f MiB at '"$PROJECT_CPUS"' CPUs with the per-CPU growth above (budget 32 MiB: %s)", t, t <= 32 ? "within" : "OVER" } }')"
+	echo "ebpfmon then: RSS $(($(rss_kb $BG) / 1024)) MB; events: $(events)"
 	t0=$(date +%s%N)
 	stop_kids
 	echo "children killed and reaped in $(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s"
@@ -397,7 +420,8 @@ PY
 		[ "$e" != none ] && [ "$e" -le $((e0 + 100)) ] && break
 	done
 	echo "$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.0f", (b - a) / 1e9 }') s after the kill: $e epochs ($e0 before the children)," \
-		"$(metric ebpfmon_accounting_records) records, $(metric ebpfmon_accounting_retired_total) epochs retired since start"
+		"$(metric ebpfmon_accounting_records) records, $(metric ebpfmon_accounting_retired_total) epochs retired since start;" \
+		"events: $(events)"
 fi
 stop_kids
 [ -n "$BG" ] && stop_run
@@ -408,7 +432,7 @@ fi
 if want idle; then
 echo "== idle cost beside $NIDLE idle processes: ebpfmon run, default modules, update every 1 s"
 if fit_tasks "$NIDLE" && start_run --update-every 1 && start_kids "$NIDLE"; then
-	wait_epochs "$NKIDS" 120 || echo "ebpfmon_accounting_epochs still $(metric ebpfmon_accounting_epochs) < $NKIDS after $EPOCHS_S s"
+	wait_epochs "$NKIDS" 120 || echo "ebpfmon_accounting_epochs stopped at $(metric ebpfmon_accounting_epochs) < $NKIDS after $EPOCHS_S s"
 	sleep 2
 	ticks=$(getconf CLK_TCK)
 	n0=$(scrape; metric ebpfmon_collections_total)
@@ -418,7 +442,8 @@ if fit_tasks "$NIDLE" && start_run --update-every 1 && start_kids "$NIDLE"; then
 	scrape
 	rss=$(rss_kb $BG)
 	echo "idle over 20 s ($(($(metric ebpfmon_collections_total) - n0)) collections; $(metric ebpfmon_accounting_epochs) epochs, $(metric ebpfmon_accounting_records) records):" \
-		"CPU $(python3 -c "print(f'{($cpu1 - $cpu0) / $ticks / 20 * 100:.2f}')")% of one core (target <= 1%); RSS $((rss / 1024)) MB ($rss kB)"
+		"CPU $(awk -v a="$cpu0" -v b="$cpu1" -v t="$ticks" 'BEGIN { c = (b - a) / t / 20 * 100
+			printf "%.2f%% of one core (target <= 1%%: %s)", c, c <= 1 ? "met" : "MISSED" }'); RSS $((rss / 1024)) MB ($rss kB)"
 fi
 stop_kids
 [ -n "$BG" ] && stop_run
