@@ -17,12 +17,7 @@ echo "# $N processes in $((($(date +%s%N) - start) / 1000000)) ms"
 
 # Two collections, then until every task of ours is freed (releases follow an RCU grace period).
 sleep 2.2
-for _ in $(seq 30); do
-	scrape "$snap" || break
-	[ "$(metric "$snap" ebpfmon_app_process_exits_total "app=\"$app\"")" = \
-		"$(metric "$snap" ebpfmon_app_process_released_total "app=\"$app\"")" ] && break
-	sleep 0.5
-done
+scrape_until_released "$snap" "$app"
 compare_truth "$snap" "$TMP/churn.truth" "$app" '^(process_created|process_exits|fd_close)'
 expect_eq "$app: every task released" \
 	"$(metric "$snap" ebpfmon_app_process_released_total "app=\"$app\"")" $((N + 1))

@@ -43,16 +43,7 @@ fi
 # Scrape until every exited task of ours is released (15 s at most), and at
 # least two collections after the workloads.
 sleep 2.2
-for _ in $(seq 30); do
-	scrape "$snap" || break
-	done_all=1
-	for app in "$forks" "$threads" "$short"; do
-		[ "$(metric "$snap" ebpfmon_app_process_exits_total "app=\"$app\"")" = \
-			"$(metric "$snap" ebpfmon_app_process_released_total "app=\"$app\"")" ] || done_all=0
-	done
-	[ $done_all = 1 ] && break
-	sleep 0.5
-done
+scrape_until_released "$snap" "$forks" "$threads" "$short"
 stop_run || not_ok "run exited with an error"
 [ -n "$pids_cg" ] && rmdir "$pids_cg"
 

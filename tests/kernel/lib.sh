@@ -140,3 +140,22 @@ for line in sys.stdin:
         names.add(l.get("tp_name") or l.get("event") or l.get("type", "?"))
 print(" ".join(sorted(names)))'
 }
+
+# scrape_until_released FILE APP...: scrape the running agent into FILE until
+# every APP's exited tasks are all released (30 s at most): a release is
+# counted when the task is freed, an RCU grace period after its reap.
+scrape_until_released() {
+	local file=$1 app all
+	shift
+	for _ in $(seq 60); do
+		scrape "$file" || return 1
+		all=1
+		for app in "$@"; do
+			[ "$(metric "$file" ebpfmon_app_process_exits_total "app=\"$app\"")" = \
+				"$(metric "$file" ebpfmon_app_process_released_total "app=\"$app\"")" ] || all=0
+		done
+		[ $all = 1 ] && return 0
+		sleep 0.5
+	done
+	return 0
+}

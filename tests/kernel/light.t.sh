@@ -41,12 +41,7 @@ th=$(unique_name lt)
 "$WORKLOAD" forks "$fk" 25 >"$TMP/forks.truth" || not_ok "forks workload failed"
 "$WORKLOAD" threads "$th" 10 >"$TMP/threads.truth" || not_ok "threads workload failed"
 sleep 2.2
-for _ in $(seq 30); do
-	scrape "$snap" || break
-	[ "$(metric "$snap" ebpfmon_app_process_exits_total "app=\"$fk\"")" = \
-		"$(metric "$snap" ebpfmon_app_process_released_total "app=\"$fk\"")" ] && break
-	sleep 0.5
-done
+scrape_until_released "$snap" "$fk"
 # No syscall hook: none of the links the agent holds is on sys_enter/sys_exit.
 hooks=$(attached_tracepoints "$RUN_PID")
 case " $hooks " in

@@ -522,42 +522,46 @@ int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-/* Rung 2: the classic per-syscall tracepoints; the event carries the number. */
-static __always_inline void classic_exit(long nr, long ret)
+/* Rungs 2 and 3 have one program per syscall: at its exit, the result. */
+static __always_inline void rung_exit(__u32 nr, __u8 rung, long ret)
 {
-	const struct acct_syscall *sc = syscall_rules(nr, ACCT_RUNG_CLASSIC);
+	const struct acct_syscall *sc = syscall_rules(nr, rung);
 
 	if (sc)
 		count_syscall(sc, ret, true, false);
 }
 
-/* @arg1, @arg2: the syscall's second and third arguments (read at fixed context offsets). */
-static __always_inline void classic_enter(long nr, __u64 arg1, __u64 arg2)
+/*
+ * ... and at its entry, a create request: @arg1 and @arg2 are the syscall's
+ * second and third arguments, where the rules say the open flags are.
+ */
+static __always_inline void rung_enter(__u32 nr, __u8 rung, __u64 arg1, __u64 arg2)
 {
-	const struct acct_syscall *sc = syscall_rules(nr, ACCT_RUNG_CLASSIC);
+	const struct acct_syscall *sc = syscall_rules(nr, rung);
 
 	if (sc && sc->flags_arg &&
 	    wants_create(sc->flags_arg, sc->flags_arg == ACCT_FLAGS_ARG1 ? arg1 : arg2, arg2))
 		count_syscall(sc, 0, false, true);
 }
 
+/*
+ * Rung 2: the classic per-syscall tracepoints; the event carries the number.
+ * A classic program may not read past its event's record (attach fails with
+ * EACCES): creat(2) has two arguments, the open family at least three.
+ */
 #define CLASSIC_EXIT(name)                                                 \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                         \
 	int tp_exit_##name(struct trace_event_raw_sys_exit *ctx)           \
 	{                                                                  \
-		classic_exit(ctx->id, ctx->ret);                           \
+		rung_exit(ctx->id, ACCT_RUNG_CLASSIC, ctx->ret);           \
 		return 0;                                                  \
 	}
 
-/*
- * A classic program may not read past its event's record (attach fails with
- * EACCES): creat(2) has two arguments, the open family at least three.
- */
 #define CLASSIC_ENTER(name)                                                \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                        \
 	int tp_enter_##name(struct trace_event_raw_sys_enter *ctx)         \
 	{                                                                  \
-		classic_enter(ctx->id, ctx->args[1], ctx->args[2]);        \
+		rung_enter(ctx->id, ACCT_RUNG_CLASSIC, ctx->args[1], ctx->args[2]); \
 		return 0;                                                  \
 	}
 
@@ -565,7 +569,7 @@ static __always_inline void classic_enter(long nr, __u64 arg1, __u64 arg2)
 	SEC("tracepoint/syscalls/sys_enter_" #name)                        \
 	int tp_enter_##name(struct trace_event_raw_sys_enter *ctx)         \
 	{                                                                  \
-		classic_enter(ctx->id, 0, 0);                              \
+		rung_enter(ctx->id, ACCT_RUNG_CLASSIC, 0, 0);              \
 		return 0;                                                  \
 	}
 
@@ -574,27 +578,11 @@ static __always_inline void classic_enter(long nr, __u64 arg1, __u64 arg2)
  * the arch wrapper, e.g. __x64_sys_read), for kernels without syscall
  * tracepoints. They only see native syscalls, like the other rungs.
  */
-static __always_inline void kprobe_exit(__u32 nr, long ret)
-{
-	const struct acct_syscall *sc = syscall_rules(nr, ACCT_RUNG_KPROBE);
-
-	if (sc)
-		count_syscall(sc, ret, true, false);
-}
-
-static __always_inline void kprobe_enter(__u32 nr, __u64 flags, __u64 how)
-{
-	const struct acct_syscall *sc = syscall_rules(nr, ACCT_RUNG_KPROBE);
-
-	if (sc && sc->flags_arg && wants_create(sc->flags_arg, flags, how))
-		count_syscall(sc, 0, false, true);
-}
-
 #define KPROBE_EXIT(name)                                                  \
 	SEC("kretsyscall/" #name)                                          \
 	int BPF_KRETPROBE(kp_exit_##name, long ret)                        \
 	{                                                                  \
-		kprobe_exit(__NR_##name, ret);                             \
+		rung_exit(__NR_##name, ACCT_RUNG_KPROBE, ret);             \
 		return 0;                                                  \
 	}
 
@@ -624,14 +612,14 @@ CLASSIC_ENTER(openat2)
 SEC("ksyscall/openat")
 int BPF_KSYSCALL(kp_enter_openat, int dfd, const char *path, int flags)
 {
-	kprobe_enter(__NR_openat, flags, 0);
+	rung_enter(__NR_openat, ACCT_RUNG_KPROBE, 0, flags);
 	return 0;
 }
 
 SEC("ksyscall/openat2")
 int BPF_KSYSCALL(kp_enter_openat2, int dfd, const char *path, struct open_how *how)
 {
-	kprobe_enter(__NR_openat2, 0, (__u64)how);
+	rung_enter(__NR_openat2, ACCT_RUNG_KPROBE, 0, (__u64)how);
 	return 0;
 }
 
@@ -648,14 +636,14 @@ CLASSIC_ENTER_NO_FLAGS(creat)
 SEC("ksyscall/open")
 int BPF_KSYSCALL(kp_enter_open, const char *path, int flags)
 {
-	kprobe_enter(__NR_open, flags, 0);
+	rung_enter(__NR_open, ACCT_RUNG_KPROBE, flags, 0);
 	return 0;
 }
 
 SEC("ksyscall/creat")
 int BPF_KSYSCALL(kp_enter_creat, const char *path)
 {
-	kprobe_enter(__NR_creat, 0, 0);
+	rung_enter(__NR_creat, ACCT_RUNG_KPROBE, 0, 0);
 	return 0;
 }
 #endif
