@@ -97,6 +97,8 @@ struct acct_stats {
 	uint64_t records;	   /* live threads with a record, at the last collection */
 	uint64_t epochs;	   /* epochs in the kernel table */
 	uint64_t retired;	   /* epochs retired since start */
+	uint64_t walks;		   /* full walks of every task since start */
+	double walk_seconds;	   /* the last one's duration */
 	struct acct_lost lost;	   /* summed over CPUs */
 	double collect_seconds;	   /* the last collection's duration */
 };

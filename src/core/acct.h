@@ -22,10 +22,15 @@
  *   cgroups  the same folded counts per cgroup v2 id (`cgroup table size`).
  *   host     per-CPU folded totals: host = host + every live record.
  *
- * User space reads the ring buffer, then the tables, then the live records
- * (a task iterator); counts only move from records to tables, so a reading
- * can only miss what moved during it, never count it twice, and totals are
- * kept monotonic (see acct.c).
+ * User space reads the ring buffer, then the tables, then the live records;
+ * counts only move from records to tables, so a reading can only miss what
+ * moved during it, never count it twice, and totals are kept monotonic (see
+ * accounting.c). It keeps a copy of every live record, and reads again only
+ * those that changed: a record that counts puts itself, once per collection
+ * round, in a `dirty` set (its thread id and start time), and one that folds
+ * says so in the `folds` ring buffer. A full walk of every task (which also
+ * counts the zombies) resynchronises the copy when either was full, and runs
+ * on its own at a rate kept under a CPU budget.
  */
 #ifndef EBPFMON_ACCT_H
 #define EBPFMON_ACCT_H
@@ -81,7 +86,7 @@ struct acct_key {
 #define ACCT_REC_JOINED 0x1u /* holds a reference on epochs[key] */
 
 /*
- * Per thread. 176 bytes: with the kernel's 72-byte storage header it fits
+ * Per thread. 184 bytes: with the kernel's 72-byte storage header it fits
  * the 256-byte allocation class (one byte more would take 512).
  */
 struct acct_rec {
@@ -89,6 +94,8 @@ struct acct_rec {
 	__u64 cgid;  /* cgroup v2 id the counts were made in (0: cgroups off) */
 	__u32 seq;   /* odd while the counts move out; stays odd once the thread exited */
 	__u32 flags; /* ACCT_REC_* */
+	__u32 round; /* the collection round it last put itself in the dirty set for */
+	__u32 pad;
 	/*
 	 * Counts since the last fold. In light mode the I/O slots hold minus
 	 * the thread's I/O accounting at the last fold, so slot + ioac is what
@@ -111,17 +118,42 @@ struct acct_counts {
 	__u64 c[ACCT_SLOTS];
 };
 
-/* One live record, as the task iterator writes it. */
+/* A thread, for as long as it lives: its id and start time (ids are reused). */
+struct acct_tid {
+	__u32 tid;
+	__u32 zero;
+	__u64 start_ns;
+};
+
+/* One live record, as the iterators write it. */
 struct acct_live {
 	struct acct_key key;
 	__u64 cgid;
+	struct acct_tid id;
+	__u32 seq; /* even: the record's folds so far, times two */
+	__u32 pad;
 	__u64 c[ACCT_REC_SLOTS];
 };
 
-/* A retired epoch's totals, through the ring buffer. */
+/* A record's counts moved to the tables (exit, rename, cgroup move): seq is odd. */
+struct acct_fold {
+	struct acct_tid id;
+	__u32 seq;
+	__u32 pad;
+};
+
+/* A retired epoch's totals, through the `retired` ring buffer. */
 struct acct_retired {
 	struct acct_key key;
 	__u64 c[ACCT_SLOTS];
+};
+
+/* One count made after its epoch retired (a release), through the `late` ring buffer. */
+struct acct_late {
+	struct acct_key key;
+	__u32 slot;
+	__u32 pad;
+	__u64 v;
 };
 
 /* A cgroup v2 directory removed (tp_btf/cgroup_rmdir): its path, which user space can no longer read. */
@@ -182,10 +214,11 @@ struct acct_syscall {
 #define ACCT_EXIT_ZOMBIE 0x20
 
 _Static_assert(sizeof(struct acct_key) == 32, "acct_key layout");
-_Static_assert(sizeof(struct acct_rec) == 176, "acct_rec layout");
+_Static_assert(sizeof(struct acct_rec) == 184, "acct_rec layout");
 _Static_assert(72 + sizeof(struct acct_rec) <= 256, "a record fits the 256-byte class");
 _Static_assert(sizeof(struct acct_epoch) == 16 + 8 * ACCT_SLOTS, "acct_epoch layout");
-_Static_assert(sizeof(struct acct_live) == 40 + 8 * ACCT_REC_SLOTS, "acct_live layout");
+_Static_assert(sizeof(struct acct_live) == 64 + 8 * ACCT_REC_SLOTS, "acct_live layout");
+_Static_assert(sizeof(struct acct_tid) == 16 && sizeof(struct acct_fold) == 24, "acct_tid layout");
 _Static_assert(sizeof(struct acct_syscall) == 16, "acct_syscall layout");
 _Static_assert(ACCT_SLOTS < ACCT_NO_SLOT, "slots fit a byte");
 

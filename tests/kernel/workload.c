@@ -20,6 +20,7 @@
  *   workload ia32 NAME N        N 32-bit read(2) calls (int $0x80) of 1 byte, nothing else
  *   workload rw NAME N B        N reads of B bytes from /dev/zero, N writes of B to /dev/null
  *   workload zombies K SECONDS  K children left unreaped for SECONDS (or until SIGTERM)
+ *   workload live NAME K SECONDS   K children alive at once, each one write(2) of 1 byte
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -490,6 +491,61 @@ static int zombies(long k, double seconds)
 	return 0;
 }
 
+/*
+ * @k processes named @name alive at the same time, each after one write(2)
+ * of 1 byte to /dev/null; "live K" on stdout once they all did it; killed
+ * (by pid) and reaped after @seconds or on SIGTERM. Prints the truth.
+ */
+static int live(const char *name, long k, double seconds)
+{
+	pid_t *pids = calloc((size_t)k, sizeof(*pids));
+	int ready[2];
+	struct timespec t0, t;
+	char c = 'x';
+
+	if (!pids || pipe(ready))
+		die("live setup");
+	truth = mmap_truth();
+	signal(SIGTERM, on_term);
+	for (long i = 0; i < k; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork");
+		if (pids[i] == 0) {
+			int fd;
+
+			signal(SIGTERM, SIG_DFL);
+			rename_self(name);
+			fd = open("/dev/null", O_WRONLY);
+			open_result(fd, false);
+			rw_result(write(fd, &c, 1), T_WRITE_CALLS, T_WRITE_BYTES, T_WRITE_ERRORS);
+			if (write(ready[1], &c, 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+	}
+	for (long i = 0; i < k; i++)
+		if (read(ready[0], &c, 1) != 1)
+			die("live children");
+	printf("live %ld\n", k);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!stop_zombies && (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
+	for (long i = 0; i < k; i++)
+		kill(pids[i], SIGKILL);
+	for (long i = 0; i < k; i++)
+		waitpid(pids[i], NULL, 0);
+	truth->v[T_EXITS] = k;
+	for (int i = 0; i < T_NR; i++)
+		printf("%s %ld\n", names[i], truth->v[i]);
+	free(pids);
+	return 0;
+}
+
 static int spin(double seconds)
 {
 	int fd = open("/dev/zero", O_RDONLY);
@@ -517,6 +573,8 @@ int main(int argc, char **argv)
 		return spin(atof(argv[2]));
 	if (!strcmp(cmd, "zombies") && argc == 4)
 		return zombies(atol(argv[2]), atof(argv[3]));
+	if (!strcmp(cmd, "live") && argc == 5 && strlen(name) <= 15)
+		return live(name, atol(argv[3]), atof(argv[4]));
 	if (argc < 4 || strlen(name) > 15) {
 		fprintf(stderr, "usage: workload io|forks|threads|short|clonefail|pidsfail|churn|execsplit|ia32|rw NAME ARGS "
 				"(NAME at most 15 characters)\n");

@@ -16,7 +16,7 @@
  *   thread exit      tp_btf/sched_process_exit > sched:sched_process_exit
  *   task freed       tp_btf/sched_process_free > sched:sched_process_free
  *                    (the classic one has no task pointer: released counts
- *                    for the host only, and references drop at exit)
+ *                    for the host only)
  *   rename           tp_btf/task_rename (light mode: splits I/O accounting)
  *   reading          iter/task (live records, zombies), iter/task (seed)
  */
@@ -43,13 +43,19 @@ const volatile bool track_cgroups = false;
 const volatile bool count_errors = true;
 const volatile bool count_process = true; /* the process module's created/exits/released */
 const volatile bool light_mode = false;	  /* no syscall hooks: I/O from task->ioac */
-const volatile bool unref_at_exit = false; /* the free hook cannot reach records */
 
 /* Light mode: tasks started before this (CLOCK_MONOTONIC ns) got their baseline from the seed. */
 __u64 attach_ns;
 /* Written by iter_live for the collection that runs it (user space zeroes them). */
 __u64 iter_zombies;
 __u64 iter_records;
+/*
+ * The collection round (user space steps it before reading the dirty set):
+ * a record that counts puts itself in the set once per round.
+ */
+__u32 cur_round;
+/* Set when the dirty set or the folds ring buffer was full: user space walks every task. */
+__u32 resync;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -102,11 +108,36 @@ struct {
 	__type(value, struct acct_syscall);
 } syscalls SEC(".maps");
 
-/* Retired epochs' totals. When full, user space retires the epoch from the table. */
+/* Retired epochs' totals. When full, user space retires epochs from the table instead. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} retired SEC(".maps");
+
+/*
+ * Counts that come after their epoch retired (releases: a task is freed an
+ * RCU grace period after its exit). When full, they count for the host
+ * only, as unattributed.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 << 20);
+} late SEC(".maps");
+
+/* Threads whose record changed since user space last read it (value: the round). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 32768);
+	__type(key, struct acct_tid);
+	__type(value, __u32);
+} dirty SEC(".maps");
+
+/* Records whose counts moved to the tables: user space drops its copy. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
-} retired SEC(".maps");
+} folds SEC(".maps");
 
 /* Paths of removed cgroups: a cgroup that lived less than a collection has no other. */
 struct {
@@ -239,6 +270,22 @@ static __noinline int join(const struct acct_key *k)
 	return -1;
 }
 
+/* A reference on epoch @k if it exists and is not being retired; -1 otherwise. */
+static __noinline int join_existing(const struct acct_key *k)
+{
+	struct acct_epoch *e = bpf_map_lookup_elem(&epochs, k);
+	__s64 refs;
+
+	for (int i = 0; e && i < 4; i++) {
+		refs = e->refs;
+		if (refs < 0)
+			return -1;
+		if (__sync_val_compare_and_swap(&e->refs, refs, refs + 1) == refs)
+			return 0;
+	}
+	return -1;
+}
+
 /*
  * Drop a reference on epoch @k. The last one retires it: nothing can count
  * into it any more, so its totals go to user space and the entry goes.
@@ -265,15 +312,48 @@ static __noinline void leave(const struct acct_key *k)
 	bpf_map_delete_elem(&epochs, k);
 }
 
+static __always_inline void tid_of(struct task_struct *task, struct acct_tid *id)
+{
+	id->tid = task->pid;
+	id->zero = 0;
+	id->start_ns = task->start_time;
+}
+
+/* @r counted: once per round, tell user space to read it again. */
+static __noinline void mark_dirty(struct acct_rec *r, struct task_struct *task)
+{
+	__u32 round = cur_round;
+	struct acct_tid id;
+
+	r->round = round;
+	tid_of(task, &id);
+	if (bpf_map_update_elem(&dirty, &id, &round, BPF_ANY))
+		resync = 1;
+}
+
 /*
  * Move @r's counts to the tables: its epoch (or `unattributed`), its cgroup,
  * the host. With @reset the record starts again from zero (in light mode
- * from the task's current I/O accounting).
+ * from the task's current I/O accounting). The caller made r->seq odd.
  */
 static __noinline void fold(struct acct_rec *r, struct task_struct *task, bool reset)
 {
 	struct acct_counts *h = percpu(&host), *u = NULL, *g = NULL;
 	struct acct_epoch *e = NULL;
+	struct acct_fold *ev;
+
+	/* Light mode rereads every record each round: nothing to tell. */
+	if (!light_mode) {
+		ev = bpf_ringbuf_reserve(&folds, sizeof(*ev), 0);
+		if (ev) {
+			tid_of(task, &ev->id);
+			ev->seq = r->seq;
+			ev->pad = 0;
+			bpf_ringbuf_submit(ev, 0);
+		} else {
+			resync = 1;
+		}
+	}
 
 	if (r->key.tgid)
 		e = bpf_map_lookup_elem(&epochs, &r->key);
@@ -402,12 +482,72 @@ static __always_inline void count_direct(struct acct_rec *r, __u32 slot)
 	}
 }
 
+/* A count for an epoch that has retired: to user space on its own, else unattributed. */
+static __noinline void count_late(struct acct_rec *r, __u32 slot)
+{
+	struct acct_counts *h = percpu(&host), *u, *g;
+	struct acct_late *ev;
+
+	if (slot >= ACCT_SLOTS)
+		return;
+	if (h)
+		__sync_fetch_and_add(&h->c[slot], 1);
+	ev = bpf_ringbuf_reserve(&late, sizeof(*ev), 0);
+	if (ev) {
+		__builtin_memcpy(&ev->key, &r->key, sizeof(ev->key));
+		ev->slot = slot;
+		ev->pad = 0;
+		ev->v = 1;
+		bpf_ringbuf_submit(ev, 0);
+	} else {
+		LOST(ringbuf_full);
+		u = percpu(&unattributed);
+		if (u)
+			__sync_fetch_and_add(&u->c[slot], 1);
+	}
+	if (track_cgroups && r->cgid && (g = cgroup_counts(r->cgid)))
+		__sync_fetch_and_add(&g->c[slot], 1);
+}
+
 /* ---- syscalls ------------------------------------------------------------ */
 
 static __always_inline void add_slot(__u64 *c, __u8 slot, __u64 v)
 {
 	if (slot < ACCT_REC_SLOTS)
 		c[slot] += v;
+}
+
+/* No record (out of memory, or nested): host totals, as unattributed. */
+static __always_inline void add_unrecorded(__u8 slot, __u64 v)
+{
+	struct acct_counts *h = percpu(&host), *u = percpu(&unattributed);
+
+	if (slot >= ACCT_REC_SLOTS || !v)
+		return;
+	if (h)
+		__sync_fetch_and_add(&h->c[slot], v);
+	if (u)
+		__sync_fetch_and_add(&u->c[slot], v);
+}
+
+static __noinline void count_unrecorded(const struct acct_syscall *sc, long ret, bool at_exit,
+					bool create)
+{
+	for (int i = 0; i < ACCT_MAX_RULES; i++) {
+		const struct acct_rule *rule = &sc->rule[i];
+
+		if (i >= sc->nr_rules)
+			break;
+		if (create)
+			add_unrecorded(rule->create, 1);
+		if (!at_exit)
+			continue;
+		add_unrecorded(rule->calls, 1);
+		if (ret < 0 && count_errors)
+			add_unrecorded(rule->errors, 1);
+		else if (ret > 0)
+			add_unrecorded(rule->bytes, ret);
+	}
 }
 
 /*
@@ -419,14 +559,10 @@ static __always_inline void count_syscall(const struct acct_syscall *sc, long re
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct acct_rec *r = record_of(task);
-	struct acct_counts tmp;
-	__u64 *c;
 
-	if (r) {
-		c = r->c;
-	} else {
-		__builtin_memset(&tmp, 0, sizeof(tmp));
-		c = tmp.c;
+	if (!r) {
+		count_unrecorded(sc, ret, at_exit, create);
+		return;
 	}
 	for (int i = 0; i < ACCT_MAX_RULES; i++) {
 		const struct acct_rule *rule = &sc->rule[i];
@@ -434,32 +570,20 @@ static __always_inline void count_syscall(const struct acct_syscall *sc, long re
 		if (i >= sc->nr_rules)
 			break;
 		if (create)
-			add_slot(c, rule->create, 1);
+			add_slot(r->c, rule->create, 1);
 		if (!at_exit)
 			continue;
-		add_slot(c, rule->calls, 1);
+		add_slot(r->c, rule->calls, 1);
 		if (ret < 0) {
 			if (count_errors)
-				add_slot(c, rule->errors, 1);
+				add_slot(r->c, rule->errors, 1);
 		} else if (ret > 0) {
-			add_slot(c, rule->bytes, ret);
+			add_slot(r->c, rule->bytes, ret);
 		}
 	}
-	if (r)
-		return;
-	/* No record: straight to the host totals, as unattributed. */
-	for (int i = 0; i < ACCT_REC_SLOTS; i++) {
-		struct acct_counts *h, *u;
-
-		if (!tmp.c[i])
-			continue;
-		h = percpu(&host);
-		u = percpu(&unattributed);
-		if (h)
-			__sync_fetch_and_add(&h->c[i], tmp.c[i]);
-		if (u)
-			__sync_fetch_and_add(&u->c[i], tmp.c[i]);
-	}
+	/* After the counts: a round that saw this check also sees them. */
+	if (r->round != cur_round)
+		mark_dirty(r, task);
 }
 
 static __always_inline const struct acct_syscall *syscall_rules(__u32 nr, __u8 rung)
@@ -701,7 +825,13 @@ static __always_inline void on_exit(void)
 		return;
 	__sync_fetch_and_add(&r->seq, 1);
 	fold(r, task, false);
-	if (unref_at_exit && (r->flags & ACCT_REC_JOINED)) {
+	/*
+	 * References drop at exit, not when the task is freed: this kernel does
+	 * not emit sched_process_free for every task (under parallel exits a few
+	 * in a thousand are freed without it, measured), and an epoch must not
+	 * wait for an event that may never come.
+	 */
+	if (r->flags & ACCT_REC_JOINED) {
 		r->flags &= ~ACCT_REC_JOINED;
 		leave(&r->key);
 	}
@@ -723,20 +853,30 @@ int exit_tp(void *ctx)
 
 /*
  * The task is freed (after release_task and an RCU grace period): count the
- * release for its epoch, and drop the reference its record held, which may
- * retire the epoch.
+ * release for its epoch. The task left the epoch at exit, which may be
+ * retired since: joining for the count re-creates it then, and leaving
+ * hands the one count to user space as a retired epoch of its own.
  */
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(free_btf, struct task_struct *task)
 {
 	struct acct_rec *r = bpf_task_storage_get(&records, task, NULL, 0);
+	struct acct_key k;
 
-	if (count_process)
-		count_direct(r, SL_RELEASED);
-	if (r && (r->flags & ACCT_REC_JOINED)) {
-		r->flags &= ~ACCT_REC_JOINED;
-		leave(&r->key);
+	if (!count_process)
+		return 0;
+	if (!r || !r->key.tgid) {
+		count_direct(NULL, SL_RELEASED);
+		return 0;
 	}
+	__builtin_memcpy(&k, &r->key, sizeof(k));
+	if (!join_existing(&k)) {
+		count_direct(r, SL_RELEASED);
+		leave(&k);
+		return 0;
+	}
+	/* The epoch retired (its threads all exited): the release goes on its own. */
+	count_late(r, SL_RELEASED);
 	return 0;
 }
 
@@ -813,13 +953,31 @@ int BPF_PROG(cgroup_rmdir_btf, struct cgroup *cgrp, const char *path)
  * counts are moving out (odd seq, or seq changed while copied) is skipped:
  * they are in a table a moment later, and user space reads the tables first.
  */
+/*
+ * Copy @r into @out, unless its counts are moving out (odd seq, or seq
+ * changed during the copy): they are in a table a moment later.
+ */
+static __always_inline bool copy_record(struct acct_rec *r, struct acct_live *out)
+{
+	__u32 s1 = __sync_fetch_and_add(&r->seq, 0), s2;
+
+	if (s1 & 1)
+		return false;
+	__builtin_memcpy(&out->key, &r->key, sizeof(out->key));
+	out->cgid = r->cgid;
+	__builtin_memcpy(out->c, r->c, sizeof(out->c));
+	s2 = __sync_fetch_and_add(&r->seq, 0);
+	out->seq = s1;
+	out->pad = 0;
+	return s1 == s2;
+}
+
 SEC("iter/task")
 int iter_live(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct acct_live out;
 	struct acct_rec *r;
-	__u32 s1, s2;
 	bool any = false;
 
 	if (!task)
@@ -838,16 +996,10 @@ int iter_live(struct bpf_iter__task *ctx)
 			out.cgid = cgroup_of(task);
 	} else {
 		iter_records++;
-		s1 = __sync_fetch_and_add(&r->seq, 0);
-		if (s1 & 1)
-			return 0;
-		__builtin_memcpy(&out.key, &r->key, sizeof(out.key));
-		out.cgid = r->cgid;
-		__builtin_memcpy(out.c, r->c, sizeof(out.c));
-		s2 = __sync_fetch_and_add(&r->seq, 0);
-		if (s1 != s2)
+		if (!copy_record(r, &out))
 			return 0;
 	}
+	tid_of(task, &out.id);
 	for (int i = 0; i < ACCT_REC_SLOTS; i++) {
 		if (light_mode && io_slot(i))
 			out.c[i] += ioac_of(task, i);
@@ -855,6 +1007,33 @@ int iter_live(struct bpf_iter__task *ctx)
 	}
 	if (any)
 		bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
+	return 0;
+}
+
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
+extern void bpf_task_release(struct task_struct *p) __ksym;
+
+/* The records of the dirty set's threads (user space empties the set after). */
+SEC("iter/bpf_map_elem")
+int iter_dirty(struct bpf_iter__bpf_map_elem *ctx)
+{
+	struct acct_tid *id = ctx->key;
+	struct task_struct *task;
+	struct acct_live out;
+	struct acct_rec *r;
+
+	if (!id)
+		return 0;
+	task = bpf_task_from_pid(id->tid);
+	if (!task)
+		return 0; /* gone: its exit fold told user space */
+	r = task->start_time == id->start_ns ? bpf_task_storage_get(&records, task, NULL, 0)
+					     : NULL;
+	if (r && copy_record(r, &out)) {
+		out.id = *id;
+		bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
+	}
+	bpf_task_release(task);
 	return 0;
 }
 
