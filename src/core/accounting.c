@@ -581,32 +581,62 @@ size_t acct_kernel_memory(struct acct *a, struct acct_mem *out, size_t max, int 
 	return n;
 }
 
+static uint64_t pow2_at_least(uint64_t n)
+{
+	uint64_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+/*
+ * What map @map allocates at load on a machine with @cpus CPUs: the same
+ * arithmetic as the kernel's, to the page (hashes allocated per entry count
+ * their bucket array only).
+ */
+static uint64_t map_bytes_at_load(const struct bpf_map *map, int cpus)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), entries = bpf_map__max_entries(map);
+	uint64_t v = (bpf_map__value_size(map) + 7) / 8 * 8, k = (bpf_map__key_size(map) + 7) / 8 * 8;
+
+	switch (bpf_map__type(map)) {
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return entries * v * (uint64_t)cpus;
+	case BPF_MAP_TYPE_ARRAY:
+		return (entries * v + page - 1) / page * page;
+	case BPF_MAP_TYPE_RINGBUF:
+		return entries + page;
+	case BPF_MAP_TYPE_HASH:
+		return pow2_at_least(entries) * 16 +
+		       (bpf_map__map_flags(map) & BPF_F_NO_PREALLOC ? 0 : entries * (48 + k + v));
+	case BPF_MAP_TYPE_TASK_STORAGE:
+		return pow2_at_least((uint64_t)cpus) * 16;
+	default:
+		return 0;
+	}
+}
+
 int acct_estimate_memory(const struct config *cfg, int cpus, struct acct_mem_estimate *e)
 {
 	struct acct_bpf *skel = acct_bpf__open();
-	int here = libbpf_num_possible_cpus();
+	struct module_cfg mc = {
+		.cfg = cfg,
+		.apps = cfg->apps,
+		.cgroups = cfg->cgroups,
+		.errors = cfg->load_mode == LOAD_MODE_RETURN,
+		.light = cfg->load_mode == LOAD_MODE_LIGHT,
+	};
+	int here = libbpf_num_possible_cpus(), err;
 	struct bpf_map *map;
 
 	memset(e, 0, sizeof(*e));
 	if (!skel)
 		return -errno;
+	err = configure(skel, &mc, true); /* sized as acct_start() sizes them */
 	bpf_object__for_each_map(map, skel->obj) {
-		uint64_t v = (bpf_map__value_size(map) + 7) / 8 * 8;
-		uint64_t entries = bpf_map__max_entries(map);
-
-		switch (bpf_map__type(map)) {
-		case BPF_MAP_TYPE_PERCPU_ARRAY:
-			e->fixed_here += entries * v * (uint64_t)here;
-			e->fixed_at += entries * v * (uint64_t)cpus;
-			break;
-		case BPF_MAP_TYPE_ARRAY:
-		case BPF_MAP_TYPE_RINGBUF:
-			e->fixed_here += entries * (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF ? 1 : v);
-			e->fixed_at += entries * (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF ? 1 : v);
-			break;
-		default: /* allocated per thread (records) or per live entry (hashes) */
-			break;
-		}
+		e->fixed_here += map_bytes_at_load(map, here);
+		e->fixed_at += map_bytes_at_load(map, cpus);
 	}
 	acct_bpf__destroy(skel);
 	e->per_thread = record_bytes(NULL);
@@ -614,5 +644,5 @@ int acct_estimate_memory(const struct config *cfg, int cpus, struct acct_mem_est
 	e->per_process = cfg->apps ? kmem_slab_size(48 + sizeof(struct acct_key) +
 						    sizeof(struct acct_epoch))
 				   : 0;
-	return 0;
+	return err;
 }

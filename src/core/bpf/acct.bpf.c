@@ -111,7 +111,7 @@ struct {
 /* Retired epochs' totals. When full, user space retires epochs from the table instead. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, 1 << 20);
 } retired SEC(".maps");
 
 /*
@@ -121,7 +121,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 2 << 20);
+	__uint(max_entries, 1 << 20);
 } late SEC(".maps");
 
 /* Threads whose record changed since user space last read it (value: the round). */
@@ -133,10 +133,10 @@ struct {
 	__type(value, __u32);
 } dirty SEC(".maps");
 
-/* Records whose counts moved to the tables: user space drops its copy. */
+/* Records whose counts moved to the tables: user space drops its copy (when full: a resync). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 512 << 10);
 } folds SEC(".maps");
 
 /* Paths of removed cgroups: a cgroup that lived less than a collection has no other. */
