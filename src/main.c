@@ -682,6 +682,8 @@ static int cmd_metrics(int argc, char **argv)
 		   "Time the last collection took (reading the kernel and publishing)");
 	metric_row(md, "ebpfmon_kernel_map_bytes", "gauge", "module, map", "netdata.ebpf_kernel_memory",
 		   "Kernel memory of each BPF map (fdinfo memlock; per-thread records counted at their allocation size)");
+	metric_row(md, "ebpfmon_bpf_program_misses_total", "counter", "module, program", "",
+		   "Runs of a BPF program the kernel skipped (already running on that CPU): events lost to every breakdown");
 	metric_row(md, "ebpfmon_accounting_records", "gauge", "", "",
 		   "Threads with a per-thread record of the accounting core");
 	metric_row(md, "ebpfmon_accounting_epochs", "gauge", "", "",

@@ -555,6 +555,26 @@ static uint64_t record_bytes(const struct caps *caps)
 	return kmem_slab_size(72 + sizeof(struct acct_rec)) + kmem_slab_size((uint64_t)hdr);
 }
 
+size_t acct_program_misses(struct acct *a, struct store_prog *out, size_t max)
+{
+	struct bpf_program *p;
+	size_t n = 0;
+
+	bpf_object__for_each_program(p, a->skel->obj) {
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+
+		if (n == max || bpf_program__fd(p) < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			continue;
+		snprintf(out[n].module, sizeof(out[n].module), "core");
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(p));
+		out[n++].misses = info.recursion_misses;
+	}
+	return n;
+}
+
 size_t acct_kernel_memory(struct acct *a, struct acct_mem *out, size_t max, int cpus)
 {
 	struct bpf_map *map;

@@ -92,6 +92,9 @@ struct acct_mem {
 };
 size_t acct_kernel_memory(struct acct *a, struct acct_mem *out, size_t max, int cpus);
 
+/* Runs of each attached program of the core that the kernel skipped (recursion). */
+size_t acct_program_misses(struct acct *a, struct store_prog *out, size_t max);
+
 /* Numbers about the core itself, for self-metrics. */
 struct acct_stats {
 	uint64_t records;	   /* live threads with a record, at the last collection */

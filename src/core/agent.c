@@ -212,8 +212,10 @@ void agent_collect(struct agent *a)
 	int acct_err = a->acct ? acct_collect(a->acct) : 0;
 	int errs[STORE_MAX_MODULES] = { 0 };
 	struct map_mem mem[STORE_MAX_MAPS];
+	struct store_prog progs[STORE_MAX_PROGS];
 	struct store_acct sa;
 	unsigned int nr_mem;
+	size_t nr_progs = a->acct ? acct_program_misses(a->acct, progs, STORE_MAX_PROGS) : 0;
 
 	/* The kernel is read without the lock: scrapes go on meanwhile. */
 	for (unsigned int i = 0; i < a->nr_insts; i++) {
@@ -241,6 +243,8 @@ void agent_collect(struct agent *a)
 	}
 	memcpy(a->store.kmem, mem, nr_mem * sizeof(mem[0]));
 	a->store.nr_kmem = nr_mem;
+	memcpy(a->store.progs, progs, nr_progs * sizeof(progs[0]));
+	a->store.nr_progs = (unsigned int)nr_progs;
 	a->store.acct = sa;
 	a->store.collect_seconds = now() - t0;
 	a->store.collections++;

@@ -91,6 +91,15 @@ struct module_stats {
 #define STORE_MAX_MODULES 16
 #define STORE_MAX_MAPS 48
 
+#define STORE_MAX_PROGS 32
+
+/* A BPF program and the runs of it the kernel skipped (recursion on a CPU). */
+struct store_prog {
+	char module[16];
+	char name[32];
+	uint64_t misses;
+};
+
 /* The accounting core's own numbers (see core/accounting.h). */
 struct store_acct {
 	bool running;
@@ -110,6 +119,8 @@ struct store {
 	struct store_acct acct;
 	struct map_mem kmem[STORE_MAX_MAPS]; /* kernel memory of every map, at the last collection */
 	unsigned int nr_kmem;
+	struct store_prog progs[STORE_MAX_PROGS]; /* runs the kernel skipped, per program */
+	unsigned int nr_progs;
 	unsigned int nr_modules;
 	struct module_stats mods[STORE_MAX_MODULES];
 };

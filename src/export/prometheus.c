@@ -241,6 +241,20 @@ static void put_self(FILE *out, const struct store *s)
 			putc_unlocked('\n', out);
 		}
 	}
+	if (s->nr_progs) {
+		put_header(out, "ebpfmon_bpf_program_misses_total",
+			   "Runs of a BPF program the kernel skipped because it was already running on that CPU (events lost to every breakdown).",
+			   "", true);
+		for (unsigned int i = 0; i < s->nr_progs; i++) {
+			put_str(out, "ebpfmon_bpf_program_misses_total{module=\"");
+			put_escaped(out, s->progs[i].module, true);
+			put_str(out, "\",program=\"");
+			put_escaped(out, s->progs[i].name, true);
+			put_str(out, "\"} ");
+			export_put_u64(out, s->progs[i].misses);
+			putc_unlocked('\n', out);
+		}
+	}
 	if (!s->acct.running)
 		return;
 	put_header(out, "ebpfmon_accounting_records",

@@ -19,8 +19,7 @@ echo "# $N processes in $((($(date +%s%N) - start) / 1000000)) ms"
 sleep 2.2
 scrape_until_released "$snap" "$app"
 compare_truth "$snap" "$TMP/churn.truth" "$app" '^(process_created|process_exits|fd_close)'
-expect_eq "$app: every task released" \
-	"$(metric "$snap" ebpfmon_app_process_released_total "app=\"$app\"")" $((N + 1))
+expect_released "$app" "$snap"
 for m in fd process; do
 	expect_eq "no lost events ($m)" "$(metric "$snap" ebpfmon_lost_events_total "module=\"$m\",table=\"pid\"")" 0
 done
@@ -36,6 +35,12 @@ if [ "$entries" != missing ] && [ "$entries" -le $((tasks + 64)) ]; then
 	ok "epochs table: $entries entries for $tasks live tasks (after $N processes)"
 else
 	not_ok "epochs table: $entries entries for $tasks live tasks (after $N processes)"
+fi
+dirty=$(map_entries "$RUN_PID" dirty)
+if [ "$dirty" != missing ] && [ "$dirty" -le $((tasks + 64)) ]; then
+	ok "dirty set: $dirty entries for $tasks live tasks"
+else
+	not_ok "dirty set: $dirty entries for $tasks live tasks"
 fi
 scrape "$snap"
 records=$(metric "$snap" ebpfmon_accounting_records)

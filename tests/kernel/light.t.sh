@@ -53,7 +53,7 @@ stop_run || not_ok "run exited with an error"
 compare_truth "$snap" "$TMP/rw.truth" "$rw" '^vfs_(read|write)_(calls|bytes)'
 compare_truth "$snap" "$TMP/forks.truth" "$fk" '^process_(created|exits)'
 compare_truth "$snap" "$TMP/threads.truth" "$th" '^process_(threads|exits)'
-expect_eq "$fk: released" "$(metric "$snap" ebpfmon_app_process_released_total "app=\"$fk\"")" 26
+expect_released "$fk" "$snap"
 expect_eq "$pre (running before attach): read calls since attach" \
 	"$(metric "$snap" ebpfmon_app_vfs_read_calls_total "app=\"$pre\"")" 501
 expect_eq "$pre: read bytes since attach" "$(metric "$snap" ebpfmon_app_vfs_read_bytes_total "app=\"$pre\"")" 500
