@@ -99,6 +99,9 @@ struct acct {
 	unsigned int nr_gone;
 	struct acct_lost lost;
 	uint32_t round;		/* the dirty set's round (cur_round in the kernel) */
+	struct acct_gens gens;	/* the generations the tables were last read at */
+	bool read_once;		/* the epochs table was read at least once */
+	size_t dirty_kept;	/* dirty-set entries the last pass kept */
 	double next_walk;	/* when a full walk of the tasks is due */
 	double walk_seconds;	/* the last one's duration */
 	uint64_t walks, retired_epochs, zombies, epochs_in_table;

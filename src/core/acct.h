@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The accounting core: what src/core/bpf/acct.bpf.c (kernel) and
- * src/core/acct.c (user) share. Fixed-width fields, explicit padding.
+ * src/core/accounting.c, src/core/acct_read.c (user) share. Fixed-width
+ * fields, explicit padding.
  *
  * Every count belongs to an *epoch*: one process (thread group) under one
  * name. A process that execs, or renames itself, starts a new epoch; what it
@@ -15,17 +16,19 @@
  *   epochs   one entry per live epoch (hash, `pid table size`): what its
  *            threads folded in (at exit, at a rename, at a cgroup move) and
  *            the counts made for the process rather than by a thread
- *            (created, exits, released). `refs` counts the threads whose
- *            record points here; the last one to leave retires the epoch:
- *            its totals go to user space through a ring buffer and the entry
- *            is deleted, so the table holds live epochs only.
+ *            (created, exits, released). `refs` counts the live threads
+ *            whose record points here (a thread leaves at exit); the last
+ *            one to leave retires the epoch: its totals go to user space
+ *            through a ring buffer and the entry is deleted, so the table
+ *            holds the epochs of processes with a live thread. A release
+ *            (at the task's free, later) then goes through `late`.
  *   cgroups  the same folded counts per cgroup v2 id (`cgroup table size`).
  *   host     per-CPU folded totals: host = host + every live record.
  *
- * User space reads the ring buffer, then the tables, then the live records;
+ * User space reads the ring buffers, then the tables, then the live records;
  * counts only move from records to tables, so a reading can only miss what
  * moved during it, never count it twice, and totals are kept monotonic (see
- * accounting.c). It keeps a copy of every live record, and reads again only
+ * acct_read.c). It keeps a copy of every live record, and reads again only
  * those that changed: a record that counts puts itself, once per collection
  * round, in a `dirty` set (its thread id and start time), and one that folds
  * says so in the `folds` ring buffer. A full walk of every task (which also
@@ -161,6 +164,16 @@ struct acct_late {
 struct acct_cgroup_gone {
 	__u64 id;
 	char path[ACCT_CGROUP_PATH_LEN];
+};
+
+/*
+ * Per CPU: how often the epochs table and the dirty set changed. User space
+ * reads a table again only when its generation moved (bumped after each
+ * change, so a reader that sees the bump sees the change).
+ */
+struct acct_gens {
+	__u64 epochs;
+	__u64 dirty;
 };
 
 /* Events the breakdowns could not take; the host totals still count them. */

@@ -672,10 +672,13 @@ static int dirty_pass(struct acct *a)
 	n = read_table(fd, a->dkeys, sizeof(*a->dkeys), a->dvals, sizeof(*a->dvals), a->dcap, true);
 	if (n < 0)
 		return (int)n;
+	a->dirty_kept = 0;
 	for (long i = 0; i < n; i++) {
+		if (a->dvals[i] + 1 < a->round)
+			continue;
+		a->dirty_kept++;
 		/* Not over one whose thread put it back meanwhile: that one is newer. */
-		if (a->dvals[i] + 1 >= a->round &&
-		    bpf_map_update_elem(fd, &a->dkeys[i], &a->dvals[i], BPF_NOEXIST) &&
+		if (bpf_map_update_elem(fd, &a->dkeys[i], &a->dvals[i], BPF_NOEXIST) &&
 		    errno != EEXIST)
 			__atomic_store_n(&a->skel->bss->resync, 1, __ATOMIC_SEQ_CST);
 	}
@@ -804,7 +807,8 @@ int acct_collect(struct acct *a)
 {
 	double t0 = now_mono();
 	__u64 truth[ACCT_SLOTS];
-	bool resync;
+	struct acct_gens gens;
+	bool resync, epochs_moved, dirty_moved;
 	int err;
 
 	/* 1. Retired epochs. */
@@ -817,18 +821,27 @@ int acct_collect(struct acct *a)
 				  sizeof(a->unattr_table));
 	if (!err)
 		err = read_percpu(a, a->skel->maps.lost, (__u64 *)&a->lost, sizeof(a->lost));
+	if (!err)
+		err = read_percpu(a, a->skel->maps.gens, (__u64 *)&gens, sizeof(gens));
 	if (err)
 		return err;
-	for (size_t i = 0; i < a->nr_apps; i++)
-		memset(a->apps_v[i].table, 0, sizeof(a->apps_v[i].table));
+	/* An idle machine changes neither table: then the last readings stand. */
+	epochs_moved = !a->read_once || a->pids || gens.epochs != a->gens.epochs;
+	dirty_moved = gens.dirty != a->gens.dirty || a->dirty_kept;
+	a->gens = gens;
+	if (epochs_moved) {
+		for (size_t i = 0; i < a->nr_apps; i++)
+			memset(a->apps_v[i].table, 0, sizeof(a->apps_v[i].table));
+		a->nr_eps = 0;
+		index_clear(&a->ep_ix);
+		if (a->apps && (err = read_epochs(a)))
+			return err;
+		a->read_once = true;
+	}
 	for (size_t i = 0; i < a->nr_cgs; i++) {
 		memset(a->cgs[i].table, 0, sizeof(a->cgs[i].table));
 		a->cgs[i].in_table = false;
 	}
-	a->nr_eps = 0;
-	index_clear(&a->ep_ix);
-	if (a->apps && (err = read_epochs(a)))
-		return err;
 	if (a->cgroups && (err = read_cgroups(a)))
 		return err;
 
@@ -836,7 +849,7 @@ int acct_collect(struct acct *a)
 	resync = __atomic_exchange_n(&a->skel->bss->resync, 0, __ATOMIC_SEQ_CST);
 	if (ring_buffer__consume(a->rb_folds) < 0)
 		return -EIO;
-	if (!a->light && (err = dirty_pass(a)))
+	if (!a->light && dirty_moved && (err = dirty_pass(a)))
 		return err;
 	if (a->light || resync || t0 >= a->next_walk)
 		err = full_walk(a);

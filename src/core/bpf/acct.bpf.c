@@ -9,7 +9,7 @@
  * data (the `syscalls` table, filled by user space from the modules' rules),
  * not code.
  *
- * Hooks, each with its ladder (user space picks the rung, core/acct.c):
+ * Hooks, each with its ladder (user space picks the rung, core/accounting.c):
  *   syscall results  tp_btf/sys_exit > syscalls:sys_exit_<name> > kretsyscall
  *   create requests  (read at sys_exit) > syscalls:sys_enter_<name> > ksyscall
  *   task creation    tp_btf/task_newtask > task:task_newtask
@@ -18,7 +18,10 @@
  *                    (the classic one has no task pointer: released counts
  *                    for the host only)
  *   rename           tp_btf/task_rename (light mode: splits I/O accounting)
- *   reading          iter/task (live records, zombies), iter/task (seed)
+ *   cgroup removal   tp_btf/cgroup_rmdir (names short-lived cgroups)
+ *   reading          iter/bpf_map_elem on the dirty set (records that
+ *                    counted), iter/task (every task: records, zombies;
+ *                    light mode's baseline)
  */
 #include "vmlinux.h"
 #include <asm/unistd.h>
@@ -145,6 +148,13 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } cgroups_gone SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct acct_gens);
+} gens SEC(".maps");
+
 /* Map values to initialise new entries from (the stack is too small to spare). */
 const struct acct_epoch epoch_joined = { .refs = 1 };
 const struct acct_counts zero_counts;
@@ -166,6 +176,15 @@ static __always_inline void *percpu(void *map)
 		if (l_)                                             \
 			__sync_fetch_and_add(&l_->field, 1);        \
 	} while (0)
+
+/* After a change to the epochs table: user space reads it again. */
+static __always_inline void epochs_changed(void)
+{
+	struct acct_gens *g = percpu(&gens);
+
+	if (g)
+		__sync_fetch_and_add(&g->epochs, 1);
+}
 
 /* The key of @task's epoch as it is now: its process, under the leader's current name. */
 static __always_inline void key_of(struct task_struct *task, struct acct_key *k)
@@ -252,8 +271,10 @@ static __noinline int join(const struct acct_key *k)
 
 		if (!e) {
 			err = bpf_map_update_elem(&epochs, k, &epoch_joined, BPF_NOEXIST);
-			if (!err)
+			if (!err) {
+				epochs_changed();
 				return 0;
+			}
 			if (err != -EEXIST) {
 				LOST(epoch_table_full);
 				return -1;
@@ -263,8 +284,10 @@ static __noinline int join(const struct acct_key *k)
 		refs = e->refs;
 		if (refs < 0)
 			continue;
-		if (__sync_val_compare_and_swap(&e->refs, refs, refs + 1) == refs)
+		if (__sync_val_compare_and_swap(&e->refs, refs, refs + 1) == refs) {
+			epochs_changed();
 			return 0;
+		}
 	}
 	LOST(join_raced);
 	return -1;
@@ -280,8 +303,10 @@ static __noinline int join_existing(const struct acct_key *k)
 		refs = e->refs;
 		if (refs < 0)
 			return -1;
-		if (__sync_val_compare_and_swap(&e->refs, refs, refs + 1) == refs)
+		if (__sync_val_compare_and_swap(&e->refs, refs, refs + 1) == refs) {
+			epochs_changed();
 			return 0;
+		}
 	}
 	return -1;
 }
@@ -295,21 +320,25 @@ static __noinline void leave(const struct acct_key *k)
 	struct acct_epoch *e = bpf_map_lookup_elem(&epochs, k);
 	struct acct_retired *ev;
 
-	if (!e || __sync_fetch_and_add(&e->refs, -1) != 1)
+	if (!e)
 		return;
+	if (__sync_fetch_and_add(&e->refs, -1) != 1)
+		goto out;
 	/* A thread may join between the decrement and here: then it is not over. */
 	if (__sync_val_compare_and_swap(&e->refs, 0, -1) != 0)
-		return;
+		goto out;
 	ev = bpf_ringbuf_reserve(&retired, sizeof(*ev), 0);
 	if (!ev) {
 		LOST(ringbuf_full);
 		__sync_fetch_and_or(&e->flags, ACCT_EPOCH_RETIRE_BY_USER);
-		return;
+		goto out;
 	}
 	__builtin_memcpy(&ev->key, k, sizeof(ev->key));
 	__builtin_memcpy(ev->c, e->c, sizeof(ev->c));
 	bpf_ringbuf_submit(ev, 0);
 	bpf_map_delete_elem(&epochs, k);
+out:
+	epochs_changed();
 }
 
 static __always_inline void tid_of(struct task_struct *task, struct acct_tid *id)
@@ -324,11 +353,15 @@ static __noinline void mark_dirty(struct acct_rec *r, struct task_struct *task)
 {
 	__u32 round = cur_round;
 	struct acct_tid id;
+	struct acct_gens *g;
 
 	r->round = round;
 	tid_of(task, &id);
 	if (bpf_map_update_elem(&dirty, &id, &round, BPF_ANY))
 		resync = 1;
+	g = percpu(&gens);
+	if (g)
+		__sync_fetch_and_add(&g->dirty, 1);
 }
 
 /*
@@ -378,6 +411,8 @@ static __noinline void fold(struct acct_rec *r, struct task_struct *task, bool r
 		if (reset)
 			r->c[i] = -now;
 	}
+	if (e)
+		epochs_changed();
 }
 
 /* Fold @r and start it again under @task's current name and cgroup. */
@@ -468,6 +503,7 @@ static __always_inline void count_direct(struct acct_rec *r, __u32 slot)
 		e = bpf_map_lookup_elem(&epochs, &r->key);
 	if (e) {
 		__sync_fetch_and_add(&e->c[slot], 1);
+		epochs_changed();
 	} else {
 		struct acct_counts *u = percpu(&unattributed);
 
@@ -807,8 +843,9 @@ int newtask_tp(struct newtask_args *ctx)
 }
 
 /*
- * A thread exits: count it, and move its record's counts out for good (the
- * record stays, odd, so the iterator skips it, until the task is freed).
+ * A thread exits: count it, move its record's counts out for good (the
+ * record stays, odd, so the iterators skip it, until the task is freed) and
+ * leave its epoch.
  */
 static __always_inline void on_exit(void)
 {
@@ -828,7 +865,7 @@ static __always_inline void on_exit(void)
 	/*
 	 * References drop at exit, not when the task is freed: this kernel does
 	 * not emit sched_process_free for every task (under parallel exits a few
-	 * in a thousand are freed without it, measured), and an epoch must not
+	 * in ten thousand are freed without it, measured), and an epoch must not
 	 * wait for an event that may never come.
 	 */
 	if (r->flags & ACCT_REC_JOINED) {
