@@ -185,15 +185,26 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 	return 0;
 }
 
-static void put_lost(FILE *out, const char *module, const char *table, uint64_t v)
+/* name{module="@module",@label="@value"} v: self-metrics of a module's part. */
+static void put_module_sample(FILE *out, const char *name, const char *module, const char *label,
+			      const char *value, uint64_t v)
 {
-	put_str(out, "ebpfmon_lost_events_total{module=\"");
+	put_str(out, name);
+	put_str(out, "{module=\"");
 	put_escaped(out, module, true);
-	put_str(out, "\",table=\"");
-	put_str(out, table);
+	putc_unlocked('"', out);
+	putc_unlocked(',', out);
+	put_str(out, label);
+	put_str(out, "=\"");
+	put_escaped(out, value, true);
 	put_str(out, "\"} ");
 	export_put_u64(out, v);
 	putc_unlocked('\n', out);
+}
+
+static void put_lost(FILE *out, const char *module, const char *table, uint64_t v)
+{
+	put_module_sample(out, "ebpfmon_lost_events_total", module, "table", table, v);
 }
 
 static void put_self(FILE *out, const struct store *s)
@@ -231,29 +242,17 @@ static void put_self(FILE *out, const struct store *s)
 		put_header(out, "ebpfmon_kernel_map_bytes",
 			   "Kernel memory of each BPF map of ebpfmon (what the kernel charges, with per-thread records counted).",
 			   "", false);
-		for (unsigned int i = 0; i < s->nr_kmem; i++) {
-			put_str(out, "ebpfmon_kernel_map_bytes{module=\"");
-			put_escaped(out, s->kmem[i].module, true);
-			put_str(out, "\",map=\"");
-			put_escaped(out, s->kmem[i].map, true);
-			put_str(out, "\"} ");
-			export_put_u64(out, s->kmem[i].bytes);
-			putc_unlocked('\n', out);
-		}
+		for (unsigned int i = 0; i < s->nr_kmem; i++)
+			put_module_sample(out, "ebpfmon_kernel_map_bytes", s->kmem[i].module, "map",
+					  s->kmem[i].map, s->kmem[i].bytes);
 	}
 	if (s->nr_progs) {
 		put_header(out, "ebpfmon_bpf_program_misses_total",
 			   "Runs of a BPF program the kernel skipped because it was already running on that CPU (events lost to every breakdown).",
 			   "", true);
-		for (unsigned int i = 0; i < s->nr_progs; i++) {
-			put_str(out, "ebpfmon_bpf_program_misses_total{module=\"");
-			put_escaped(out, s->progs[i].module, true);
-			put_str(out, "\",program=\"");
-			put_escaped(out, s->progs[i].name, true);
-			put_str(out, "\"} ");
-			export_put_u64(out, s->progs[i].misses);
-			putc_unlocked('\n', out);
-		}
+		for (unsigned int i = 0; i < s->nr_progs; i++)
+			put_module_sample(out, "ebpfmon_bpf_program_misses_total", s->progs[i].module,
+					  "program", s->progs[i].name, s->progs[i].misses);
 	}
 	if (!s->acct.running)
 		return;

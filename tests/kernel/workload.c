@@ -455,10 +455,21 @@ static void on_term(int sig)
 	stop_zombies = 1;
 }
 
+/* Sleep @seconds, or until SIGTERM (on_term). */
+static void wait_term(double seconds)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!stop_zombies && (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
+}
+
 /* @k exited children left unreaped for @seconds; "zombies K" on stdout once they are. */
 static int zombies(long k, double seconds)
 {
-	struct timespec t0, t;
 	pid_t *pids = calloc((size_t)k, sizeof(*pids));
 
 	if (!pids)
@@ -480,11 +491,7 @@ static int zombies(long k, double seconds)
 	}
 	printf("zombies %ld\n", k);
 	fflush(stdout);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		usleep(20000);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (!stop_zombies && (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
+	wait_term(seconds);
 	for (long i = 0; i < k; i++)
 		waitpid(pids[i], NULL, 0);
 	free(pids);
@@ -500,7 +507,6 @@ static int live(const char *name, long k, double seconds)
 {
 	pid_t *pids = calloc((size_t)k, sizeof(*pids));
 	int ready[2];
-	struct timespec t0, t;
 	char c = 'x';
 
 	if (!pids || pipe(ready))
@@ -530,11 +536,7 @@ static int live(const char *name, long k, double seconds)
 			die("live children");
 	printf("live %ld\n", k);
 	fflush(stdout);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		usleep(20000);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (!stop_zombies && (t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
+	wait_term(seconds);
 	for (long i = 0; i < k; i++)
 		kill(pids[i], SIGKILL);
 	for (long i = 0; i < k; i++)
