@@ -51,6 +51,8 @@ enum {
 	OPT_MAPS_PER_CORE,
 	OPT_FLOWS_IFACE,
 	OPT_APPS_GROUPS,
+	OPT_APPS_MAX,
+	OPT_SERIES_RETENTION,
 	OPT_DURATION,
 	OPT_FORMAT,
 	OPT_JSON,
@@ -68,6 +70,8 @@ enum {
 	{ "maps-per-core", required_argument, NULL, OPT_MAPS_PER_CORE },      \
 	{ "flows-iface", required_argument, NULL, OPT_FLOWS_IFACE },          \
 	{ "apps-groups", required_argument, NULL, OPT_APPS_GROUPS },          \
+	{ "apps-max", required_argument, NULL, OPT_APPS_MAX },                \
+	{ "series-retention", required_argument, NULL, OPT_SERIES_RETENTION }, \
 	{ "help", no_argument, NULL, OPT_HELP }
 
 static const char common_help[] =
@@ -82,6 +86,9 @@ static const char common_help[] =
 	"  --maps-per-core yes|no  accepted for Netdata's key; no effect ([global] maps per core)\n"
 	"  --flows-iface IFACE     interface of the flows module ([global] flows interface)\n"
 	"  --apps-groups FILE      application groups (group: pattern pattern*)\n"
+	"  --apps-max N            application rows at most; more go to 'other' ([global] apps max)\n"
+	"  --series-retention DURATION  how long rows of gone applications and cgroups\n"
+	"                          stay ([global] series retention)\n"
 	"  --help                  this text\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -103,7 +110,8 @@ static int common_opt(int opt, struct common_opts *o)
 		{ OPT_CGROUPS, "cgroups" },	      { OPT_PID_TABLE, "pid table size" },
 		{ OPT_LOAD_MODE, "ebpf load mode" },  { OPT_APPS_GROUPS, "apps groups file" },
 		{ OPT_MAPS_PER_CORE, "maps per core" },	{ OPT_FLOWS_IFACE, "flows interface" },
-		{ OPT_LISTEN, "listen" },
+		{ OPT_LISTEN, "listen" },	      { OPT_APPS_MAX, "apps max" },
+		{ OPT_SERIES_RETENTION, "series retention" },
 	};
 
 	if (opt == OPT_CONFIG) {

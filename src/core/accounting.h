@@ -104,6 +104,9 @@ struct acct_stats {
 	double walk_seconds;	   /* the last one's duration */
 	struct acct_lost lost;	   /* summed over CPUs */
 	double collect_seconds;	   /* the last collection's duration */
+	uint64_t apps;		   /* application rows held */
+	uint64_t apps_overflow;	   /* process names counted into "other" (apps max reached) */
+	uint64_t apps_retired;	   /* application rows dropped after the series retention */
 };
 void acct_get_stats(const struct acct *a, struct acct_stats *st);
 

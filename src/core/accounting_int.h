@@ -26,6 +26,9 @@ struct app_acc {
 	__u64 table[ACCT_SLOTS];     /* this collection's epochs table */
 	__u64 live[ACCT_REC_SLOTS];  /* kept up to date as records change */
 	__u64 shown[ACCT_SLOTS];
+	uint32_t nlive;	  /* live records counting in it */
+	bool in_table;	  /* has epochs in the kernel table, as last read */
+	double active_at; /* when it last had a process or a count */
 };
 
 struct cg_acc {
@@ -53,9 +56,11 @@ struct ep_row {
 	__u64 c[ACCT_SLOTS];
 };
 
+/* Which application a process name goes to, remembered while the name is in use. */
 struct comm_app {
 	char comm[ACCT_COMM_LEN];
 	uint32_t app;
+	double used_at;
 };
 
 struct acct {
@@ -71,6 +76,8 @@ struct acct {
 	bool apps, cgroups, light, pids;
 	int nr_cpus;
 	unsigned int cgroup_table_size;
+	unsigned int apps_max;	/* application rows at most, "other" aside */
+	double retention;	/* seconds rows of gone applications and cgroups stay */
 	const struct apps_groups *groups;
 	struct cgroup_names *cgnames;
 	const struct caps *caps;
@@ -80,6 +87,10 @@ struct acct {
 	struct ring_buffer *rb_folds; /* records that folded */
 	struct app_acc *apps_v;
 	size_t nr_apps, cap_apps;
+	long other_app;		/* index of "other" while it exists, else -1 */
+	uint64_t apps_overflow; /* names counted into "other" because apps_max was reached */
+	uint64_t apps_retired;	/* application rows dropped after the retention */
+	double now;		/* the current collection's start */
 	struct index app_ix;
 	struct comm_app *comms;
 	size_t nr_comms, cap_comms;

@@ -35,7 +35,7 @@
 #include "core/cgroup_names.h"
 
 /* Rows of removed cgroups stay this long (seconds), then go from the output. */
-#define CGROUP_RETENTION 300.0
+#define APP_OTHER "other"
 /* A walk of every task may take this share of one CPU at most (it runs less often). */
 #define WALK_DUTY 0.002
 #define ITER_BUF (256 * 1024)
@@ -179,9 +179,21 @@ static bool app_eq(void *ctx, uint32_t i, const void *key)
 	return !strcmp(((struct acct *)ctx)->apps_v[i].name, key);
 }
 
-/* The application called @name, made on first use; -1 when out of memory. */
-static long app_get(struct acct *a, const char *name)
+static void app_reindex(struct acct *a)
 {
+	index_clear(&a->app_ix);
+	for (size_t i = 0; i < a->nr_apps; i++)
+		*index_probe(&a->app_ix, app_hash(a, (uint32_t)i), a, app_eq, a->apps_v[i].name) =
+			(uint32_t)i + 1;
+}
+
+/*
+ * The application called @name, made on first use; -1 when out of memory.
+ * With apps_max rows made, a new name goes to "other" (*@overflow set).
+ */
+static long app_get(struct acct *a, const char *name, bool *overflow)
+{
+	struct app_acc *app;
 	uint32_t *s;
 
 	if (index_reserve(&a->app_ix, a->nr_apps + 1, a, app_hash))
@@ -189,10 +201,18 @@ static long app_get(struct acct *a, const char *name)
 	s = index_probe(&a->app_ix, hash_bytes(name, strlen(name)), a, app_eq, name);
 	if (*s)
 		return *s - 1;
+	if (a->nr_apps >= a->apps_max + (a->other_app >= 0) && strcmp(name, APP_OTHER)) {
+		*overflow = true;
+		return app_get(a, APP_OTHER, overflow);
+	}
 	if (!grow((void **)&a->apps_v, &a->cap_apps, a->nr_apps, sizeof(*a->apps_v)))
 		return -1;
-	memset(&a->apps_v[a->nr_apps], 0, sizeof(a->apps_v[0]));
-	snprintf(a->apps_v[a->nr_apps].name, sizeof(a->apps_v[0].name), "%s", name);
+	app = &a->apps_v[a->nr_apps];
+	memset(app, 0, sizeof(*app));
+	snprintf(app->name, sizeof(app->name), "%s", name);
+	app->active_at = a->now;
+	if (!strcmp(name, APP_OTHER))
+		a->other_app = (long)a->nr_apps;
 	*s = (uint32_t)++a->nr_apps;
 	return (long)a->nr_apps - 1;
 }
@@ -207,27 +227,107 @@ static bool comm_eq(void *ctx, uint32_t i, const void *key)
 	return !memcmp(((struct acct *)ctx)->comms[i].comm, key, ACCT_COMM_LEN);
 }
 
+static void comm_reindex(struct acct *a)
+{
+	index_clear(&a->comm_ix);
+	for (size_t i = 0; i < a->nr_comms; i++)
+		*index_probe(&a->comm_ix, comm_hash(a, (uint32_t)i), a, comm_eq, a->comms[i].comm) =
+			(uint32_t)i + 1;
+}
+
 /* The application of process name @comm (apps groups matched once per name); -1 on ENOMEM. */
 static long app_of(struct acct *a, const char comm[ACCT_COMM_LEN])
 {
 	char name[ACCT_COMM_LEN + 1];
+	bool overflow = false;
+	struct comm_app *ca;
 	uint32_t *s;
 	long app;
 
 	if (index_reserve(&a->comm_ix, a->nr_comms + 1, a, comm_hash))
 		return -1;
 	s = index_probe(&a->comm_ix, hash_bytes(comm, ACCT_COMM_LEN), a, comm_eq, comm);
-	if (*s)
-		return a->comms[*s - 1].app;
+	if (*s) {
+		ca = &a->comms[*s - 1];
+		ca->used_at = a->now;
+		a->apps_v[ca->app].active_at = a->now;
+		return ca->app;
+	}
 	memcpy(name, comm, ACCT_COMM_LEN);
 	name[ACCT_COMM_LEN] = 0;
-	app = app_get(a, name[0] ? apps_groups_match(a->groups, name) : "unknown");
+	app = app_get(a, name[0] ? apps_groups_match(a->groups, name) : "unknown", &overflow);
 	if (app < 0 || !grow((void **)&a->comms, &a->cap_comms, a->nr_comms, sizeof(*a->comms)))
 		return -1;
-	memcpy(a->comms[a->nr_comms].comm, comm, ACCT_COMM_LEN);
-	a->comms[a->nr_comms].app = (uint32_t)app;
+	a->apps_overflow += overflow;
+	ca = &a->comms[a->nr_comms];
+	memcpy(ca->comm, comm, ACCT_COMM_LEN);
+	ca->app = (uint32_t)app;
+	ca->used_at = a->now;
+	a->apps_v[app].active_at = a->now;
 	*s = (uint32_t)++a->nr_comms;
 	return app;
+}
+
+/*
+ * Drop the rows of applications with no process left and nothing counted for
+ * a->retention, and the remembered names not used for as long, so that rows
+ * and names follow what runs, not everything that ever ran. Rows move: live
+ * copies and names are pointed at the new places.
+ */
+static void retire_apps(struct acct *a, double now)
+{
+	bool apps_go = false, names_go = false;
+	int32_t *moved_to;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < a->nr_apps; i++) {
+		struct app_acc *app = &a->apps_v[i];
+
+		if (app->nlive || app->in_table)
+			app->active_at = now;
+		else if (now - app->active_at > a->retention)
+			apps_go = true;
+	}
+	for (size_t i = 0; i < a->nr_comms && !names_go; i++)
+		names_go = now - a->comms[i].used_at > a->retention;
+	if (!apps_go && !names_go)
+		return;
+	/* Out of memory: try again at the next collection. */
+	moved_to = malloc((a->nr_apps ? a->nr_apps : 1) * sizeof(*moved_to));
+	if (!moved_to)
+		return;
+	a->other_app = -1;
+	for (size_t i = 0; i < a->nr_apps; i++) {
+		struct app_acc *app = &a->apps_v[i];
+
+		if (!app->nlive && !app->in_table && now - app->active_at > a->retention) {
+			moved_to[i] = -1;
+			a->apps_retired++;
+			continue;
+		}
+		if (!strcmp(app->name, APP_OTHER))
+			a->other_app = (long)kept;
+		moved_to[i] = (int32_t)kept;
+		a->apps_v[kept++] = *app;
+	}
+	a->nr_apps = kept;
+	app_reindex(a);
+	/* A live copy's application has a live record: it stayed. */
+	for (size_t i = 0; i < a->nr_live; i++)
+		if (a->live[i].id.tid && a->live[i].app >= 0)
+			a->live[i].app = moved_to[a->live[i].app];
+	kept = 0;
+	for (size_t i = 0; i < a->nr_comms; i++) {
+		struct comm_app *ca = &a->comms[i];
+
+		if (moved_to[ca->app] < 0 || now - ca->used_at > a->retention)
+			continue;
+		ca->app = (uint32_t)moved_to[ca->app];
+		a->comms[kept++] = *ca;
+	}
+	a->nr_comms = kept;
+	comm_reindex(a);
+	free(moved_to);
 }
 
 /* ---- cgroups, by id -------------------------------------------------------- */
@@ -333,9 +433,10 @@ static void live_apply(struct acct *a, const struct live_entry *e, bool add)
 	struct cg_acc *c;
 
 	op(a->host_live, e->c, ACCT_REC_SLOTS);
-	if (a->apps && e->app >= 0)
+	if (a->apps && e->app >= 0) {
 		op(a->apps_v[e->app].live, e->c, ACCT_REC_SLOTS);
-	else if (a->apps)
+		a->apps_v[e->app].nlive += add ? 1 : -1;
+	} else if (a->apps)
 		op(a->unattr_live, e->c, ACCT_REC_SLOTS);
 	if (a->cgroups && e->cgid && (c = cg_get(a, e->cgid))) {
 		op(c->live, e->c, ACCT_REC_SLOTS);
@@ -408,8 +509,10 @@ static void live_clear(struct acct *a)
 {
 	memset(a->host_live, 0, sizeof(a->host_live));
 	memset(a->unattr_live, 0, sizeof(a->unattr_live));
-	for (size_t i = 0; i < a->nr_apps; i++)
+	for (size_t i = 0; i < a->nr_apps; i++) {
 		memset(a->apps_v[i].live, 0, sizeof(a->apps_v[i].live));
+		a->apps_v[i].nlive = 0;
+	}
 	for (size_t i = 0; i < a->nr_cgs; i++) {
 		memset(a->cgs[i].live, 0, sizeof(a->cgs[i].live));
 		a->cgs[i].nlive = 0;
@@ -626,8 +729,10 @@ static int read_epochs(struct acct *a)
 				add_counts(a->apps_v[app].retired, final.c, ACCT_SLOTS);
 			continue;
 		}
-		if (app >= 0)
+		if (app >= 0) {
 			add_counts(a->apps_v[app].table, v->c, ACCT_SLOTS);
+			a->apps_v[app].in_table = true;
+		}
 		if (a->pids && (e = ep_get(a, k)))
 			add_counts(e->c, v->c, ACCT_SLOTS);
 	}
@@ -717,7 +822,7 @@ static int by_gone_at(const void *x, const void *y)
 /*
  * A cgroup that is gone and that no live record counts in: take its entry
  * out of the kernel table (its counts stay in the row), and drop the row
- * once it has been gone for CGROUP_RETENTION, or sooner, the longest gone
+ * once it has been gone for the retention, or sooner, the longest gone
  * first, when there are more rows than `cgroup table size`.
  */
 static void prune_cgroups(struct acct *a, double now)
@@ -739,7 +844,7 @@ static void prune_cgroups(struct acct *a, double now)
 			add_counts(c->retired, v.c, ACCT_SLOTS);
 			memset(c->table, 0, sizeof(c->table));
 		}
-		if (c->gone_at && !c->nlive && now - c->gone_at > CGROUP_RETENTION)
+		if (c->gone_at && !c->nlive && now - c->gone_at > a->retention)
 			continue;
 		if (c->nlive)
 			c->gone_at = 0; /* an id is never reused: it was only unreadable */
@@ -805,7 +910,7 @@ static void pid_rows_from_live(struct acct *a)
 
 int acct_collect(struct acct *a)
 {
-	double t0 = now_mono();
+	double t0 = a->now = now_mono();
 	__u64 truth[ACCT_SLOTS];
 	struct acct_gens gens;
 	bool resync, epochs_moved, dirty_moved;
@@ -830,8 +935,10 @@ int acct_collect(struct acct *a)
 	dirty_moved = gens.dirty != a->gens.dirty || a->dirty_kept;
 	a->gens = gens;
 	if (epochs_moved) {
-		for (size_t i = 0; i < a->nr_apps; i++)
+		for (size_t i = 0; i < a->nr_apps; i++) {
 			memset(a->apps_v[i].table, 0, sizeof(a->apps_v[i].table));
+			a->apps_v[i].in_table = false;
+		}
 		a->nr_eps = 0;
 		index_clear(&a->ep_ix);
 		if (a->apps && (err = read_epochs(a)))
@@ -881,6 +988,8 @@ int acct_collect(struct acct *a)
 		add_counts(truth, c->live, ACCT_REC_SLOTS);
 		show_max(c->shown, truth);
 	}
+	if (a->apps)
+		retire_apps(a, t0);
 	if (a->cgroups)
 		prune_cgroups(a, t0);
 	a->collect_seconds = now_mono() - t0;
@@ -974,6 +1083,9 @@ void acct_get_stats(const struct acct *a, struct acct_stats *st)
 	st->walk_seconds = a->walk_seconds;
 	st->lost = a->lost;
 	st->collect_seconds = a->collect_seconds;
+	st->apps = a->nr_apps;
+	st->apps_overflow = a->apps_overflow;
+	st->apps_retired = a->apps_retired;
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -984,6 +1096,10 @@ int acct_read_init(struct acct *a, const struct config *cfg)
 	a->cg_cap = a->cgroups ? cfg->cgroup_table_size : 0;
 	a->dcap = cfg->pid_table_size;
 	a->cgroup_table_size = cfg->cgroup_table_size;
+	a->apps_max = cfg->apps_max;
+	a->retention = cfg->series_retention;
+	a->other_app = -1;
+	a->now = now_mono();
 	a->tkeys = malloc((a->tcap ? a->tcap : 1) * sizeof(*a->tkeys));
 	a->tvals = malloc((a->tcap ? a->tcap : 1) * sizeof(*a->tvals));
 	a->cg_keys = malloc((a->cg_cap ? a->cg_cap : 1) * sizeof(*a->cg_keys));

@@ -191,6 +191,9 @@ static unsigned int gather_self(struct agent *a, struct map_mem *mem, struct sto
 		sa->record_failed = st.lost.record_failed;
 		sa->join_raced = st.lost.join_raced;
 		sa->ringbuf_full = st.lost.ringbuf_full;
+		sa->apps = st.apps;
+		sa->apps_overflow = st.apps_overflow;
+		sa->apps_retired = st.apps_retired;
 	}
 	for (unsigned int i = 0; i < a->nr_insts; i++) {
 		struct module_inst *mi = &a->insts[i];

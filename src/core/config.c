@@ -74,6 +74,15 @@ const char config_embedded_default[] =
 	"\t# Cgroups tracked at once in the kernel, 16 to 1048576.\n"
 	"\tcgroup table size = 1024\n"
 	"\n"
+	"\t# Application rows at most, 1 to 1000000. Names beyond it are counted\n"
+	"\t# together as the application 'other' (and in\n"
+	"\t# ebpfmon_accounting_apps_overflow_total).\n"
+	"\tapps max = 1000\n"
+	"\n"
+	"\t# How long the rows of applications with no process left and of\n"
+	"\t# removed cgroups stay exported after their last count; then they go.\n"
+	"\tseries retention = 5m\n"
+	"\n"
 	"\t# HTTP endpoint for Prometheus: ADDR:PORT, [IPv6]:PORT, or :PORT for\n"
 	"\t# every address.\n"
 	"\tlisten = 127.0.0.1:9435\n"
@@ -94,7 +103,7 @@ const char config_embedded_default[] =
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",
 	"pid table size", "cgroup table size", "listen", "apps groups file",
-	"maps per core", "flows interface",
+	"maps per core", "flows interface", "apps max", "series retention",
 };
 
 enum global_key {
@@ -108,6 +117,8 @@ enum global_key {
 	KEY_APPS_GROUPS_FILE,
 	KEY_MAPS_PER_CORE,
 	KEY_FLOWS_INTERFACE,
+	KEY_APPS_MAX,
+	KEY_SERIES_RETENTION,
 	NR_GLOBAL_KEYS,
 };
 
@@ -167,6 +178,8 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	c->cgroups = false;
 	c->pid_table_size = 32768;
 	c->cgroup_table_size = 1024;
+	c->apps_max = 1000;
+	c->series_retention = 300;
 	c->maps_per_core = true;
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:9435");
 	/* A registry bigger than the table is a build-time mistake: say so rather than drop one. */
@@ -399,6 +412,23 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			return -1;
 		}
 		c->cgroup_table_size = (unsigned int)u;
+		return 0;
+	case KEY_APPS_MAX:
+		if (parse_uint(value, 1, 1000000, &u)) {
+			seterr(err, errlen,
+			       "'apps max' must be a whole number from 1 to 1000000, not '%s'", value);
+			return -1;
+		}
+		c->apps_max = (unsigned int)u;
+		return 0;
+	case KEY_SERIES_RETENTION:
+		if (parse_duration(value, &d) || d > 7 * 86400) {
+			seterr(err, errlen,
+			       "'series retention' must be a duration up to 168h (e.g. 300, 5m, 1h), not '%s'",
+			       value);
+			return -1;
+		}
+		c->series_retention = d;
 		return 0;
 	case KEY_LISTEN:
 		why = strlen(value) >= sizeof(c->listen) ? "is too long" : listen_problem(value);

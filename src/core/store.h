@@ -105,6 +105,7 @@ struct store_acct {
 	bool running;
 	uint64_t records, epochs, retired;
 	uint64_t epoch_table_full, record_failed, join_raced, ringbuf_full;
+	uint64_t apps, apps_overflow, apps_retired;
 };
 
 struct store {

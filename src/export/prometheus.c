@@ -279,6 +279,22 @@ static void put_self(FILE *out, const struct store *s)
 		   s->acct.join_raced);
 	put_sample(out, "ebpfmon_accounting_events_total", "event", "ringbuf_full",
 		   s->acct.ringbuf_full);
+	if (!s->apps)
+		return;
+	put_header(out, "ebpfmon_accounting_apps",
+		   "Application rows held ('apps max' bounds them; 'other' comes on top).", "",
+		   false);
+	put_sample(out, "ebpfmon_accounting_apps", NULL, NULL, s->acct.apps);
+	put_header(out, "ebpfmon_accounting_apps_overflow_total",
+		   "Process names counted into the application 'other' because 'apps max' rows existed.",
+		   "", true);
+	put_sample(out, "ebpfmon_accounting_apps_overflow_total", NULL, NULL,
+		   s->acct.apps_overflow);
+	put_header(out, "ebpfmon_accounting_apps_retired_total",
+		   "Application rows dropped: no process left and no count for 'series retention'.",
+		   "", true);
+	put_sample(out, "ebpfmon_accounting_apps_retired_total", NULL, NULL,
+		   s->acct.apps_retired);
 }
 
 int prometheus_render(const struct store *s, FILE *out)

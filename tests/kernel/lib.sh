@@ -67,6 +67,7 @@ expect_at_most() {
 		ok "$1: $2 (at most $3)"
 	else
 		not_ok "$1: $2, more than $3"
+		return 1
 	fi
 }
 

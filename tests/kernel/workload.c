@@ -16,6 +16,8 @@
  *   workload pidsfail NAME K CGROUP_DIR   K forks refused by a pids cgroup (pids.max=1)
  *   workload spin SECONDS       read(2) 1 byte from /dev/zero in a loop (for ad-hoc use)
  *   workload churn NAME N       N processes one after another, each one failed close(2)
+ *   workload names NAME N K     N processes one after another, the i-th renamed NAME<i>
+ *                               (5 digits) before K failed close(2) calls
  *   workload execsplit NAME K PATH M   K failed closes, then exec PATH ("closer M")
  *   workload ia32 NAME N        N 32-bit read(2) calls (int $0x80) of 1 byte, nothing else
  *   workload rw NAME N B        N reads of B bytes from /dev/zero, N writes of B to /dev/null
@@ -292,10 +294,12 @@ static void run_threads(long n, const char *s) { (void)s; scenario_threads(n); }
 static void run_clonefail(long n, const char *s) { (void)s; scenario_clonefail(n); }
 static void run_pidsfail(long n, const char *s) { (void)s; scenario_pidsfail(n); }
 static void scenario_churn(long n);
+static void scenario_names(long n, long k);
 static void scenario_execsplit(long k, const char *path_and_m);
 static void scenario_ia32(long n);
 static void scenario_rw(long n, const char *bytes_arg);
 static void run_churn(long n, const char *s) { (void)s; scenario_churn(n); }
+static void run_names(long n, const char *k) { scenario_names(n, atol(k)); }
 static void run_execsplit(long k, const char *s) { scenario_execsplit(k, s); }
 static void run_ia32(long n, const char *s) { (void)s; scenario_ia32(n); }
 static void run_rw(long n, const char *s) { scenario_rw(n, s); }
@@ -369,6 +373,34 @@ static void scenario_churn(long n)
 		truth->v[T_CREATED]++;
 		if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status))
 			die("churn child");
+	}
+}
+
+/* Process names that never repeat: @n processes, each with @k failed closes under its own. */
+static void scenario_names(long n, long k)
+{
+	char base[16], name[32];
+
+	if (prctl(PR_GET_NAME, base, 0, 0, 0))
+		die("prctl");
+	base[10] = 0; /* room for 5 digits in the 15 characters of a name */
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		int status;
+
+		if (p < 0)
+			die("fork");
+		if (p == 0) {
+			snprintf(name, sizeof(name), "%s%05ld", base, i % 100000);
+			rename_self(name);
+			for (long j = 0; j < k; j++)
+				close_result(close(-1));
+			truth->v[T_EXITS]++;
+			_exit(0);
+		}
+		truth->v[T_CREATED]++;
+		if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status))
+			die("names child");
 	}
 }
 
@@ -578,7 +610,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "live") && argc == 5 && strlen(name) <= 15)
 		return live(name, atol(argv[3]), atof(argv[4]));
 	if (argc < 4 || strlen(name) > 15) {
-		fprintf(stderr, "usage: workload io|forks|threads|short|clonefail|pidsfail|churn|execsplit|ia32|rw NAME ARGS "
+		fprintf(stderr, "usage: workload io|forks|threads|short|clonefail|pidsfail|churn|names|execsplit|ia32|rw NAME ARGS "
 				"(NAME at most 15 characters)\n");
 		return 2;
 	}
@@ -597,6 +629,8 @@ int main(int argc, char **argv)
 		rc = scenario_short(name, atol(argv[3]), atol(argv[4]));
 	else if (!strcmp(cmd, "churn"))
 		rc = in_child(name, run_churn, atol(argv[3]), NULL, NULL);
+	else if (!strcmp(cmd, "names") && argc > 4)
+		rc = in_child(name, run_names, atol(argv[3]), argv[4], NULL);
 	else if (!strcmp(cmd, "ia32"))
 		rc = in_child(name, run_ia32, atol(argv[3]), NULL, NULL);
 	else if (!strcmp(cmd, "rw") && argc == 5)

@@ -20,7 +20,7 @@ static const bool known_on[] = { true, false, false, false };
 #define KNOWN_LIST "process, fd, vfs, cachestat"
 #define GLOBAL_KEYS                                                                     \
 	"update every, ebpf load mode, apps, cgroups, pid table size, cgroup table size, " \
-	"listen, apps groups file, maps per core, flows interface"
+	"listen, apps groups file, maps per core, flows interface, apps max, series retention"
 
 #define TMPFILES_PREFIX "ebpfmon-test-config"
 #include "unit/tmpfiles.h"
@@ -278,6 +278,30 @@ static void test_out_of_range(void **state)
 	expect_error("[global]\nupdate every = 1.5s\n",
 		     "t.conf:2: 'update every' must be a whole number of seconds from 1 to 3600 "
 		     "(e.g. 1, 10s, 1m), not '1.5s'");
+}
+
+/* Bounds on application rows: defaults, units, and refusals. */
+static void test_apps_bounds(void **state)
+{
+	struct config c;
+
+	(void)state;
+	init(&c);
+	assert_int_equal(c.apps_max, 1000);
+	assert_true(c.series_retention == 300);
+	expect_ok(&c, "[global]\napps max = 50\nseries retention = 90s\n");
+	assert_int_equal(c.apps_max, 50);
+	assert_true(c.series_retention == 90);
+	expect_ok(&c, "[global]\nseries retention = 2m\n");
+	assert_true(c.series_retention == 120);
+	expect_error("[global]\napps max = 0\n",
+		     "t.conf:2: 'apps max' must be a whole number from 1 to 1000000, not '0'");
+	expect_error("[global]\nseries retention = forever\n",
+		     "t.conf:2: 'series retention' must be a duration up to 168h (e.g. 300, 5m, 1h), "
+		     "not 'forever'");
+	expect_error("[global]\nseries retention = 169h\n",
+		     "t.conf:2: 'series retention' must be a duration up to 168h (e.g. 300, 5m, 1h), "
+		     "not '169h'");
 }
 
 static void test_update_every_units(void **state)
@@ -635,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_bad_bool),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_update_every_units),
+		cmocka_unit_test(test_apps_bounds),
 		cmocka_unit_test(test_bad_load_mode),
 		cmocka_unit_test(test_unknown_module),
 		cmocka_unit_test(test_listen),
