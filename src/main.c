@@ -35,6 +35,7 @@ struct flag_setting {
 struct common_opts {
 	const char *config_path;
 	const char *modules;
+	const char *user; /* --user: who to run as after attach */
 	struct flag_setting set[16];
 	unsigned int nr_set;
 };
@@ -53,6 +54,7 @@ enum {
 	OPT_APPS_GROUPS,
 	OPT_APPS_MAX,
 	OPT_SERIES_RETENTION,
+	OPT_USER,
 	OPT_DURATION,
 	OPT_FORMAT,
 	OPT_JSON,
@@ -72,6 +74,7 @@ enum {
 	{ "apps-groups", required_argument, NULL, OPT_APPS_GROUPS },          \
 	{ "apps-max", required_argument, NULL, OPT_APPS_MAX },                \
 	{ "series-retention", required_argument, NULL, OPT_SERIES_RETENTION }, \
+	{ "user", required_argument, NULL, OPT_USER },                        \
 	{ "help", no_argument, NULL, OPT_HELP }
 
 static const char common_help[] =
@@ -89,6 +92,7 @@ static const char common_help[] =
 	"  --apps-max N            application rows at most; more go to 'other' ([global] apps max)\n"
 	"  --series-retention DURATION  how long rows of gone applications and cgroups\n"
 	"                          stay ([global] series retention)\n"
+	"  --user USER             after attach, run as USER (name or uid) instead of root\n"
 	"  --help                  this text\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -120,6 +124,10 @@ static int common_opt(int opt, struct common_opts *o)
 	}
 	if (opt == OPT_MODULES) {
 		o->modules = optarg;
+		return 1;
+	}
+	if (opt == OPT_USER) {
+		o->user = optarg;
 		return 1;
 	}
 	for (unsigned int i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -179,6 +187,10 @@ static int build_config(struct agent *a, struct common_opts *o)
 		}
 	}
 	if (o->modules && config_set_module_list(&a->cfg, o->modules, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", prog_cmd, err);
+		return EXIT_USAGE;
+	}
+	if (o->user && privs_resolve_user(o->user, &a->privs, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return EXIT_USAGE;
 	}
@@ -280,6 +292,27 @@ static int start_agent(struct agent *a)
 
 /* ---- run --------------------------------------------------------------- */
 
+/*
+ * Everything is attached: give up what counting does not need (privs.h).
+ * Called while this is the only thread. 0, or 1 when the drop failed: going
+ * on with every privilege would break the promise, so we stop.
+ */
+static int drop_privileges(struct agent *a)
+{
+	char kept[128], err[256];
+
+	for (unsigned int i = 0; i < a->nr_insts; i++)
+		a->privs.keep_net_admin |= a->insts[i].net_admin_at_exit;
+	if (privs_drop(&a->privs, kept, sizeof(kept), err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", prog_cmd, err);
+		return 1;
+	}
+	fprintf(stderr, "%s: capabilities after attach: %s%s%s\n", prog_cmd,
+		kept[0] ? kept : "none", a->privs.change_user ? "; running as " : "",
+		a->privs.change_user ? a->privs.user : "");
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = { COMMON_LONG_OPTS,
@@ -317,22 +350,29 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	block_stop_signals(&stop);
 	/* Bind first: a taken address is reported before anything is loaded. */
-	http = http_start(a.cfg.listen, &a.store, err, sizeof(err));
+	http = http_open(a.cfg.listen, &a.store, err, sizeof(err));
 	if (!http) {
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		ret = 1;
 		goto out;
 	}
-	pthread_mutex_lock(&a.store.lock); /* scrapes wait until the modules are up */
 	ret = start_agent(&a);
-	pthread_mutex_unlock(&a.store.lock);
+	/* The first collection opens what later ones read (kmem.c), while still allowed to. */
+	if (!ret)
+		agent_collect(&a);
+	/* Serve only once privileges are down: the server's thread starts with what we hold. */
+	if (!ret)
+		ret = drop_privileges(&a);
+	if (!ret && http_serve(http, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", prog_cmd, err);
+		ret = 1;
+	}
 	if (ret) {
 		http_stop(http);
 		goto out;
 	}
 	fprintf(stderr, "%s: serving http://%s/metrics (modules loaded in %.0f ms)\n", prog_cmd,
 		a.cfg.listen, a.load_seconds * 1000);
-	agent_collect(&a);
 	while (!wait_stop(&stop, a.cfg.update_every)) {
 		agent_collect(&a);
 		if (tty) {
@@ -401,6 +441,10 @@ static int cmd_snapshot(int argc, char **argv)
 	block_stop_signals(&stop);
 	a.want_pids = json;
 	ret = start_agent(&a);
+	if (ret)
+		goto out;
+	agent_collect(&a);
+	ret = drop_privileges(&a);
 	if (ret)
 		goto out;
 	fprintf(stderr, "attached\n");
@@ -508,12 +552,15 @@ static void print_modules(struct agent *a, FILE *f, bool json)
 		bool planned = mi->stats->state == MODULE_FAILED; /* planned, not loaded */
 		const char *state = planned ? "available" : module_state_name(mi->stats->state);
 
-		if (json)
-			fprintf(f, "%s\n    {\"name\": \"%s\", \"state\": \"%s\", \"reason\": \"%s\", \"hooks\": [",
+		if (json) {
+			fprintf(f, "%s\n    {\"name\": \"%s\", \"state\": \"%s\", \"reason\": \"%s\", ",
 				i ? "," : "", m->name, state, jstr(mi->stats->reason, b, sizeof(b)));
-		else
+			fprintf(f, "\"privileges\": \"%s\", \"hooks\": [", jstr(m->privileges, b, sizeof(b)));
+		} else {
 			fprintf(f, "  %-8s %s%s%s\n", m->name, state, mi->stats->reason[0] ? ": " : "",
 				mi->stats->reason);
+			fprintf(f, "    privileges: %s\n", m->privileges);
+		}
 		if (planned)
 			print_hooks(f, json, m->hooks, m->nr_hooks, &mi->plan);
 		if (json)

@@ -837,7 +837,7 @@ static void prune_cgroups(struct acct *a, double now)
 
 		/* Only a kernel entry nothing live counts in can be a removed cgroup's. */
 		if (c->in_table && !c->nlive && !c->gone_at &&
-		    cgroup_names_alive(a->cgnames, c->id) == 0)
+		    cgroup_names_alive(a->cgnames, c->id, c->path) == 0)
 			c->gone_at = now;
 		if (c->gone_at && c->in_table && !c->nlive &&
 		    bpf_map_lookup_and_delete_elem(fd, &c->id, &v) == 0) {

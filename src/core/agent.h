@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/kmem.h"
 #include "core/module.h"
+#include "core/privs.h"
 #include "core/store.h"
 
 struct apps_groups;
@@ -26,6 +27,7 @@ struct agent {
 	struct acct *acct;
 	bool want_pids;	     /* build per-process rows (only JSON snapshots show them) */
 	double load_seconds; /* time to load and attach every module */
+	struct privs_plan privs; /* what to keep after attach, and who to become */
 };
 
 /*

@@ -120,11 +120,11 @@ static void probe_kprobes(struct caps *c)
 }
 
 /*
- * EBPFMON_DISABLE=tp_btf,fentry,kprobes: treat those kinds as missing. Tests
- * use it to run the fallbacks on a kernel that has the better hooks; an
+ * EBPFMON_DISABLE=tp_btf,fentry,kprobes,tcx: treat those kinds as missing.
+ * Tests use it to run the fallbacks on a kernel that has the better hooks; an
  * operator can use it to step around a kernel bug in one of them.
  */
-static bool disabled_kind(const char *kind)
+bool caps_kind_disabled(const char *kind)
 {
 	const char *list = getenv("EBPFMON_DISABLE");
 	size_t len = strlen(kind);
@@ -140,7 +140,7 @@ static bool disabled_kind(const char *kind)
 
 static void apply_disable(bool *have, char *reason, size_t len, const char *kind)
 {
-	if (*have && disabled_kind(kind)) {
+	if (*have && caps_kind_disabled(kind)) {
 		*have = false;
 		snprintf(reason, len, "disabled by EBPFMON_DISABLE");
 	}

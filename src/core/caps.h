@@ -27,6 +27,9 @@ struct caps {
 	struct btf *vmlinux;
 };
 
+/* Whether EBPFMON_DISABLE lists @kind (tp_btf, fentry, kprobes, tcx). */
+bool caps_kind_disabled(const char *kind);
+
 /* Probe everything. Never fails: what is missing is recorded with its reason. */
 void caps_probe(struct caps *c);
 void caps_free(struct caps *c);

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@ struct cgroup_names {
 	size_t n, cap;
 	time_t last_walk;
 	int root_fd; /* for open_by_handle_at(); -1 until opened */
+	bool by_path; /* open_by_handle_at() refused (no CAP_DAC_READ_SEARCH) */
 };
 
 int cgroup2_mount_point(char *path, size_t len)
@@ -118,7 +121,28 @@ void cgroup_names_free(struct cgroup_names *c)
 
 #define FILEID_KERNFS 0xfe
 
-int cgroup_names_alive(struct cgroup_names *c, uint64_t id)
+static const char *find(const struct cgroup_names *c, uint64_t id);
+
+/*
+ * Without CAP_DAC_READ_SEARCH (dropped after attach), by name: the path
+ * @known (from the kernel's rmdir event or a lookup) or the one a walk saw,
+ * still there with the same inode. -1 when the path is not known yet.
+ */
+static int alive_by_path(struct cgroup_names *c, uint64_t id, const char *known)
+{
+	char path[PATH_MAX + 256];
+	const char *rel = known && known[0] == '/' ? known : find(c, id);
+	struct stat st;
+
+	if (!rel)
+		return -1;
+	snprintf(path, sizeof(path), "%s%s", c->root, strcmp(rel, "/") ? rel : "");
+	if (stat(path, &st))
+		return errno == ENOENT ? 0 : -1;
+	return st.st_ino == id;
+}
+
+int cgroup_names_alive(struct cgroup_names *c, uint64_t id, const char *known)
 {
 	struct {
 		struct file_handle fh;
@@ -128,6 +152,8 @@ int cgroup_names_alive(struct cgroup_names *c, uint64_t id)
 
 	if (!c)
 		return -1;
+	if (c->by_path)
+		return alive_by_path(c, id, known);
 	if (c->root_fd < 0)
 		c->root_fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->root_fd < 0)
@@ -136,6 +162,10 @@ int cgroup_names_alive(struct cgroup_names *c, uint64_t id)
 	if (fd >= 0) {
 		close(fd);
 		return 1;
+	}
+	if (errno == EPERM) {
+		c->by_path = true; /* the capability is gone for good */
+		return alive_by_path(c, id, known);
 	}
 	return errno == ESTALE || errno == ENOENT ? 0 : -1;
 }

@@ -20,9 +20,11 @@ void cgroup_names_lookup(struct cgroup_names *c, uint64_t id, char *path, size_t
 const char *cgroup_names_root(const struct cgroup_names *c);
 /*
  * Whether cgroup @id still exists: 1 yes, 0 removed, -1 cannot tell. Asks the
- * kernel by file handle (a cgroup2 id is its kernfs handle), without a walk.
+ * kernel by file handle (a cgroup2 id is its kernfs handle), without a walk;
+ * without the capability that needs, by its path (@known, when not NULL
+ * or "id:...", or the one a walk saw).
  */
-int cgroup_names_alive(struct cgroup_names *c, uint64_t id);
+int cgroup_names_alive(struct cgroup_names *c, uint64_t id, const char *known);
 /* Where cgroup2 is mounted, from /proc/self/mountinfo; -1 when it is not. */
 int cgroup2_mount_point(char *path, size_t len);
 

@@ -1,25 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "core/kmem.h"
 
+/*
+ * /proc/self/fdinfo/N stays open once read: after a switch to another user
+ * the process is not dumpable and could not open it again, while a file
+ * opened before still reads (a proc fdinfo file shows descriptor N as it is
+ * at each read). Used by the collecting thread only.
+ */
+static struct {
+	int fd, info_fd;
+} fdinfo_open[64];
+static unsigned int nr_fdinfo_open;
+
+static int fdinfo_of(int fd)
+{
+	char path[64];
+	int info_fd;
+
+	for (unsigned int i = 0; i < nr_fdinfo_open; i++)
+		if (fdinfo_open[i].fd == fd)
+			return fdinfo_open[i].info_fd;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	info_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (info_fd >= 0 && nr_fdinfo_open < sizeof(fdinfo_open) / sizeof(fdinfo_open[0]))
+		fdinfo_open[nr_fdinfo_open++] = (typeof(fdinfo_open[0])){ fd, info_fd };
+	return info_fd;
+}
+
+static bool fdinfo_kept(int info_fd)
+{
+	for (unsigned int i = 0; i < nr_fdinfo_open; i++)
+		if (fdinfo_open[i].info_fd == info_fd)
+			return true;
+	return false;
+}
+
 uint64_t kmem_memlock(int fd)
 {
-	char path[64], line[128];
+	char buf[1024], *p;
 	unsigned long long v = 0;
-	FILE *f;
+	int info_fd = fdinfo_of(fd);
+	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
+	if (info_fd < 0)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
+	n = pread(info_fd, buf, sizeof(buf) - 1, 0);
+	if (!fdinfo_kept(info_fd))
+		close(info_fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strstr(buf, "\nmemlock:");
+	if (p)
+		sscanf(p, "\nmemlock: %llu", &v);
 	return v;
 }
 

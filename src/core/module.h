@@ -78,6 +78,8 @@ struct acct_desc;
 struct module {
 	const char *name;    /* folder, file stem, skeleton prefix, config key, metric prefix */
 	const char *summary;
+	/* The capabilities it needs to load, and what it keeps after attach (privs.h). */
+	const char *privileges;
 	bool default_on;
 	const struct counter_def *defs;
 	unsigned int nr_defs, nr_counters;
@@ -110,6 +112,7 @@ struct module_inst {
 	struct module_stats next;   /* what collect() fills, swapped in after */
 	struct module_plan plan;
 	struct acct *acct;	    /* the accounting core, for modules built on it */
+	bool net_admin_at_exit;	    /* attached through netlink: detaching needs CAP_NET_ADMIN */
 	void *priv;		    /* the implementation's own state (links, ...) */
 };
 

@@ -27,6 +27,7 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	int fd;
 	struct store *store;
+	char listen[128];
 };
 
 static const char index_page[] =
@@ -158,8 +159,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *h)
 	return d;
 }
 
-struct http_server *http_start(const char *listen_addr, struct store *s, char *err,
-			       size_t errlen)
+struct http_server *http_open(const char *listen_addr, struct store *s, char *err, size_t errlen)
 {
 	struct http_server *h = calloc(1, sizeof(*h));
 
@@ -173,12 +173,27 @@ struct http_server *http_start(const char *listen_addr, struct store *s, char *e
 		free(h);
 		return NULL;
 	}
+	snprintf(h->listen, sizeof(h->listen), "%s", listen_addr);
+	return h;
+}
+
+int http_serve(struct http_server *h, char *err, size_t errlen)
+{
 	h->daemon = start_daemon(h);
 	if (!h->daemon) {
-		snprintf(err, errlen, "%s: cannot start the HTTP server (libmicrohttpd)",
-			 listen_addr);
-		close(h->fd);
-		free(h);
+		snprintf(err, errlen, "%s: cannot start the HTTP server (libmicrohttpd)", h->listen);
+		return -1;
+	}
+	return 0;
+}
+
+struct http_server *http_start(const char *listen_addr, struct store *s, char *err,
+			       size_t errlen)
+{
+	struct http_server *h = http_open(listen_addr, s, err, errlen);
+
+	if (h && http_serve(h, err, errlen)) {
+		http_stop(h);
 		return NULL;
 	}
 	return h;
@@ -190,6 +205,11 @@ void http_stop(struct http_server *h)
 
 	if (!h)
 		return;
+	if (!h->daemon) { /* opened, never served */
+		close(h->fd);
+		free(h);
+		return;
+	}
 	/*
 	 * Take the socket back before stopping: MHD would otherwise close it
 	 * itself, and closing it here as well could close an unrelated descriptor.

@@ -68,6 +68,7 @@ static const struct acct_desc fd_acct = {
 const struct module fd_module = {
 	.name = "fd",
 	.summary = "File descriptors: open and close calls and their errors",
+	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
 	.default_on = true,
 	.defs = fd_defs,
 	.nr_defs = FD_NR_COUNTERS,

@@ -92,9 +92,11 @@ static int flows_probe(const struct module *m, const struct caps *caps, const st
 		return -EOPNOTSUPP;
 	}
 	/* TCX links die with the agent; clsact filters need removing. */
-	plan->chosen[0] = flows_tcx_types(&in, &eg) ? 0 : 1;
+	plan->chosen[0] = !caps_kind_disabled("tcx") && flows_tcx_types(&in, &eg) ? 0 : 1;
 	if (plan->chosen[0])
-		snprintf(plan->why[0], sizeof(plan->why[0]), "tcx: not in this kernel's BTF");
+		snprintf(plan->why[0], sizeof(plan->why[0]), "tcx: %s",
+			 caps_kind_disabled("tcx") ? "disabled by EBPFMON_DISABLE"
+						   : "not in this kernel's BTF");
 	return 0;
 }
 
@@ -137,6 +139,7 @@ static int flows_load(struct module_inst *mi, const struct module_cfg *mc)
 		snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s: %s", fa->o.iface, why);
 		return -EIO;
 	}
+	mi->net_admin_at_exit = fa->att.clsact_attached[0] || fa->att.clsact_attached[1];
 	return 0;
 }
 
@@ -210,6 +213,7 @@ static void flows_unload(struct module_inst *mi)
 const struct module flows_module = {
 	.name = "flows",
 	.summary = "Packets and bytes per interface, direction and protocol (TC); per flow in 'ebpfmon flows'",
+	.privileges = "CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN to load and attach; after attach CAP_NET_ADMIN only when attached through clsact (to remove its filters at exit), none with TCX",
 	.default_on = false,
 	.defs = flows_defs,
 	.nr_defs = FLOWS_NR_DEFS,

@@ -90,6 +90,7 @@ static const struct acct_desc process_acct = {
 const struct module process_module = {
 	.name = "process",
 	.summary = "Processes and threads created, task exits and releases, creation errors, zombies",
+	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
 	.default_on = true,
 	.defs = process_defs,
 	.nr_defs = PROC_NR_DEFS,

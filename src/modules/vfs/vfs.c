@@ -138,6 +138,7 @@ static const struct acct_desc vfs_acct = {
 const struct module vfs_module = {
 	.name = "vfs",
 	.summary = "VFS read/write calls, bytes and errors; unlink, fsync, open, create",
+	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
 	.default_on = true,
 	.defs = vfs_defs,
 	.nr_defs = VFS_NR_COUNTERS,
