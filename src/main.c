@@ -190,6 +190,7 @@ static int build_config(struct agent *a, struct common_opts *o)
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return EXIT_USAGE;
 	}
+	a->modules_listed = o->modules != NULL;
 	if (o->user && privs_resolve_user(o->user, &a->privs, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return EXIT_USAGE;

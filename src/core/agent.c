@@ -67,8 +67,9 @@ int agent_plan(struct agent *a)
 			return -ENOSPC;
 		a->nr_insts++;
 		if (!config_module_enabled(&a->cfg, m->name)) {
-			snprintf(mi->stats->reason, sizeof(mi->stats->reason),
-				 "disabled in the configuration");
+			snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s",
+				 a->modules_listed ? "not in --modules"
+						   : "disabled in the configuration");
 			continue;
 		}
 		if (m->probe(m, &a->caps, &a->cfg, &mi->plan)) {
