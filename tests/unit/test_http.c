@@ -117,11 +117,15 @@ static int setup(void **state)
 	fx_store(&f->s, true, true, true);
 	f->port = free_port();
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", f->port);
-	f->h = http_start(addr, &f->s, err, sizeof(err));
+	f->h = http_start(addr, NULL, &f->s, err, sizeof(err));
 	if (!f->h) {
 		fprintf(stderr, "http_start %s: %s\n", addr, err);
 		return -1;
 	}
+	/* What the agent does after each collection: the server renders once. */
+	pthread_mutex_lock(&f->s.lock);
+	store_published(&f->s);
+	pthread_mutex_unlock(&f->s.lock);
 	*state = f;
 	return 0;
 }
@@ -149,7 +153,11 @@ static void test_metrics(void **state)
 	free(resp);
 }
 
-/* The scrape reads the store under its lock: a change made under the lock shows. */
+/*
+ * A scrape serves the text rendered when the last collection was published:
+ * a change shows once it is published, not before (the scrape never reads the
+ * store itself).
+ */
 static void test_metrics_follow_store(void **state)
 {
 	struct server_fixture *f = *state;
@@ -157,6 +165,12 @@ static void test_metrics_follow_store(void **state)
 
 	pthread_mutex_lock(&f->s.lock);
 	f->s.collections = 4242;
+	pthread_mutex_unlock(&f->s.lock);
+	resp = http_get(f->port, "/metrics");
+	assert_null(strstr(body_of(resp), "\nebpfmon_collections_total 4242\n"));
+	free(resp);
+	pthread_mutex_lock(&f->s.lock);
+	store_published(&f->s);
 	pthread_mutex_unlock(&f->s.lock);
 	resp = http_get(f->port, "/metrics");
 	assert_non_null(strstr(body_of(resp), "\nebpfmon_collections_total 4242\n"));
@@ -212,7 +226,7 @@ static void test_address_in_use(void **state)
 	char addr[64], err[256] = "", want[256];
 
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", f->port);
-	assert_null(http_start(addr, &f->s, err, sizeof(err)));
+	assert_null(http_start(addr, NULL, &f->s, err, sizeof(err)));
 	snprintf(want, sizeof(want),
 		 "%s: address already in use: another ebpfmon or exporter is listening; choose another with --listen ADDR:PORT",
 		 addr);
@@ -226,7 +240,7 @@ static void test_bad_address(void **state)
 
 	(void)state;
 	store_init(&s);
-	assert_null(http_start("localhost:http", &s, err, sizeof(err)));
+	assert_null(http_start("localhost:http", NULL, &s, err, sizeof(err)));
 	assert_non_null(strstr(err, "localhost:http: not a listen address"));
 	store_free(&s);
 }
@@ -244,7 +258,7 @@ static void test_stop_releases_port(void **state)
 	store_init(&s);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", free_port());
 	for (int i = 0; i < 2; i++) {
-		h = http_start(addr, &s, err, sizeof(err));
+		h = http_start(addr, NULL, &s, err, sizeof(err));
 		if (!h)
 			fail_msg("round %d: %s", i, err);
 		free(http_get(atoi(strchr(addr, ':') + 1), "/"));
