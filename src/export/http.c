@@ -421,10 +421,11 @@ static struct MHD_Daemon *start_daemon(struct http_server *h)
 		{ MHD_OPTION_LISTEN_SOCKET, h->fd, NULL },
 		{ MHD_OPTION_THREAD_POOL_SIZE, SERVER_THREADS, NULL },
 		/*
-		 * Per thread, and a connection may land on either: each may hold
-		 * them all, and the shedding keeps the total at HTTP_CONN_LIMIT.
+		 * MHD splits this among its threads, and a connection may land
+		 * on either: let each hold them all. The shedding keeps the
+		 * total at HTTP_CONN_LIMIT.
 		 */
-		{ MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT + CONN_HEADROOM, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, (HTTP_CONN_LIMIT + CONN_HEADROOM) * SERVER_THREADS, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h },
