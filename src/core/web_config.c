@@ -257,8 +257,9 @@ static int load_tls(struct loader *l, const yaml_node_t *node)
 	int min, max, rc;
 	size_t used = 0;
 
+	/* "tls_server_config:" with nothing under it: no TLS, as in exporter-toolkit. */
 	if (is_null(node))
-		return 0; /* "tls_server_config:" with nothing under it: no TLS, as in exporter-toolkit */
+		return 0;
 	l->tls = &t;
 	rc = each_pair(l, node, "tls_server_config", on_tls_pair);
 	l->tls = NULL;
@@ -281,7 +282,7 @@ static int load_tls(struct loader *l, const yaml_node_t *node)
 	wc->key_pem = read_pem(l, t.key, "key_file");
 	if (!wc->key_pem)
 		return -1;
-	/* Load them as the server will: a key of another certificate or a non-PEM file shows now. */
+	/* Load them as the server will: a key of another certificate, or no PEM, shows now. */
 	cert = (gnutls_datum_t){ (unsigned char *)wc->cert_pem, (unsigned int)strlen(wc->cert_pem) };
 	key = (gnutls_datum_t){ (unsigned char *)wc->key_pem, (unsigned int)strlen(wc->key_pem) };
 	if (gnutls_certificate_allocate_credentials(&cred))

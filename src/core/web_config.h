@@ -25,7 +25,10 @@
 struct web_user {
 	char *name;
 	char *hash; /* bcrypt */
-	/* The last password that matched, as a keyed hash: a scrape every few seconds must not cost a bcrypt each. */
+	/*
+	 * The last password that matched, as a keyed hash: a scrape every few
+	 * seconds must not cost a bcrypt each.
+	 */
 	unsigned char good_mac[32];
 	bool has_mac;
 };
@@ -34,7 +37,7 @@ struct web_config {
 	char *path;
 	bool tls;
 	char *cert_pem, *key_pem; /* file contents, NUL-terminated */
-	char *tls_priorities;	  /* GnuTLS priority string for min/max version; NULL: GnuTLS' defaults */
+	char *tls_priorities;	  /* GnuTLS priorities for min/max_version */
 	struct web_user *users;
 	size_t nr_users;
 	pthread_mutex_t cache_lock; /* good_mac of every user */

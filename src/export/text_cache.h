@@ -22,7 +22,7 @@ struct text_slot {
 	struct shared_text *current;
 };
 
-/* Wrap a malloc'd buffer (ownership passes to the text); NULL, and @buf freed, when out of memory. */
+/* Wrap a malloc'd buffer, which the text then owns; NULL (@buf freed) when out of memory. */
 struct shared_text *shared_text_new(char *buf, size_t len);
 /* Let a reference go; the last one frees the text. NULL-safe. */
 void shared_text_put(struct shared_text *t);
