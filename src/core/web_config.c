@@ -105,7 +105,8 @@ static char *read_small_file(const char *path, size_t *len)
 	buf[used] = 0;
 	if (len)
 		*len = used;
-	return buf;
+	/* Kept for the process' life (the certificate and key): give back the room not used. */
+	return realloc(buf, used + 1) ?: buf;
 fail:
 	free(buf);
 	close(fd);
