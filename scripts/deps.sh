@@ -5,8 +5,10 @@
 set -euo pipefail
 
 build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-	libmicrohttpd-dev libinih-dev libncurses-dev libcap-ng-dev)
-test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux)
+	libmicrohttpd-dev libinih-dev libncurses-dev libcap-ng-dev libyaml-dev libgnutls28-dev
+	libcrypt-dev)
+test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux wrk openssl
+	apache2-utils)
 bench_pkgs=(libbpf-tools tcpdump)
 
 want=()

@@ -45,6 +45,7 @@ enum {
 	OPT_MODULES,
 	OPT_UPDATE_EVERY,
 	OPT_LISTEN,
+	OPT_WEB_CONFIG,
 	OPT_APPS,
 	OPT_CGROUPS,
 	OPT_PID_TABLE,
@@ -115,7 +116,7 @@ static int common_opt(int opt, struct common_opts *o)
 		{ OPT_LOAD_MODE, "ebpf load mode" },  { OPT_APPS_GROUPS, "apps groups file" },
 		{ OPT_MAPS_PER_CORE, "maps per core" },	{ OPT_FLOWS_IFACE, "flows interface" },
 		{ OPT_LISTEN, "listen" },	      { OPT_APPS_MAX, "apps max" },
-		{ OPT_SERIES_RETENTION, "series retention" },
+		{ OPT_SERIES_RETENTION, "series retention" }, { OPT_WEB_CONFIG, "web config file" },
 	};
 
 	if (opt == OPT_CONFIG) {
@@ -318,6 +319,7 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = { COMMON_LONG_OPTS,
 					      { "listen", required_argument, NULL, OPT_LISTEN },
+					      { "web-config", required_argument, NULL, OPT_WEB_CONFIG },
 					      { 0 } };
 	struct common_opts o = {};
 	struct agent a;
@@ -334,7 +336,9 @@ static int cmd_run(int argc, char **argv)
 			printf("Usage: ebpfmon run [options]\n\n"
 			       "Load the enabled modules and serve Prometheus text at /metrics.\n"
 			       "Stops on SIGINT or SIGTERM.\n\n"
-			       "  --listen ADDR:PORT      where to serve /metrics ([global] listen)\n%s",
+			       "  --listen ADDR:PORT      where to serve /metrics ([global] listen)\n"
+			       "  --web-config FILE       TLS and basic auth, in Prometheus exporters' web\n"
+			       "                          config format ([global] web config file)\n%s",
 			       common_help);
 			return 0;
 		}
@@ -351,7 +355,7 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	block_stop_signals(&stop);
 	/* Bind first: a taken address is reported before anything is loaded. */
-	http = http_open(a.cfg.listen, &a.store, err, sizeof(err));
+	http = http_open(a.cfg.listen, a.cfg.web_config_file, &a.store, err, sizeof(err));
 	if (!http) {
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		ret = 1;

@@ -252,6 +252,8 @@ void agent_collect(struct agent *a)
 	a->store.acct = sa;
 	a->store.collect_seconds = now() - t0;
 	a->store.collections++;
+	/* Readers render here, once for every scrape until the next collection. */
+	store_published(&a->store);
 	pthread_mutex_unlock(&a->store.lock);
 }
 

@@ -41,7 +41,8 @@ int agent_plan(struct agent *a);
 int agent_start(struct agent *a);
 /*
  * One collection: every module reads the kernel into its private copy
- * without the store lock; then, under the lock, the copies are swapped in.
+ * without the store lock; then, under the lock, the copies are swapped in
+ * and the store's publish hook renders the result for the HTTP server.
  */
 void agent_collect(struct agent *a);
 void agent_stop(struct agent *a);

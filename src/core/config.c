@@ -23,6 +23,7 @@
 
 #include "core/config.h"
 #include "core/text.h"
+#include "core/web_config.h"
 
 #define SECTION_GLOBAL "global"
 #define SECTION_PROGRAMS "ebpf programs"
@@ -91,6 +92,12 @@ const char config_embedded_default[] =
 	"\t# apps_groups.conf. Empty: each process name is its own application.\n"
 	"\tapps groups file =\n"
 	"\n"
+	"\t# TLS and basic auth for the HTTP endpoint: a YAML file in the format of\n"
+	"\t# Prometheus exporters' --web.config.file (tls_server_config with\n"
+	"\t# cert_file and key_file, basic_auth_users with bcrypt hashes). Empty:\n"
+	"\t# plain HTTP, no auth.\n"
+	"\tweb config file =\n"
+	"\n"
 	"# Modules to run: <module> = yes|no. A module not listed here keeps its\n"
 	"# built-in default; an unknown name is an error.\n"
 	"[ebpf programs]\n"
@@ -103,7 +110,7 @@ const char config_embedded_default[] =
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",
 	"pid table size", "cgroup table size", "listen", "apps groups file",
-	"maps per core", "flows interface", "apps max", "series retention",
+	"maps per core", "flows interface", "apps max", "series retention", "web config file",
 };
 
 enum global_key {
@@ -119,6 +126,7 @@ enum global_key {
 	KEY_FLOWS_INTERFACE,
 	KEY_APPS_MAX,
 	KEY_SERIES_RETENTION,
+	KEY_WEB_CONFIG_FILE,
 	NR_GLOBAL_KEYS,
 };
 
@@ -455,6 +463,22 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			return -1;
 		}
 		strcpy(c->apps_groups_file, value);
+		return 0;
+	case KEY_WEB_CONFIG_FILE:
+		if (strlen(value) >= sizeof(c->web_config_file)) {
+			seterr(err, errlen, "'web config file' is longer than %zu characters",
+			       sizeof(c->web_config_file) - 1);
+			return -1;
+		}
+		/* Read it now, so `check` and a bad file stop here with its own line. */
+		if (*value) {
+			struct web_config *wc = web_config_load(value, err, errlen);
+
+			if (!wc)
+				return -1;
+			web_config_free(wc);
+		}
+		strcpy(c->web_config_file, value);
 		return 0;
 	default: {
 		char keys[256];

@@ -38,6 +38,7 @@ struct config {
 	char flows_interface[16];	/* [global] flows interface; "" = first up, not loopback */
 	char listen[128];		/* [global] listen = ADDR:PORT ([v6]:port allowed) */
 	char apps_groups_file[PATH_MAX];/* [global] apps groups file; "" = none */
+	char web_config_file[PATH_MAX]; /* [global] web config file: TLS and basic auth; "" = none */
 	/* [ebpf programs] <module> = yes|no, only for names in known_modules */
 	struct config_module modules[CONFIG_MAX_MODULES];
 	unsigned int nr_modules;

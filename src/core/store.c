@@ -71,6 +71,12 @@ void store_swap(struct module_stats *live, struct module_stats *next)
 	SWAP(live->cap_rows, next->cap_rows);
 }
 
+void store_published(struct store *s)
+{
+	if (s->on_publish)
+		s->on_publish(s, s->on_publish_arg);
+}
+
 struct module_stats *store_add_module(struct store *s, const char *name,
 				      const struct counter_def *defs, unsigned int nr_defs,
 				      unsigned int nr_counters)

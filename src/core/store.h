@@ -124,6 +124,13 @@ struct store {
 	unsigned int nr_progs;
 	unsigned int nr_modules;
 	struct module_stats mods[STORE_MAX_MODULES];
+	/*
+	 * Called under the lock once a collection is swapped in, so a reader can
+	 * render the store once per collection instead of once per request (the
+	 * HTTP server does). NULL when nobody listens.
+	 */
+	void (*on_publish)(const struct store *s, void *arg);
+	void *on_publish_arg;
 };
 
 void store_init(struct store *s);
@@ -155,5 +162,7 @@ void store_swap(struct module_stats *live, struct module_stats *next);
 /* A private module_stats for collect(): same identity as @m, empty arrays. */
 void store_stats_init_like(struct module_stats *next, const struct module_stats *m);
 void store_stats_free(struct module_stats *m);
+/* A new collection is in the store: call its on_publish hook. The caller holds s->lock. */
+void store_published(struct store *s);
 
 #endif

@@ -1,11 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The HTTP endpoint: libmicrohttpd with one internal polling thread.
+ * The HTTP endpoint: libmicrohttpd with a pool of epoll threads.
+ *
+ * It has to keep answering when someone local misbehaves: connections that
+ * send nothing, headers trickled a byte at a time (slowloris), floods. So:
+ *  - /metrics is rendered once per collection (the store's publish hook) and
+ *    served from that text: a scrape never takes the store lock nor renders,
+ *    and a slow reader keeps its own reference to the text it started with;
+ *  - every connection has a deadline to deliver a complete request (from its
+ *    accept or from the end of its previous answer) and one to take an answer;
+ *    MHD's own timeout closes connections on which nothing moves;
+ *  - past HTTP_CONN_LIMIT connections, each new one sheds the connection that
+ *    has been idle longest instead of being refused: a crowd of idle
+ *    connections cannot lock Prometheus out;
+ *  - TLS and basic auth come from a web config file (core/web_config.h).
  *
  * We open the listening socket ourselves and hand it to MHD: MHD reports a
  * failed bind only through its log, and the user needs a clear reason (most
  * often another exporter on the port) before ebpfmon attaches anything.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -15,40 +29,235 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/web_config.h"
 #include "export/http.h"
 #include "export/prometheus.h"
+#include "export/text_cache.h"
 
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define AUTH_REALM "ebpfmon"
+
+/* MHD's hard limit sits above ours, so the shedding, not a refusal, keeps the count. */
+#define CONN_HEADROOM 64
+/* Threads answering requests: a TLS handshake or a bcrypt check in one leaves the other free. */
+#define SERVER_THREADS 2
+/*
+ * Per-connection memory for the request headers and the answer's headers.
+ * Above 32 KiB MHD maps each connection's pool on its own instead of taking
+ * it from malloc: only the pages touched count, and they go back to the
+ * system when the connection closes (a flood leaves no grown heap behind).
+ */
+#define CONN_MEMORY (36 * 1024)
+/* Seconds between two looks at the deadlines. */
+#define SWEEP_INTERVAL 0.5
+
+/* One connection, from MHD's "started" notification to its "closed" one. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	double since; /* accept, end of the previous answer, or start of this request */
+	bool busy;    /* a request is being answered */
+	bool shed;    /* shut down by us; MHD closes it at its next look */
+};
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	int fd;
 	struct store *store;
+	struct web_config *web;
+	struct text_slot metrics;
 	char listen[128];
+
+	pthread_mutex_t lock; /* the connection list and the sweeper's state */
+	struct conn *first, *last;
+	unsigned int live; /* connections not shed */
+	pthread_t sweeper;
+	pthread_cond_t wake;
+	bool sweeper_running, stopping;
 };
 
 static const char index_page[] =
 	"<!DOCTYPE html>\n<html><head><title>ebpfmon</title></head>\n"
 	"<body><h1>ebpfmon</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
-			     void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+static double now(void)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- connections: limit, shedding, deadlines ------------------------------ */
+
+/* Close @k from outside: MHD sees the end of the stream and cleans up. Under h->lock. */
+static void shed(struct http_server *h, struct conn *k)
+{
+	/* The descriptor is still MHD's: it closes it only after telling us "closed". */
+	shutdown(k->fd, SHUT_RDWR);
+	k->shed = true;
+	h->live--;
+}
+
+/* The connection idle longest (else the one busy longest), not @keep; NULL when none. */
+static struct conn *shed_candidate(struct http_server *h, const struct conn *keep)
+{
+	struct conn *idle = NULL, *busy = NULL;
+
+	for (struct conn *k = h->first; k; k = k->next) {
+		if (k == keep || k->shed)
+			continue;
+		if (!k->busy && (!idle || k->since < idle->since))
+			idle = k;
+		if (k->busy && (!busy || k->since < busy->since))
+			busy = k;
+	}
+	return idle ? idle : busy;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *h = cls;
+	struct conn *k = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		k = calloc(1, sizeof(*k));
+		*socket_context = k;
+		if (!k || !ci)
+			return; /* untracked: MHD's own timeout still closes it */
+		k->fd = ci->connect_fd;
+		k->since = now();
+		pthread_mutex_lock(&h->lock);
+		k->prev = h->last;
+		if (h->last)
+			h->last->next = k;
+		else
+			h->first = k;
+		h->last = k;
+		if (++h->live > HTTP_CONN_LIMIT) {
+			struct conn *victim = shed_candidate(h, k);
+
+			if (victim)
+				shed(h, victim);
+		}
+		pthread_mutex_unlock(&h->lock);
+		return;
+	}
+	if (!k)
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		h->first = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	else
+		h->last = k->prev;
+	if (!k->shed)
+		h->live--;
+	pthread_mutex_unlock(&h->lock);
+	free(k);
+	*socket_context = NULL;
+}
+
+static void mark(struct http_server *h, struct MHD_Connection *c, bool busy)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci ? ci->socket_context : NULL;
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&h->lock);
+	k->busy = busy;
+	k->since = now();
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)con_cls;
+	(void)toe;
+	mark(cls, c, false);
+}
+
+/* Enforce the deadlines that MHD's inactivity timeout cannot: bytes trickled keep it alive. */
+static void *sweep(void *arg)
+{
+	struct http_server *h = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stopping) {
+		double t = now();
+
+		for (struct conn *k = h->first; k; k = k->next) {
+			if (k->shed)
+				continue;
+			if (t - k->since > (k->busy ? HTTP_ANSWER_DEADLINE : HTTP_REQUEST_DEADLINE))
+				shed(h, k);
+		}
+		t += SWEEP_INTERVAL;
+		until.tv_sec = (time_t)t;
+		until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
+		pthread_cond_timedwait(&h->wake, &h->lock, &until);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+/* ---- rendering, once per collection -------------------------------------- */
+
+/* The store's publish hook: runs in the collecting thread, under the store lock. */
+static void render_metrics(const struct store *s, void *arg)
+{
+	struct http_server *h = arg;
+	struct shared_text *t;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return; /* out of memory: scrapes keep the previous text */
+	err = prometheus_render(s, f);
+	if (fclose(f) || err) {
+		free(buf);
+		return;
+	}
+	t = shared_text_new(buf, len);
+	if (t)
+		text_slot_publish(&h->metrics, t);
+}
+
+/* ---- requests -------------------------------------------------------------- */
+
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned int status,
+			     struct MHD_Response *r, const char *type)
+{
 	enum MHD_Result ret;
 
-	if (!r) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
+	if (!r)
 		return MHD_NO;
-	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(c, status, r);
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		ret = MHD_queue_basic_auth_fail_response(c, AUTH_REALM, r);
+	else
+		ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -56,28 +265,50 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int status,
 				  const char *text)
 {
-	return reply(c, status, "text/plain; charset=utf-8", (void *)text, strlen(text),
-		     MHD_RESPMEM_PERSISTENT);
+	return queue(c, status,
+		     MHD_create_response_from_buffer(strlen(text), (void *)text,
+						     MHD_RESPMEM_PERSISTENT),
+		     "text/plain; charset=utf-8");
 }
 
-/* Render under the store lock into memory, so the lock is not held while sending. */
-static enum MHD_Result reply_metrics(struct MHD_Connection *c, struct store *s)
+static void release_text(void *cls)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err;
+	shared_text_put(cls);
+}
 
-	if (!f)
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	pthread_mutex_lock(&s->lock);
-	err = prometheus_render(s, f);
-	pthread_mutex_unlock(&s->lock);
-	if (fclose(f) || err) {
-		free(buf);
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "rendering failed\n");
+static enum MHD_Result reply_metrics(struct MHD_Connection *c, struct http_server *h)
+{
+	struct shared_text *t = text_slot_get(&h->metrics);
+	struct MHD_Response *r;
+
+	if (!t)
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "no collection yet; try again in a second\n");
+	/* The answer sends the shared text itself and lets it go when done. */
+	r = MHD_create_response_from_buffer_with_free_callback_cls(t->len, t->text, release_text, t);
+	if (!r) {
+		shared_text_put(t);
+		return MHD_NO;
 	}
-	return reply(c, MHD_HTTP_OK, METRICS_TYPE, buf, len, MHD_RESPMEM_MUST_FREE);
+	return queue(c, MHD_HTTP_OK, r, METRICS_TYPE);
+}
+
+static bool authorized(struct http_server *h, struct MHD_Connection *c)
+{
+	char *password = NULL, *user;
+	bool ok;
+
+	if (!h->web || !h->web->nr_users)
+		return true;
+	user = MHD_basic_auth_get_username_password(c, &password);
+	ok = user && password && web_config_authorized(h->web, user, password);
+	if (password) {
+		memset(password, 0, strlen(password));
+		MHD_free(password);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -89,16 +320,55 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
-	(void)con_cls;
+	if (!*con_cls) {
+		*con_cls = h; /* the request has started: its answer deadline runs */
+		mark(h, c, true);
+	}
+	if (!authorized(h, c))
+		return reply_text(c, MHD_HTTP_UNAUTHORIZED, "unauthorized\n");
 	/* MHD sends the headers of a GET response without its body for HEAD. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	if (!strcmp(url, "/metrics"))
-		return reply_metrics(c, h->store);
+		return reply_metrics(c, h);
 	if (!strcmp(url, "/"))
-		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)index_page,
-			     sizeof(index_page) - 1, MHD_RESPMEM_PERSISTENT);
+		return queue(c, MHD_HTTP_OK,
+			     MHD_create_response_from_buffer(sizeof(index_page) - 1,
+							     (void *)index_page,
+							     MHD_RESPMEM_PERSISTENT),
+			     "text/html; charset=utf-8");
 	return reply_text(c, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n");
+}
+
+/* ---- start and stop ---------------------------------------------------------- */
+
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24 == 127;
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+int http_exposure_warning(const char *listen_addr, bool tls, bool auth, char *msg, size_t len)
+{
+	struct sockaddr_storage ss;
+	unsigned int sslen;
+	const char *missing;
+
+	if (parse_listen(listen_addr, &ss, &sslen) || is_loopback(&ss) || (tls && auth))
+		return 0;
+	missing = !tls && !auth ? "without TLS or basic auth: anyone who can reach it reads the metrics"
+		  : !tls	? "without TLS: passwords and metrics cross the network in clear"
+				: "without basic auth: anyone who can reach it reads the metrics";
+	snprintf(msg, len,
+		 "warning: %s is reachable beyond this host %s; see --web-config (tls_server_config, basic_auth_users)",
+		 listen_addr, missing);
+	return 1;
 }
 
 /* A bound, listening, non-blocking socket for @listen_addr, or -1 with @err set. */
@@ -121,7 +391,8 @@ static int open_listener(const char *listen_addr, char *err, size_t errlen)
 	}
 	/* Restart at once on the same port, despite connections in TIME_WAIT. */
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sslen) || listen(fd, 64)) {
+	/* A deep backlog: a burst of connections waits for accept rather than being reset. */
+	if (bind(fd, (struct sockaddr *)&ss, sslen) || listen(fd, SOMAXCONN)) {
 		if (errno == EADDRINUSE)
 			snprintf(err, errlen,
 				 "%s: address already in use: another ebpfmon or exporter is listening; choose another with --listen ADDR:PORT",
@@ -140,41 +411,117 @@ static int open_listener(const char *listen_addr, char *err, size_t errlen)
 }
 
 /*
- * MHD's thread inherits our signal mask: block every signal while creating it
- * so SIGINT, SIGTERM and SIGHUP always reach the thread that handles them.
+ * MHD's threads inherit our signal mask: block every signal while creating
+ * them so SIGINT, SIGTERM and SIGHUP always reach the thread that handles them.
  */
 static struct MHD_Daemon *start_daemon(struct http_server *h)
 {
+	struct web_config *web = h->web;
+	bool tls = web && web->tls;
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_LISTEN_SOCKET, h->fd, NULL },
+		{ MHD_OPTION_THREAD_POOL_SIZE, SERVER_THREADS, NULL },
+		/*
+		 * MHD splits this among its threads, and a connection may land
+		 * on either: let each hold them all. The shedding keeps the
+		 * total at HTTP_CONN_LIMIT.
+		 */
+		{ MHD_OPTION_CONNECTION_LIMIT, (HTTP_CONN_LIMIT + CONN_HEADROOM) * SERVER_THREADS, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT, NULL },
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h },
+		{ tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls ? web->cert_pem : NULL },
+		{ tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls ? web->key_pem : NULL },
+		{ tls ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END, 0,
+		  tls ? web->tls_priorities : NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	/* MHD_USE_ITC lets MHD_quiesce_daemon() give the socket back at stop. */
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | (tls ? MHD_USE_TLS : 0);
 	sigset_t all, old;
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d = NULL;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	/* MHD_USE_ITC lets MHD_quiesce_daemon() give the socket back at stop. */
-	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC, 0, NULL, NULL,
-			     on_request, h, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 64u,
-			     MHD_OPTION_END);
+	if (!pthread_create(&h->sweeper, NULL, sweep, h)) {
+		h->sweeper_running = true;
+		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,
+				     MHD_OPTION_END);
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return d;
 }
 
-struct http_server *http_open(const char *listen_addr, struct store *s, char *err, size_t errlen)
+static void stop_sweeper(struct http_server *h)
+{
+	if (!h->sweeper_running)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->stopping = true;
+	pthread_cond_signal(&h->wake);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->sweeper, NULL);
+	h->sweeper_running = false;
+}
+
+static void free_server(struct http_server *h)
+{
+	stop_sweeper(h);
+	if (h->fd >= 0)
+		close(h->fd);
+	text_slot_destroy(&h->metrics);
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->lock);
+	web_config_free(h->web);
+	free(h);
+}
+
+struct http_server *http_open(const char *listen_addr, const char *web_config_file,
+			      struct store *s, char *err, size_t errlen)
 {
 	struct http_server *h = calloc(1, sizeof(*h));
+	pthread_condattr_t ca;
+	char warning[512];
 
 	if (!h) {
 		snprintf(err, errlen, "%s: out of memory", listen_addr);
 		return NULL;
 	}
+	h->fd = -1;
 	h->store = s;
-	h->fd = open_listener(listen_addr, err, errlen);
-	if (h->fd < 0) {
-		free(h);
-		return NULL;
+	text_slot_init(&h->metrics);
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (web_config_file && *web_config_file) {
+		h->web = web_config_load(web_config_file, err, errlen);
+		if (!h->web)
+			goto fail;
+		if (h->web->tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen,
+				 "%s: this libmicrohttpd was built without TLS; remove tls_server_config",
+				 web_config_file);
+			goto fail;
+		}
 	}
+	h->fd = open_listener(listen_addr, err, errlen);
+	if (h->fd < 0)
+		goto fail;
 	snprintf(h->listen, sizeof(h->listen), "%s", listen_addr);
+	if (http_exposure_warning(listen_addr, h->web && h->web->tls, h->web && h->web->nr_users,
+				  warning, sizeof(warning)))
+		fprintf(stderr, "ebpfmon: %s\n", warning);
+	pthread_mutex_lock(&s->lock);
+	s->on_publish = render_metrics;
+	s->on_publish_arg = h;
+	pthread_mutex_unlock(&s->lock);
 	return h;
+fail:
+	free_server(h);
+	return NULL;
 }
 
 int http_serve(struct http_server *h, char *err, size_t errlen)
@@ -187,10 +534,10 @@ int http_serve(struct http_server *h, char *err, size_t errlen)
 	return 0;
 }
 
-struct http_server *http_start(const char *listen_addr, struct store *s, char *err,
-			       size_t errlen)
+struct http_server *http_start(const char *listen_addr, const char *web_config_file,
+			       struct store *s, char *err, size_t errlen)
 {
-	struct http_server *h = http_open(listen_addr, s, err, errlen);
+	struct http_server *h = http_open(listen_addr, web_config_file, s, err, errlen);
 
 	if (h && http_serve(h, err, errlen)) {
 		http_stop(h);
@@ -205,9 +552,12 @@ void http_stop(struct http_server *h)
 
 	if (!h)
 		return;
+	pthread_mutex_lock(&h->store->lock);
+	h->store->on_publish = NULL;
+	h->store->on_publish_arg = NULL;
+	pthread_mutex_unlock(&h->store->lock);
 	if (!h->daemon) { /* opened, never served */
-		close(h->fd);
-		free(h);
+		free_server(h);
 		return;
 	}
 	/*
@@ -215,8 +565,7 @@ void http_stop(struct http_server *h)
 	 * itself, and closing it here as well could close an unrelated descriptor.
 	 */
 	fd = MHD_quiesce_daemon(h->daemon);
-	MHD_stop_daemon(h->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
-	free(h);
+	MHD_stop_daemon(h->daemon); /* closes every connection: the list empties */
+	h->fd = fd != MHD_INVALID_SOCKET ? fd : -1;
+	free_server(h);
 }

@@ -20,7 +20,8 @@ static const bool known_on[] = { true, false, false, false };
 #define KNOWN_LIST "process, fd, vfs, cachestat"
 #define GLOBAL_KEYS                                                                     \
 	"update every, ebpf load mode, apps, cgroups, pid table size, cgroup table size, " \
-	"listen, apps groups file, maps per core, flows interface, apps max, series retention"
+	"listen, apps groups file, maps per core, flows interface, apps max, series retention, " \
+	"web config file"
 
 #define TMPFILES_PREFIX "ebpfmon-test-config"
 #include "unit/tmpfiles.h"

@@ -21,7 +21,10 @@
 #include "core/config.h"
 #include "export/http.h"
 #include "export/prometheus.h"
+#include "export/text_cache.h"
 #include "fixture.h"
+
+#include <crypt.h>
 
 /* A port nobody listens on right now: the kernel picks it for a probe socket. */
 static int free_port(void)
@@ -117,11 +120,15 @@ static int setup(void **state)
 	fx_store(&f->s, true, true, true);
 	f->port = free_port();
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", f->port);
-	f->h = http_start(addr, &f->s, err, sizeof(err));
+	f->h = http_start(addr, NULL, &f->s, err, sizeof(err));
 	if (!f->h) {
 		fprintf(stderr, "http_start %s: %s\n", addr, err);
 		return -1;
 	}
+	/* What the agent does after each collection: the server renders once. */
+	pthread_mutex_lock(&f->s.lock);
+	store_published(&f->s);
+	pthread_mutex_unlock(&f->s.lock);
 	*state = f;
 	return 0;
 }
@@ -149,7 +156,11 @@ static void test_metrics(void **state)
 	free(resp);
 }
 
-/* The scrape reads the store under its lock: a change made under the lock shows. */
+/*
+ * A scrape serves the text rendered when the last collection was published:
+ * a change shows once it is published, not before (the scrape never reads the
+ * store itself).
+ */
 static void test_metrics_follow_store(void **state)
 {
 	struct server_fixture *f = *state;
@@ -157,6 +168,12 @@ static void test_metrics_follow_store(void **state)
 
 	pthread_mutex_lock(&f->s.lock);
 	f->s.collections = 4242;
+	pthread_mutex_unlock(&f->s.lock);
+	resp = http_get(f->port, "/metrics");
+	assert_null(strstr(body_of(resp), "\nebpfmon_collections_total 4242\n"));
+	free(resp);
+	pthread_mutex_lock(&f->s.lock);
+	store_published(&f->s);
 	pthread_mutex_unlock(&f->s.lock);
 	resp = http_get(f->port, "/metrics");
 	assert_non_null(strstr(body_of(resp), "\nebpfmon_collections_total 4242\n"));
@@ -212,7 +229,7 @@ static void test_address_in_use(void **state)
 	char addr[64], err[256] = "", want[256];
 
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", f->port);
-	assert_null(http_start(addr, &f->s, err, sizeof(err)));
+	assert_null(http_start(addr, NULL, &f->s, err, sizeof(err)));
 	snprintf(want, sizeof(want),
 		 "%s: address already in use: another ebpfmon or exporter is listening; choose another with --listen ADDR:PORT",
 		 addr);
@@ -226,7 +243,7 @@ static void test_bad_address(void **state)
 
 	(void)state;
 	store_init(&s);
-	assert_null(http_start("localhost:http", &s, err, sizeof(err)));
+	assert_null(http_start("localhost:http", NULL, &s, err, sizeof(err)));
 	assert_non_null(strstr(err, "localhost:http: not a listen address"));
 	store_free(&s);
 }
@@ -244,7 +261,7 @@ static void test_stop_releases_port(void **state)
 	store_init(&s);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", free_port());
 	for (int i = 0; i < 2; i++) {
-		h = http_start(addr, &s, err, sizeof(err));
+		h = http_start(addr, NULL, &s, err, sizeof(err));
 		if (!h)
 			fail_msg("round %d: %s", i, err);
 		free(http_get(atoi(strchr(addr, ':') + 1), "/"));
@@ -252,6 +269,154 @@ static void test_stop_releases_port(void **state)
 		assert_int_equal(open_fds(), before);
 	}
 	store_free(&s);
+}
+
+/* Before the first collection is published there is nothing to serve: say so, at once. */
+static void test_before_first_collection(void **state)
+{
+	struct store s;
+	struct http_server *h;
+	char addr[64], err[256] = "", *resp;
+	int port = free_port();
+
+	(void)state;
+	fx_store(&s, true, false, true);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	h = http_start(addr, NULL, &s, err, sizeof(err));
+	if (!h)
+		fail_msg("%s", err);
+	resp = http_get(port, "/metrics");
+	assert_int_equal(status_of(resp), 503);
+	assert_non_null(strcasestr(resp, "\r\nRetry-After: 1\r\n"));
+	free(resp);
+	pthread_mutex_lock(&s.lock);
+	store_published(&s);
+	pthread_mutex_unlock(&s.lock);
+	resp = http_get(port, "/metrics");
+	assert_int_equal(status_of(resp), 200);
+	free(resp);
+	http_stop(h);
+	/* Stopped: the store no longer calls into the server. */
+	assert_null(s.on_publish);
+	store_free(&s);
+}
+
+/* A reader keeps the text it took while newer ones are published; the last one out frees it. */
+static void test_shared_text(void **state)
+{
+	struct text_slot slot;
+	struct shared_text *a, *b, *held;
+
+	(void)state;
+	text_slot_init(&slot);
+	assert_null(text_slot_get(&slot));
+	a = shared_text_new(strdup("first"), 5);
+	text_slot_publish(&slot, a);
+	held = text_slot_get(&slot);
+	assert_ptr_equal(held, a);
+	b = shared_text_new(strdup("second"), 6);
+	text_slot_publish(&slot, b); /* the slot lets "first" go; the reader still has it */
+	assert_memory_equal(held->text, "first", 5);
+	held = text_slot_get(&slot);
+	assert_ptr_equal(held, b);
+	shared_text_put(a); /* the last reference: ASan reports a leak or a use after free */
+	text_slot_destroy(&slot);
+	assert_memory_equal(held->text, "second", 6);
+	shared_text_put(held);
+	shared_text_put(NULL);
+}
+
+static void test_exposure_warning(void **state)
+{
+	static const struct {
+		const char *listen;
+		bool tls, auth;
+		const char *want; /* NULL: no warning */
+	} cases[] = {
+		{ "127.0.0.1:9435", false, false, NULL },
+		{ "127.1.2.3:9435", false, false, NULL },
+		{ "localhost:9435", false, false, NULL },
+		{ "[::1]:9435", false, false, NULL },
+		{ "[::ffff:127.0.0.1]:9435", false, false, NULL },
+		{ "0.0.0.0:9435", true, true, NULL },
+		{ ":9435", false, false, "without TLS or basic auth" },
+		{ "0.0.0.0:9435", false, false, "without TLS or basic auth" },
+		{ "[::]:9435", false, false, "without TLS or basic auth" },
+		{ "10.1.2.3:9435", true, false, "without basic auth" },
+		{ "10.1.2.3:9435", false, true, "without TLS:" },
+		{ "[::ffff:10.0.0.1]:9435", true, false, "without basic auth" },
+		{ "nonsense", false, false, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char msg[512] = "";
+		int warned = http_exposure_warning(cases[i].listen, cases[i].tls, cases[i].auth, msg,
+						   sizeof(msg));
+
+		if (!cases[i].want && warned)
+			fail_msg("%s: unexpected warning: %s", cases[i].listen, msg);
+		if (cases[i].want && (!warned || !strstr(msg, cases[i].want)))
+			fail_msg("%s: want '%s', got '%s'", cases[i].listen, cases[i].want, msg);
+		if (warned)
+			assert_non_null(strstr(msg, cases[i].listen));
+	}
+}
+
+/* Basic auth over plain HTTP: every page asks for it; a wrong password is refused. */
+static void test_basic_auth(void **state)
+{
+	char dir[] = "/tmp/ebpfmon-http-XXXXXX", path[64], salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	char addr[64], err[512] = "", *resp, req[256];
+	const char *hash;
+	struct http_server *h;
+	struct store s;
+	FILE *f;
+	int port = free_port();
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/web.yml", dir);
+	assert_non_null(crypt_gensalt_rn("$2b$", 4, NULL, 0, salt, sizeof(salt)));
+	hash = crypt("open sesame", salt);
+	assert_non_null(hash);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "basic_auth_users:\n  ali: '%s'\n", hash);
+	fclose(f);
+
+	fx_store(&s, true, false, true);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	h = http_start(addr, path, &s, err, sizeof(err));
+	if (!h)
+		fail_msg("%s", err);
+	pthread_mutex_lock(&s.lock);
+	store_published(&s);
+	pthread_mutex_unlock(&s.lock);
+
+	resp = http_get(port, "/metrics");
+	assert_int_equal(status_of(resp), 401);
+	assert_non_null(strcasestr(resp, "\r\nWWW-Authenticate: Basic realm=\"ebpfmon\""));
+	free(resp);
+	resp = http_get(port, "/");
+	assert_int_equal(status_of(resp), 401);
+	free(resp);
+	/* ali:open sesame, then ali:open sesamE */
+	snprintf(req, sizeof(req), "GET /metrics HTTP/1.0\r\nAuthorization: Basic %s\r\n\r\n",
+		 "YWxpOm9wZW4gc2VzYW1l");
+	resp = http_raw(port, req);
+	assert_int_equal(status_of(resp), 200);
+	assert_non_null(strstr(body_of(resp), "ebpfmon_build_info"));
+	free(resp);
+	snprintf(req, sizeof(req), "GET /metrics HTTP/1.0\r\nAuthorization: Basic %s\r\n\r\n",
+		 "YWxpOm9wZW4gc2VzYW1F");
+	resp = http_raw(port, req);
+	assert_int_equal(status_of(resp), 401);
+	free(resp);
+	http_stop(h);
+	store_free(&s);
+	unlink(path);
+	rmdir(dir);
 }
 
 struct listen_case {
@@ -351,6 +516,10 @@ int main(void)
 	const struct CMUnitTest other_tests[] = {
 		cmocka_unit_test(test_bad_address),
 		cmocka_unit_test(test_stop_releases_port),
+		cmocka_unit_test(test_before_first_collection),
+		cmocka_unit_test(test_shared_text),
+		cmocka_unit_test(test_exposure_warning),
+		cmocka_unit_test(test_basic_auth),
 		cmocka_unit_test(test_parse_listen),
 	};
 	int failed;
