@@ -33,6 +33,7 @@ i32=$(unique_name ia)
 
 sleep 2.5
 scrape "$snap" || not_ok "scrape failed"
+expect_conserved "$snap"
 stop_run || not_ok "run exited with an error"
 
 compare_truth "$snap" "$TMP/exec.truth" "$before" '^fd_'

@@ -21,10 +21,13 @@ echo "# $N processes in $((($(date +%s%N) - start) / 1000000)) ms"
 sleep 2.2
 scrape_until_released "$snap" "$app"
 compare_truth "$snap" "$TMP/churn.truth" "$app" '^(process_created|process_exits|fd_close)'
+expect_conserved "$snap"
 expect_released "$app" "$snap" "$(host_deficit "$TMP/before.prom" "$snap")"
-for m in fd process; do
-	expect_eq "no lost events ($m)" "$(metric "$snap" ebpfmon_lost_events_total "module=\"$m\",table=\"pid\"")" 0
-done
+expect_eq "no lost events (fd)" "$(metric "$snap" ebpfmon_lost_events_total 'module="fd",table="pid"')" 0
+# A task that started before attach and never counted has no record: its release
+# is the host's only. Other processes on the machine may make a few of those.
+expect_at_most "process events without an application (releases of tasks older than the run)" \
+	"$(metric "$snap" ebpfmon_lost_events_total 'module="process",table="pid"')" 5
 for e in epoch_table_full record_failed join_raced; do
 	expect_eq "accounting: no $e" "$(metric "$snap" ebpfmon_accounting_events_total "event=\"$e\"")" 0
 done

@@ -48,6 +48,7 @@ stop_run || not_ok "run exited with an error"
 [ -n "$pids_cg" ] && rmdir "$pids_cg"
 
 compare_truth "$snap" "$TMP/io.truth" "$io"
+expect_conserved "$snap"
 compare_truth "$snap" "$TMP/forks.truth" "$forks" '^process_'
 compare_truth "$snap" "$TMP/threads.truth" "$threads" '^process_'
 compare_truth "$snap" "$TMP/short.truth" "$short" '^(vfs_write|fd_open|process_exits)'

@@ -206,3 +206,52 @@ host_deficit() {
 	r1=$(metric "$2" ebpfmon_process_released_total)
 	echo $(((e1 - e0) - (r1 - r0)))
 }
+
+# expect_conserved FILE: every event counter with per-application rows adds up:
+# the host total equals the sum of the application rows plus the events counted
+# as lost for them (the module's pid table), within what other processes can
+# count between the reads of one collection (5 + 0.1%). The same for cgroup
+# rows when there are any (releases aside: they are host-only where a task is
+# freed after its cgroup row is gone). Catches a breakdown that drops or
+# doubles what the host counted.
+expect_conserved() {
+	local out
+	if out=$(python3 - "$1" <<'PY'
+import collections, re, sys
+host, lost = {}, collections.defaultdict(int)
+rows = {"app": collections.defaultdict(int), "cgroup": collections.defaultdict(int)}
+for line in open(sys.argv[1]):
+    m = re.match(r'ebpfmon_lost_events_total\{module="(\w+)",table="(\w+)"\} (\d+)$', line)
+    if m:
+        lost[(m.group(1), "app" if m.group(2) == "pid" else "cgroup")] += int(m.group(3))
+        continue
+    m = re.match(r'ebpfmon_(app|cgroup)_(\w+)\{[^}]*\} (\d+)$', line)
+    if m:
+        rows[m.group(1)][m.group(2)] += int(m.group(3))
+        continue
+    m = re.match(r'ebpfmon_(\w+) (\d+)$', line)
+    if m:
+        host[m.group(1)] = int(m.group(2))
+bad, n = [], 0
+for kind, sums in rows.items():
+    for name, total in sums.items():
+        if "bytes" in name or name not in host or (kind == "cgroup" and "released" in name):
+            continue
+        module = name.split("_")[0]
+        want = host[name]
+        got = total + lost[(module, kind)]
+        n += 1
+        if abs(want - got) > 5 + want // 1000:
+            bad.append(f"{kind} rows of {name}: {total} + {lost[(module, kind)]} lost, host {want}")
+if not n:
+    bad.append("no counter with rows")
+print("; ".join(bad) if bad else f"{n} counters")
+sys.exit(1 if bad else 0)
+PY
+	); then
+		ok "host totals = rows + lost ($out)"
+	else
+		not_ok "host totals and rows disagree: $out"
+		return 1
+	fi
+}

@@ -42,6 +42,7 @@ th=$(unique_name lt)
 "$WORKLOAD" threads "$th" 10 >"$TMP/threads.truth" || not_ok "threads workload failed"
 sleep 2.2
 scrape_until_released "$snap" "$fk"
+expect_conserved "$snap"
 # No syscall hook: none of the links the agent holds is on sys_enter/sys_exit.
 hooks=$(attached_tracepoints "$RUN_PID")
 case " $hooks " in

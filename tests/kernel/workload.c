@@ -16,6 +16,8 @@
  *   workload pidsfail NAME K CGROUP_DIR   K forks refused by a pids cgroup (pids.max=1)
  *   workload spin SECONDS       read(2) 1 byte from /dev/zero in a loop (for ad-hoc use)
  *   workload churn NAME N       N processes one after another, each one failed close(2)
+ *   workload movers NAME N FROM TO   in cgroup FROM, N children that each move to
+ *                               cgroup TO and exit there (their creation is FROM's)
  *   workload names NAME N K     N processes one after another, the i-th renamed NAME<i>
  *                               (5 digits) before K failed close(2) calls
  *   workload execsplit NAME K PATH M   K failed closes, then exec PATH ("closer M")
@@ -295,11 +297,13 @@ static void run_clonefail(long n, const char *s) { (void)s; scenario_clonefail(n
 static void run_pidsfail(long n, const char *s) { (void)s; scenario_pidsfail(n); }
 static void scenario_churn(long n);
 static void scenario_names(long n, long k);
+static void scenario_movers(long n, const char *to);
 static void scenario_execsplit(long k, const char *path_and_m);
 static void scenario_ia32(long n);
 static void scenario_rw(long n, const char *bytes_arg);
 static void run_churn(long n, const char *s) { (void)s; scenario_churn(n); }
 static void run_names(long n, const char *k) { scenario_names(n, atol(k)); }
+static void run_movers(long n, const char *to) { scenario_movers(n, to); }
 static void run_execsplit(long k, const char *s) { scenario_execsplit(k, s); }
 static void run_ia32(long n, const char *s) { (void)s; scenario_ia32(n); }
 static void run_rw(long n, const char *s) { scenario_rw(n, s); }
@@ -373,6 +377,30 @@ static void scenario_churn(long n)
 		truth->v[T_CREATED]++;
 		if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status))
 			die("churn child");
+	}
+}
+
+/* @n children, one after another, each moved to cgroup @to before it exits. */
+static void scenario_movers(long n, const char *to)
+{
+	char path[4096], pid[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", to);
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		int status;
+
+		if (p < 0)
+			die("fork");
+		if (p == 0) {
+			snprintf(pid, sizeof(pid), "%d", getpid());
+			write_file(path, pid);
+			truth->v[T_EXITS]++;
+			_exit(0);
+		}
+		truth->v[T_CREATED]++;
+		if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status))
+			die("mover child");
 	}
 }
 
@@ -610,7 +638,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "live") && argc == 5 && strlen(name) <= 15)
 		return live(name, atol(argv[3]), atof(argv[4]));
 	if (argc < 4 || strlen(name) > 15) {
-		fprintf(stderr, "usage: workload io|forks|threads|short|clonefail|pidsfail|churn|names|execsplit|ia32|rw NAME ARGS "
+		fprintf(stderr, "usage: workload io|forks|threads|short|clonefail|pidsfail|churn|names|movers|execsplit|ia32|rw NAME ARGS "
 				"(NAME at most 15 characters)\n");
 		return 2;
 	}
@@ -629,6 +657,8 @@ int main(int argc, char **argv)
 		rc = scenario_short(name, atol(argv[3]), atol(argv[4]));
 	else if (!strcmp(cmd, "churn"))
 		rc = in_child(name, run_churn, atol(argv[3]), NULL, NULL);
+	else if (!strcmp(cmd, "movers") && argc > 5)
+		rc = in_child(name, run_movers, atol(argv[3]), argv[5], argv[4]);
 	else if (!strcmp(cmd, "names") && argc > 4)
 		rc = in_child(name, run_names, atol(argv[3]), argv[4], NULL);
 	else if (!strcmp(cmd, "ia32"))
