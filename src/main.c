@@ -752,6 +752,12 @@ static int cmd_metrics(int argc, char **argv)
 		   "Epochs whose last thread is gone, handed to user space");
 	metric_row(md, "ebpfmon_accounting_events_total", "counter", "event", "",
 		   "epoch_table_full, record_failed, join_raced: events without their per-application split (host totals keep them); ringbuf_full: retired by user space instead, nothing lost");
+	metric_row(md, "ebpfmon_accounting_apps", "gauge", "", "",
+		   "Application rows held; `apps max` bounds them, `other` comes on top");
+	metric_row(md, "ebpfmon_accounting_apps_overflow_total", "counter", "", "",
+		   "Process names counted into the application `other` because `apps max` rows existed (a name forgotten after `series retention` counts again)");
+	metric_row(md, "ebpfmon_accounting_apps_retired_total", "counter", "", "",
+		   "Application rows dropped: no process left and no count for `series retention`");
 	return 0;
 }
 
