@@ -84,3 +84,11 @@ if "$EBPFMON" check --config "$TMP/good.conf" >/dev/null 2>"$TMP/err"; then
 else
 	not_ok "a good file is refused: $(cat "$TMP/err")"
 fi
+
+# The exit codes are documented where a user looks first.
+if "$EBPFMON" --help | grep -q "^Exit status: 0 success; 1 runtime failure" &&
+	"$EBPFMON" run --help | grep -q "address exits 2, one that cannot be bound exits 1"; then
+	ok "--help and run --help document the exit codes"
+else
+	not_ok "--help does not document the exit codes"
+fi
