@@ -330,7 +330,7 @@ static const char *listen_problem(const char *s)
 			return "has an IPv6 address without brackets (write [ADDR]:PORT)";
 		port = colon + 1;
 	}
-	if (parse_uint(port, 1, 65535, &p))
+	if (strlen(port) > 5 || parse_uint(port, 1, 65535, &p))
 		return "needs a port from 1 to 65535";
 	/* The shape is right: the address must also be one the server will bind. */
 	if (parse_listen(s, &ss, &sslen))

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "core/config.h"
@@ -475,7 +476,11 @@ static void test_listen(void **state)
 			      "(names are not looked up)" },
 		{ "[fe80::zz]:80", "has no valid IPv6 address between '[' and ']'" },
 		{ "[1.2.3.4]:80", "has no valid IPv6 address between '[' and ']'" },
+		/* Found by fuzz_listen: leading zeros let a port of any length through the server. */
+		{ ":000080", "needs a port from 1 to 65535" },
 	};
+	struct sockaddr_storage ss;
+	unsigned int sslen;
 	struct config c;
 	char err[512], want[512];
 
@@ -485,6 +490,8 @@ static void test_listen(void **state)
 		if (config_set(&c, "global", "listen", good[i], err, sizeof(err)))
 			fail_msg("'%s' rejected: %s", good[i], err);
 		assert_string_equal(c.listen, good[i]);
+		/* What `check` accepts, `run` binds. */
+		assert_int_equal(parse_listen(good[i], &ss, &sslen), 0);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(config_set(&c, "global", "listen", bad[i].value, err, sizeof(err)),
@@ -493,6 +500,10 @@ static void test_listen(void **state)
 			 "'listen' %s: give ADDR:PORT, [IPv6]:PORT or :PORT, not '%s'", bad[i].why,
 			 bad[i].value);
 		assert_string_equal(err, want);
+		/* ...and what it refuses, `run` would refuse too. */
+		if (!parse_listen(bad[i].value, &ss, &sslen))
+			fail_msg("parse_listen accepts '%s', which the configuration refuses",
+				 bad[i].value);
 	}
 	assert_int_equal(config_set(&c, "global", "listen", "a b:1", err, sizeof(err)), -1);
 	assert_string_equal(c.listen, "0.0.0.0:8080");
