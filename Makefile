@@ -35,7 +35,7 @@ LIB_OBJS   := $(filter-out $(BUILD)/obj/main.o,$(USER_OBJS))
 
 DEPS_STAMP := $(BUILD)/.deps-build
 
-.PHONY: all run test bench clean deps-build deps-test format tidy
+.PHONY: all run test bench clean deps-build deps-test deps-fuzz fuzz format tidy
 # Keep objects and skeletons that pattern chains would treat as intermediate.
 .SECONDARY:
 all: $(BUILD)/ebpfmon
@@ -105,12 +105,38 @@ deps-test:
 	@scripts/deps.sh test
 
 test: deps-test
-	@$(MAKE) --no-print-directory $(BUILD)/ebpfmon $(UNIT_BINS) $(TEST_HELPERS)
+	@$(MAKE) --no-print-directory $(BUILD)/ebpfmon $(UNIT_BINS) $(TEST_HELPERS) $(FUZZ_BINS)
 	@BUILD=$(BUILD) tests/run.sh
 
 bench: $(BUILD)/ebpfmon $(TEST_HELPERS)
 	@scripts/deps.sh bench
 	@BUILD=$(BUILD) bench/run.sh
+
+# ---- fuzzing -------------------------------------------------------------------
+# libFuzzer targets (tests/fuzz/fuzz_*.c) over the library objects built again
+# with clang, coverage and ASan/UBSan. `make fuzz` runs each for FUZZ_SECONDS
+# from its seeds in tests/fuzz/corpus/<target>; `make test` runs each briefly.
+FUZZ_CC    ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_WARN  := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-unknown-warning-option
+FUZZ_OBJS  := $(patsubst $(BUILD)/obj/%,$(BUILD)/fuzz/obj/%,$(LIB_OBJS))
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(BUILD)/fuzz/obj/%.o: src/%.c | $(SKELS) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(FUZZ_WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(SKELS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_WARN) -Itests -MMD -MP -MF $@.d -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
+
+deps-fuzz:
+	@scripts/deps.sh fuzz
+
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CORPUS=$(BUILD)/fuzz/corpus tests/fuzz/targets.t.sh
 
 format:
 	clang-format -i $(USER_SRCS) $(BPF_SRCS) $(wildcard src/*/*.h src/modules/*/*.h tests/*/*.c)

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages ebpfmon needs to build ("build"), test ("test") or
-# benchmark ("bench"). As root it runs apt-get and says what it installs; as anyone
-# else it prints the one command to run and fails.
+# Installs the Debian packages ebpfmon needs to build ("build"), test ("test"),
+# benchmark ("bench") or fuzz ("fuzz"). As root it runs apt-get and says what it
+# installs; as anyone else it prints the one command to run and fails.
 set -euo pipefail
 
 build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libmicrohttpd-dev libinih-dev libncurses-dev libcap-ng-dev libyaml-dev libgnutls28-dev
 	libcrypt-dev)
+# libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz; make test runs
+# the fuzz targets briefly).
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux wrk openssl
-	apache2-utils)
+	apache2-utils libclang-rt-dev)
+fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
 
 want=()
@@ -17,7 +20,8 @@ for set in "$@"; do
 	build) want+=("${build_pkgs[@]}") ;;
 	test) want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 	bench) want+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-	*) echo "deps.sh: unknown set '$set' (use build, test or bench)" >&2; exit 2 ;;
+	fuzz) want+=("${build_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+	*) echo "deps.sh: unknown set '$set' (use build, test, bench or fuzz)" >&2; exit 2 ;;
 	esac
 done
 

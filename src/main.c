@@ -15,6 +15,7 @@
 
 #include "core/agent.h"
 #include "core/apps_groups.h"
+#include "core/text.h"
 #include "core/version.h"
 #include "export/http.h"
 #include "export/json.h"
@@ -98,8 +99,13 @@ static const char common_help[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
+	char shown[256];
+
+	/* The argument is quoted back: no escape sequence or line break of it reaches the terminal. */
+	snprintf(shown, sizeof(shown), "%s", arg);
+	text_make_printable(shown);
 	fprintf(stderr, "%s: ", prog_cmd);
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, shown);
 	fprintf(stderr, "; see '%s --help'\n", prog_cmd);
 	return EXIT_USAGE;
 }
@@ -336,7 +342,8 @@ static int cmd_run(int argc, char **argv)
 			printf("Usage: ebpfmon run [options]\n\n"
 			       "Load the enabled modules and serve Prometheus text at /metrics.\n"
 			       "Stops on SIGINT or SIGTERM.\n\n"
-			       "  --listen ADDR:PORT      where to serve /metrics ([global] listen)\n"
+			       "  --listen ADDR:PORT      where to serve /metrics ([global] listen); a malformed\n"
+			       "                          address exits 2, one that cannot be bound exits 1\n"
 			       "  --web-config FILE       TLS and basic auth, in Prometheus exporters' web\n"
 			       "                          config format ([global] web config file)\n%s",
 			       common_help);
@@ -791,7 +798,11 @@ static void main_usage(FILE *f)
 		"  metrics    list every metric (--markdown for docs/metrics.md)\n"
 		"  config     print the built-in default configuration, every key explained\n\n"
 		"  ebpfmon COMMAND --help   options of a command\n"
-		"  ebpfmon --version\n");
+		"  ebpfmon --version\n\n"
+		"Exit status: 0 success; 1 runtime failure (no privileges, no module could\n"
+		"start, the listen address cannot be bound); 2 usage or configuration error\n"
+		"(a bad flag or value, a bad configuration or apps groups file: one line\n"
+		"naming FILE:LINE, the problem and what to do).\n");
 }
 
 int main(int argc, char **argv)

@@ -6,7 +6,7 @@
 #   not ok - what was checked: what went wrong
 #   ok - what was checked # SKIP why
 # Unit tests are cmocka binaries (build/tests/test_*), run with TAP output.
-# Scripts are tests/<tier>/*.t.sh (tiers: bpf, kernel, consumers).
+# Scripts are tests/<tier>/*.t.sh (tiers: bpf, kernel, consumers, fuzz).
 # Under CI=true a skipped test counts as a failure: CI runs as root on the
 # kernel we target, so nothing there has a reason to skip.
 set -u
@@ -58,7 +58,7 @@ for bin in "$BUILD"/tests/test_*; do
 	want "$name" || continue
 	run_one "$name" env CMOCKA_MESSAGE_OUTPUT=TAP "$bin"
 done
-for tier in bpf kernel consumers; do
+for tier in bpf kernel consumers fuzz; do
 	for t in tests/$tier/*.t.sh; do
 		[ -f "$t" ] || continue
 		name="$tier/$(basename "$t" .t.sh)"

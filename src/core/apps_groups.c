@@ -15,6 +15,11 @@
  * kernel side reports; and the '-' (hide) and '+' (debug) prefixes are not
  * special, they are part of the name.
  *
+ * A pattern listed twice (in one group or two) is an error: the second copy
+ * could never match, since the first rule wins, so it is a mistake worth
+ * saying. A line is at most APPS_GROUPS_MAX_LINE bytes, and a file holding a
+ * NUL byte is refused with the line of the NUL.
+ *
  * Matching runs once per new process name (the caller remembers the result),
  * so a linear scan of the rules in file order is enough and keeps "first rule
  * wins" trivially true.
@@ -28,6 +33,7 @@
 
 #include "core/apps_groups.h"
 #include "core/text.h"
+#include "core/textfile.h"
 
 /* The kernel keeps at most 15 characters of a process name (TASK_COMM_LEN - 1). */
 #define COMM_MAX 15
@@ -45,19 +51,74 @@ struct pattern {
 	size_t len;
 	enum pattern_kind kind;
 	const char *group;
+	unsigned int line;
 };
 
 struct apps_groups {
 	char *text; /* a private copy of the file; patterns and group names point into it */
 	struct pattern *pats;
 	unsigned int nr, cap;
+	/* Open-addressing set of the patterns (index + 1, 0 = free), to find a repeated one. */
+	unsigned int *slots;
+	unsigned int nr_slots; /* a power of two, more than twice nr */
 };
 
-static int add_pattern(struct apps_groups *g, const char *group, char *tok, size_t len)
+static bool same_pattern(const struct pattern *a, const struct pattern *b)
+{
+	return a->kind == b->kind && a->len == b->len && !memcmp(a->s, b->s, a->len);
+}
+
+/* FNV-1a over the kind and the text. */
+static unsigned int pattern_hash(const struct pattern *p)
+{
+	unsigned int h = 2166136261u ^ p->kind;
+
+	for (size_t i = 0; i < p->len; i++)
+		h = (h ^ (unsigned char)p->s[i]) * 16777619u;
+	return h;
+}
+
+/* The slot holding a pattern equal to @p, or the free slot where it would go. */
+static unsigned int *find_slot(const struct apps_groups *g, const struct pattern *p)
+{
+	unsigned int mask = g->nr_slots - 1, i = pattern_hash(p) & mask;
+
+	while (g->slots[i] && !same_pattern(&g->pats[g->slots[i] - 1], p))
+		i = (i + 1) & mask;
+	return &g->slots[i];
+}
+
+/* Keep the set under half full, rehashing into a table twice the size. */
+static int grow_slots(struct apps_groups *g)
+{
+	unsigned int n = g->nr_slots ? g->nr_slots * 2 : 256, *old = g->slots;
+	unsigned int old_n = g->nr_slots;
+
+	if (g->nr_slots && (g->nr + 1) * 2 < g->nr_slots)
+		return 0;
+	g->slots = calloc(n, sizeof(*g->slots));
+	if (!g->slots) {
+		g->slots = old;
+		return -ENOMEM;
+	}
+	g->nr_slots = n;
+	for (unsigned int i = 0; i < old_n; i++)
+		if (old[i])
+			*find_slot(g, &g->pats[old[i] - 1]) = old[i];
+	free(old);
+	return 0;
+}
+
+/* 0; -EINVAL for a '*' inside; -EEXIST with *@first set for a repeat; -ENOMEM. */
+static int add_pattern(struct apps_groups *g, const char *group, char *tok, size_t len,
+		       unsigned int line, const struct pattern **first)
 {
 	struct pattern *p;
+	unsigned int *slot;
 	bool lead, trail;
 
+	if (grow_slots(g))
+		return -ENOMEM;
 	if (g->nr == g->cap) {
 		unsigned int cap = g->cap ? g->cap * 2 : 64;
 		struct pattern *n = realloc(g->pats, cap * sizeof(*n));
@@ -92,12 +153,22 @@ static int add_pattern(struct apps_groups *g, const char *group, char *tok, size
 		p->kind = PAT_PREFIX;
 	else
 		p->kind = PAT_EXACT;
+	p->line = line;
+	slot = find_slot(g, p);
+	if (*slot) {
+		*first = &g->pats[*slot - 1];
+		g->nr--;
+		return -EEXIST;
+	}
+	*slot = g->nr;
 	return 0;
 }
 
-/* Parse one line in place (NUL-terminated, without its '\n'). 0, or -1 with @msg filled. */
-static int parse_line(struct apps_groups *g, char *line, char *msg, size_t msglen)
+/* Parse line @lineno in place (NUL-terminated, without its '\n'). 0, or -1 with @msg filled. */
+static int parse_line(struct apps_groups *g, char *line, unsigned int lineno, char *msg,
+		      size_t msglen)
 {
+	const struct pattern *first;
 	char *p = line, *colon, *end = line + strlen(line), *group;
 
 	/* Trailing blanks include the '\r' of a file written on Windows. */
@@ -157,7 +228,14 @@ static int parse_line(struct apps_groups *g, char *line, char *msg, size_t msgle
 			seterr(msg, msglen, "empty pattern \"\" in group '%s'", group);
 			return -1;
 		}
-		rc = add_pattern(g, group, tok, len);
+		rc = add_pattern(g, group, tok, len, lineno, &first);
+		if (rc == -EEXIST) {
+			seterr(msg, msglen,
+			       "pattern '%s' is already listed on line %u (group '%s'), and the first "
+			       "rule that matches wins: remove one",
+			       tok, first->line, first->group);
+			return -1;
+		}
 		if (rc == -EINVAL) {
 			seterr(msg, msglen,
 			       "'*' may only start or end a pattern, not be inside '%s' (group '%s')",
@@ -171,19 +249,24 @@ static int parse_line(struct apps_groups *g, char *line, char *msg, size_t msgle
 	}
 }
 
-struct apps_groups *apps_groups_load_string(const char *text, const char *origin, char *err,
-					    size_t errlen)
+struct apps_groups *apps_groups_load_buffer(const char *buf, size_t len, const char *origin,
+					    char *err, size_t errlen)
 {
 	struct apps_groups *g = calloc(1, sizeof(*g));
-	unsigned int lineno = 0;
+	unsigned int lineno = 0, nul_line = text_nul_line(buf, len);
 	char *line, *next;
 
 	if (!origin)
 		origin = "(string)";
-	if (!g || !(g->text = strdup(text ? text : ""))) {
+	if (nul_line) {
+		seterr(err, errlen,
+		       "%s:%u: the line contains a NUL byte; an apps groups file is plain text: remove it",
+		       origin, nul_line);
+		goto fail;
+	}
+	if (!g || !(g->text = strndup(buf, len))) {
 		seterr(err, errlen, "%s: out of memory", origin);
-		free(g);
-		return NULL;
+		goto fail;
 	}
 	line = g->text;
 	/* Editors on other systems may start a UTF-8 file with a byte-order mark. */
@@ -196,38 +279,43 @@ struct apps_groups *apps_groups_load_string(const char *text, const char *origin
 		if (next)
 			*next++ = 0;
 		lineno++;
-		if (parse_line(g, line, msg, sizeof(msg))) {
+		if (strlen(line) > APPS_GROUPS_MAX_LINE) {
+			seterr(err, errlen, "%s:%u: line is longer than %d characters; split it "
+			       "(a group may be listed on several lines)",
+			       origin, lineno, APPS_GROUPS_MAX_LINE);
+			goto fail;
+		}
+		if (parse_line(g, line, lineno, msg, sizeof(msg))) {
 			seterr(err, errlen, "%s:%u: %s", origin, lineno, msg);
-			apps_groups_free(g);
-			return NULL;
+			goto fail;
 		}
 	}
 	return g;
+
+fail:
+	if (err && errlen)
+		text_make_printable(err);
+	apps_groups_free(g);
+	return NULL;
+}
+
+struct apps_groups *apps_groups_load_string(const char *text, const char *origin, char *err,
+					    size_t errlen)
+{
+	if (!text)
+		text = "";
+	return apps_groups_load_buffer(text, strlen(text), origin, err, errlen);
 }
 
 struct apps_groups *apps_groups_load_file(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
 	struct apps_groups *g;
-	size_t cap = 0;
-	char *buf = NULL;
-	bool empty;
+	size_t len;
+	char *buf = text_file_read(path, &len, err, errlen);
 
-	if (!f) {
-		seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	if (!buf)
 		return NULL;
-	}
-	/* Reading up to a NUL reads a text file whole, and stops early on /dev/zero. */
-	empty = getdelim(&buf, &cap, '\0', f) < 0;
-	if (empty && ferror(f)) {
-		seterr(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	/* At EOF with nothing read, getdelim leaves the buffer unterminated. */
-	g = apps_groups_load_string(empty ? "" : buf, path, err, errlen);
+	g = apps_groups_load_buffer(buf, len, path, err, errlen);
 	free(buf);
 	return g;
 }
@@ -280,6 +368,7 @@ void apps_groups_free(struct apps_groups *g)
 	if (!g)
 		return;
 	free(g->pats);
+	free(g->slots);
 	free(g->text);
 	free(g);
 }

@@ -12,6 +12,12 @@
  *  - a line too long for inih's fixed buffer is an error instead of being
  *    silently split in two.
  * "key: value" is accepted as well as "key = value" (inih does that).
+ *
+ * A key given twice in one file is an error rather than "the last one wins":
+ * with layered files, a second copy further down is more often a mistake
+ * than a choice, and a monitoring agent should not guess which was meant.
+ * Files are read whole first (see textfile.c), so a NUL byte, which inih's
+ * line reader would take for the end of the line, is reported too.
  */
 #include <errno.h>
 #include <ini.h>
@@ -20,9 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "core/config.h"
 #include "core/text.h"
+#include "core/textfile.h"
 #include "core/web_config.h"
 
 #define SECTION_GLOBAL "global"
@@ -36,7 +44,8 @@ const char config_embedded_default[] =
 	"# (default " CONFIG_DEFAULT_PATH "), then command-line flags; each layer\n"
 	"# overrides the one before. Key names follow Netdata's ebpf.d.conf where\n"
 	"# Netdata has them. A comment starts a line with '#' or ';', or follows a\n"
-	"# blank inside a line. Keys may be indented.\n"
+	"# blank inside a line. Keys may be indented. Each key is set at most once\n"
+	"# per file; a line is at most 198 characters.\n"
 	"\n"
 	"[global]\n"
 	"\t# Seconds between two collections, 1 to 3600 (\"10s\" and \"1m\" work too).\n"
@@ -307,11 +316,14 @@ int parse_duration(const char *s, double *seconds)
 }
 
 /*
- * Only the shape is checked here; parse_listen() resolves the address when the
- * server starts. NULL when fine, else what is wrong.
+ * What is wrong with a listen address, or NULL when it is one that
+ * parse_listen(), which the server uses, accepts: so `check` refuses every
+ * address that `run` would.
  */
 static const char *listen_problem(const char *s)
 {
+	struct sockaddr_storage ss;
+	unsigned int sslen;
 	const char *port;
 	unsigned long long p;
 
@@ -339,8 +351,13 @@ static const char *listen_problem(const char *s)
 			return "has an IPv6 address without brackets (write [ADDR]:PORT)";
 		port = colon + 1;
 	}
-	if (parse_uint(port, 1, 65535, &p))
+	if (strlen(port) > 5 || parse_uint(port, 1, 65535, &p))
 		return "needs a port from 1 to 65535";
+	/* The shape is right: the address must also be one the server will bind. */
+	if (parse_listen(s, &ss, &sslen))
+		return s[0] == '[' ? "has no valid IPv6 address between '[' and ']'"
+				   : "needs a numeric IPv4 address or 'localhost' before ':PORT' "
+				     "(names are not looked up)";
 	return NULL;
 }
 
@@ -514,8 +531,8 @@ static int set_program(struct config *c, const char *key, const char *value, cha
 	return 0;
 }
 
-int config_set(struct config *c, const char *section, const char *key, const char *value,
-	       char *err, size_t errlen)
+static int set_key(struct config *c, const char *section, const char *key, const char *value,
+		   char *err, size_t errlen)
 {
 	if (!section)
 		section = "";
@@ -538,6 +555,16 @@ int config_set(struct config *c, const char *section, const char *key, const cha
 		       "], [" SECTION_PROGRAMS "]",
 		       section);
 	return -1;
+}
+
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+	       char *err, size_t errlen)
+{
+	int rc = set_key(c, section, key, value, err, errlen);
+
+	if (rc && err && errlen)
+		text_make_printable(err);
+	return rc;
 }
 
 int config_set_module_list(struct config *c, const char *list, char *err, size_t errlen)
@@ -598,6 +625,9 @@ struct load_state {
 	const char *pos;    /* start of the next line for the reader */
 	unsigned int line;  /* line most recently handed to inih */
 	unsigned int err_line;
+	/* Where each key was set in this text (0: not yet), to refuse a second setting. */
+	unsigned int global_line[NR_GLOBAL_KEYS];
+	unsigned int module_line[CONFIG_MAX_MODULES];
 	char msg[512];
 };
 
@@ -674,19 +704,53 @@ static char *read_line(char *buf, int num, void *stream)
 	return buf;
 }
 
+/* The line where @key of @section was set in this text, or NULL for an unknown key. */
+static unsigned int *key_line(struct load_state *st, const char *section, const char *key,
+			      const char **canonical)
+{
+	if (section_is(section, SECTION_GLOBAL)) {
+		for (int k = 0; k < NR_GLOBAL_KEYS; k++) {
+			if (!strcasecmp(key, global_keys[k])) {
+				*canonical = global_keys[k];
+				return &st->global_line[k];
+			}
+		}
+	} else if (section_is(section, SECTION_PROGRAMS)) {
+		struct config_module *m = find_module(&st->c, key, strlen(key));
+
+		if (m) {
+			*canonical = m->name;
+			return &st->module_line[m - st->c.modules];
+		}
+	}
+	return NULL;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_state *st = user;
 	char msg[sizeof(st->msg)];
+	const char *canonical = NULL;
+	unsigned int *seen;
 
 	if (st->err_line)
 		return 0;
 	if (!name) /* a new section, when inih is built to announce them */
 		return 1;
+	seen = key_line(st, section, name, &canonical);
+	if (seen && *seen) {
+		fail(st, "'%s' in [%s] is already set on line %u; give each key once",
+		     canonical, section_is(section, SECTION_GLOBAL) ? SECTION_GLOBAL
+								    : SECTION_PROGRAMS,
+		     *seen);
+		return 0;
+	}
 	if (config_set(&st->c, section, name, value, msg, sizeof(msg))) {
 		fail(st, "%s", msg);
 		return 0;
 	}
+	if (seen)
+		*seen = st->line;
 	return 1;
 }
 
@@ -754,6 +818,8 @@ int config_load_string(struct config *c, const char *text, const char *origin, c
 	}
 	if (line) {
 		seterr(err, errlen, "%s:%u: %s", origin, line, st->msg);
+		if (err && errlen)
+			text_make_printable(err);
 		free(st);
 		return -1;
 	}
@@ -762,29 +828,41 @@ int config_load_string(struct config *c, const char *text, const char *origin, c
 	return 0;
 }
 
-int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+int config_load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
+		       char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	size_t cap = 0;
-	char *buf = NULL;
-	bool empty;
+	unsigned int nul_line = text_nul_line(buf, len);
+	char *text;
 	int rc;
 
-	if (!f) {
-		seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	if (!origin)
+		origin = "(string)";
+	if (nul_line) {
+		seterr(err, errlen, "%s:%u: the line contains a NUL byte; a configuration file is plain text: remove it",
+		       origin, nul_line);
+		if (err && errlen)
+			text_make_printable(err);
 		return -1;
 	}
-	/* Reading up to a NUL reads a text file whole, and stops early on /dev/zero. */
-	empty = getdelim(&buf, &cap, '\0', f) < 0;
-	if (empty && ferror(f)) {
-		seterr(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
+	text = strndup(buf, len);
+	if (!text) {
+		seterr(err, errlen, "%s: out of memory", origin);
 		return -1;
 	}
-	fclose(f);
-	/* At EOF with nothing read, getdelim leaves the buffer unterminated. */
-	rc = config_load_string(c, empty ? "" : buf, path, err, errlen);
+	rc = config_load_string(c, text, origin, err, errlen);
+	free(text);
+	return rc;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	size_t len;
+	char *buf = text_file_read(path, &len, err, errlen);
+	int rc;
+
+	if (!buf)
+		return -1;
+	rc = config_load_buffer(c, buf, len, path, err, errlen);
 	free(buf);
 	return rc;
 }

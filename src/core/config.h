@@ -55,12 +55,17 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 		unsigned int nr_known);
 
 /*
- * Apply INI text or a file. On error return -1 and write one line into @err:
- * "FILE:LINE: what is wrong; what to do" (e.g. an unknown key or a bad value).
- * @origin names the text in messages.
+ * Apply INI text, a buffer or a file. On error return -1, leave @c as it
+ * was and write one line into @err: "FILE:LINE: what is wrong; what to do"
+ * (an unknown key, a bad value, a key set twice, a line longer than inih's
+ * buffer, a NUL byte), or "FILE: problem" for a file that is not a regular
+ * file of at most TEXT_FILE_MAX_BYTES. @origin names the text in messages.
+ * Control characters quoted from the input are shown as '?'.
  */
 int config_load_string(struct config *c, const char *text, const char *origin, char *err,
 		       size_t errlen);
+int config_load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
+		       char *err, size_t errlen);
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
 
 /* Individual setters shared by the INI parser and the command-line flags. -1 + err on bad value. */

@@ -12,12 +12,15 @@
 
 #include "core/config.h"
 
-/* 1..65535, decimal digits only (no sign, no spaces). */
+/*
+ * 1..65535, at most 5 decimal digits (no sign, no spaces): leading zeros
+ * would otherwise let a value of any length through.
+ */
 static int parse_port(const char *s, uint16_t *port)
 {
 	unsigned long v = 0;
 
-	if (!*s)
+	if (!*s || strlen(s) > 5)
 		return -1;
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')

@@ -274,8 +274,125 @@ static void test_files(void **state)
 	assert_string_equal(err, want);
 
 	assert_null(apps_groups_load_file(tmpdir, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s: cannot read: Is a directory", tmpdir);
+	snprintf(want, sizeof(want),
+		 "%s: is a directory, not a regular file; give the path of a text file", tmpdir);
 	assert_string_equal(err, want);
+}
+
+/* Lines as Netdata ships them: repeated groups, quoted patterns, every pattern kind. */
+static void test_netdata_lines(void **state)
+{
+	struct apps_groups *g = load("# comment as in Netdata's file\n"
+				     "netdata: netdata\n"
+				     "charts.d.plugin: *charts.d.plugin*\n"
+				     "sql: mysqld* mariad* postgres* postmaster* oracle_* ora_* sqlservr\n"
+				     "mda: dovecot *imapd *pop3d *popd\n"
+				     "aws-s3: '*aws s3*' s3cmd s5cmd\n"
+				     "aws: aws\n"
+				     "libvirt: virtlogd virtqemud virtstoraged virtnetworkd virtlockd\n"
+				     "libvirt: virtnodedevd virtproxyd virtsecretd libvirtd\n"
+				     "ssh: ssh* scp sftp* dropbear\n");
+
+	(void)state;
+	expect_app(g, "netdata", "netdata");
+	expect_app(g, "postgres", "sql");
+	expect_app(g, "imapd", "mda");
+	expect_app(g, "aws s3 sync", "aws-s3");
+	expect_app(g, "aws", "aws");
+	expect_app(g, "libvirtd", "libvirt");
+	expect_app(g, "sshd", "ssh");
+	apps_groups_free(g);
+}
+
+/* A pattern listed twice could only ever match under its first group: refused. */
+static void test_duplicate_patterns(void **state)
+{
+	struct apps_groups *g;
+
+	(void)state;
+	expect_error("web: nginx httpd\nproxy: haproxy nginx\n",
+		     "t.conf:2: pattern 'nginx' is already listed on line 1 (group 'web'), and the "
+		     "first rule that matches wins: remove one");
+	expect_error("web: nginx* nginx*\n",
+		     "t.conf:1: pattern 'nginx*' is already listed on line 1 (group 'web'), and the "
+		     "first rule that matches wins: remove one");
+	/* Quoting does not make a pattern different; '*' and '**' both match everything. */
+	expect_error("a: '*aws s3*'\nb: \"*aws s3*\"\n",
+		     "t.conf:2: pattern '*aws s3*' is already listed on line 1 (group 'a'), and the "
+		     "first rule that matches wins: remove one");
+	expect_error("all: *\n\nrest: **\n",
+		     "t.conf:3: pattern '**' is already listed on line 1 (group 'all'), and the "
+		     "first rule that matches wins: remove one");
+	/* Different kinds of the same text are different patterns. */
+	g = load("a: x\nb: x*\nc: *x\nd: *x*\n");
+	expect_app(g, "x", "a");
+	expect_app(g, "xy", "b");
+	expect_app(g, "yx", "c");
+	expect_app(g, "yxy", "d");
+	apps_groups_free(g);
+}
+
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "web: nginx\nsql: mysqld\0 postgres\n";
+	const char *path = write_tmp_bytes("nul.conf", text, sizeof(text) - 1);
+	char err[512], want[600];
+
+	(void)state;
+	assert_null(apps_groups_load_file(path, err, sizeof(err)));
+	snprintf(want, sizeof(want),
+		 "%s:2: the line contains a NUL byte; an apps groups file is plain text: remove it",
+		 path);
+	assert_string_equal(err, want);
+	assert_null(apps_groups_load_buffer(text, sizeof(text) - 1, "t.conf", err, sizeof(err)));
+	assert_string_equal(err, "t.conf:2: the line contains a NUL byte; an apps groups file is "
+				 "plain text: remove it");
+}
+
+static void test_not_a_regular_file(void **state)
+{
+	char err[512];
+
+	(void)state;
+	assert_null(apps_groups_load_file("/dev/zero", err, sizeof(err)));
+	assert_string_equal(err, "/dev/zero: is a character device, not a regular file; give the "
+				 "path of a text file");
+}
+
+static void test_long_line(void **state)
+{
+	char *text = malloc(APPS_GROUPS_MAX_LINE + 2), err[256];
+	struct apps_groups *g;
+	int used;
+
+	(void)state;
+	assert_non_null(text);
+	/* A line of exactly the limit: a pattern, then a long comment... */
+	used = snprintf(text, APPS_GROUPS_MAX_LINE, "g: p0001 #");
+	memset(text + used, 'x', APPS_GROUPS_MAX_LINE - used);
+	text[APPS_GROUPS_MAX_LINE] = '\n';
+	g = apps_groups_load_buffer(text, APPS_GROUPS_MAX_LINE + 1, "t.conf", err, sizeof(err));
+	if (!g)
+		fail_msg("a line of exactly %d characters refused: %s", APPS_GROUPS_MAX_LINE, err);
+	expect_app(g, "p0001", "g");
+	apps_groups_free(g);
+	/* ...and one character more is refused at its line. */
+	memcpy(text + APPS_GROUPS_MAX_LINE, "x\n", 2);
+	assert_null(apps_groups_load_buffer(text, APPS_GROUPS_MAX_LINE + 2, "t.conf", err,
+					    sizeof(err)));
+	assert_string_equal(err, "t.conf:1: line is longer than 4096 characters; split it (a group "
+				 "may be listed on several lines)");
+	free(text);
+}
+
+static void test_control_characters_in_messages(void **state)
+{
+	(void)state;
+	expect_error("web: ngi*nx\x1b[2J\n",
+		     "t.conf:1: '*' may only start or end a pattern, not be inside 'ngi*nx?[2J' "
+		     "(group 'web')");
+	expect_error("\x1b]0;title\x07 nothing\n",
+		     "t.conf:1: expected 'group: pattern ...', not '?]0;title? nothing'");
 }
 
 /* Many rules: the result is the same as a straightforward reading of the file. */
@@ -314,6 +431,12 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_buffer),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_netdata_lines),
+		cmocka_unit_test(test_duplicate_patterns),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_not_a_regular_file),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_control_characters_in_messages),
 		cmocka_unit_test(test_many_rules),
 	};
 

@@ -12,7 +12,11 @@
 
 #include <cmocka.h>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include "core/config.h"
+#include "core/textfile.h"
 
 static const char *const known[] = { "process", "fd", "vfs", "cachestat" };
 static const bool known_on[] = { true, false, false, false };
@@ -150,7 +154,7 @@ static void test_good_file(void **state)
 				     "process = false\n"
 				     "VFS = 1\n"
 				     "[global]\n"
-				     "update every = 7\n");
+				     "flows interface = eth0\n");
 	struct config c;
 	char err[512] = "";
 
@@ -158,8 +162,9 @@ static void test_good_file(void **state)
 	init(&c);
 	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
-	/* A key given twice: the later one wins. */
-	assert_int_equal(c.update_every, 7);
+	/* A section may come back, with other keys (see test_duplicate_keys). */
+	assert_int_equal(c.update_every, 5);
+	assert_string_equal(c.flows_interface, "eth0");
 	assert_int_equal(c.load_mode, LOAD_MODE_ENTRY);
 	assert_false(c.apps);
 	assert_true(c.cgroups);
@@ -204,8 +209,135 @@ static void test_missing_file(void **state)
 	assert_string_equal(err, want);
 
 	assert_int_equal(config_load_file(&c, tmpdir, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s: cannot read: Is a directory", tmpdir);
+	snprintf(want, sizeof(want),
+		 "%s: is a directory, not a regular file; give the path of a text file", tmpdir);
 	assert_string_equal(err, want);
+}
+
+/* "update every = 2\0junk = 5": inih's fgets-style reading would stop at the NUL. */
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "[global]\nupdate every = 2\0junk = 5\napps = no\n";
+	const char *path = write_tmp_bytes("nul.conf", text, sizeof(text) - 1);
+	struct config c, before;
+	char err[512], want[600];
+
+	(void)state;
+	init(&c);
+	before = c;
+	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want),
+		 "%s:2: the line contains a NUL byte; a configuration file is plain text: remove it",
+		 path);
+	assert_string_equal(err, want);
+	assert_memory_equal(&c, &before, sizeof(c));
+
+	assert_int_equal(config_load_buffer(&c, text, sizeof(text) - 1, "t.conf", err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "t.conf:2: the line contains a NUL byte; a configuration file is "
+				 "plain text: remove it");
+	/* A NUL as the very last byte is refused too (a text editor never writes one). */
+	assert_int_equal(config_load_buffer(&c, "[global]\n\0", 10, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "(string):2: the line contains a NUL byte; a configuration file "
+				 "is plain text: remove it");
+	/* Without a NUL the buffer needs no terminator: only @len bytes are read. */
+	assert_int_equal(config_load_buffer(&c, "[global]\napps = noXXXX", 18, "t.conf", err,
+					    sizeof(err)),
+			 0);
+	assert_false(c.apps);
+}
+
+/* Devices, FIFOs and directories are refused before any byte is read from them. */
+static void test_not_a_regular_file(void **state)
+{
+	struct config c, before;
+	char err[512], want[600], fifo[300];
+
+	(void)state;
+	init(&c);
+	before = c;
+	assert_int_equal(config_load_file(&c, "/dev/zero", err, sizeof(err)), -1);
+	assert_string_equal(err, "/dev/zero: is a character device, not a regular file; give the "
+				 "path of a text file");
+	assert_memory_equal(&c, &before, sizeof(c));
+
+	/* Opening a FIFO nobody writes to must not wait for a writer. */
+	snprintf(fifo, sizeof(fifo), "%s/fifo.conf", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10); /* a hang fails the test instead of blocking the suite */
+	assert_int_equal(config_load_file(&c, fifo, err, sizeof(err)), -1);
+	alarm(0);
+	unlink(fifo);
+	snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file; give the path of a text file",
+		 fifo);
+	assert_string_equal(err, want);
+}
+
+static void test_too_big(void **state)
+{
+	size_t len = TEXT_FILE_MAX_BYTES + 1;
+	char *text = malloc(len);
+	const char *path;
+	struct config c;
+	char err[512], want[600];
+
+	(void)state;
+	assert_non_null(text);
+	/* Comments only: valid text, just too much of it. */
+	memset(text, '#', len);
+	for (size_t i = 79; i < len; i += 80)
+		text[i] = '\n';
+	path = write_tmp_bytes("big.conf", text, len);
+	init(&c);
+	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want),
+		 "%s: is larger than 1024 KiB; give the path of a configuration file", path);
+	assert_string_equal(err, want);
+	/* One byte less is fine. */
+	path = write_tmp_bytes("limit.conf", text, len - 1);
+	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), 0);
+	free(text);
+}
+
+static void test_duplicate_keys(void **state)
+{
+	struct config c;
+
+	(void)state;
+	expect_error("[global]\nupdate every = 2\napps = no\nupdate every = 3\n",
+		     "t.conf:4: 'update every' in [global] is already set on line 2; give each key "
+		     "once");
+	/* Key names are case-insensitive, so these are the same key... */
+	expect_error("[global]\nupdate every = 2\nUpdate Every = 2\n",
+		     "t.conf:3: 'update every' in [global] is already set on line 2; give each key "
+		     "once");
+	/* ...even in a second [global] section. */
+	expect_error("[global]\nlisten = :1\n[ebpf programs]\nfd = no\n[ global ]\nlisten = :2\n",
+		     "t.conf:6: 'listen' in [global] is already set on line 2; give each key once");
+	expect_error("[ebpf programs]\nprocess = yes\nfd = no\nPROCESS = no\n",
+		     "t.conf:4: 'process' in [ebpf programs] is already set on line 2; give each "
+		     "key once");
+	/* The same name in two sections is two keys, and a later file may override an earlier one. */
+	expect_ok(&c, "[global]\napps = no\n");
+	assert_int_equal(config_load_string(&c, "[global]\napps = yes\n", "t2.conf", NULL, 0), 0);
+	assert_true(c.apps);
+}
+
+/* A quoted value cannot put an escape sequence or a line break into the message. */
+static void test_control_characters_in_messages(void **state)
+{
+	struct config c;
+	char err[512];
+
+	(void)state;
+	expect_error("[global]\nupdate every = \x1b[2J\x07\n",
+		     "t.conf:2: 'update every' must be a whole number of seconds from 1 to 3600 "
+		     "(e.g. 1, 10s, 1m), not '?[2J?'");
+	expect_error("[global]\n\x1b]0;title\x07\n",
+		     "t.conf:2: expected '[section]' or 'key = value', not '?]0;title?'");
+	init(&c);
+	assert_int_equal(config_set(&c, "global", "listen", "a\nb:1", err, sizeof(err)), -1);
+	assert_null(strchr(err, '\n'));
 }
 
 static void test_error_in_file_names_file_and_line(void **state)
@@ -329,7 +461,7 @@ static void test_bad_load_mode(void **state)
 		     "t.conf:2: 'ebpf load mode' must be return, entry or light, not 'foo'");
 	expect_ok(&c, "[global]\nebpf load mode = ENTRY\n");
 	assert_int_equal(c.load_mode, LOAD_MODE_ENTRY);
-	expect_ok(&c, "[global]\nebpf load mode = entry\nebpf load mode = return\n");
+	expect_ok(&c, "[global]\nebpf load mode = return\n");
 	assert_int_equal(c.load_mode, LOAD_MODE_RETURN);
 	expect_ok(&c, "[global]\nebpf load mode = light\n");
 	assert_int_equal(c.load_mode, LOAD_MODE_LIGHT);
@@ -360,7 +492,20 @@ static void test_listen(void **state)
 		{ "[::1]80", "needs ':PORT' after ']'" },
 		{ "[::1", "has '[' without ']'" },
 		{ "[]:80", "has no IPv6 address between '[' and ']'" },
+		/* The right shape, but not an address the server could bind: `run` refuses it. */
+		{ "999.1.1.1:80", "needs a numeric IPv4 address or 'localhost' before ':PORT' "
+				  "(names are not looked up)" },
+		{ "example.com:80", "needs a numeric IPv4 address or 'localhost' before ':PORT' "
+				    "(names are not looked up)" },
+		{ "1.2.3:80", "needs a numeric IPv4 address or 'localhost' before ':PORT' "
+			      "(names are not looked up)" },
+		{ "[fe80::zz]:80", "has no valid IPv6 address between '[' and ']'" },
+		{ "[1.2.3.4]:80", "has no valid IPv6 address between '[' and ']'" },
+		/* Found by fuzz_listen: leading zeros let a port of any length through the server. */
+		{ ":000080", "needs a port from 1 to 65535" },
 	};
+	struct sockaddr_storage ss;
+	unsigned int sslen;
 	struct config c;
 	char err[512], want[512];
 
@@ -370,6 +515,8 @@ static void test_listen(void **state)
 		if (config_set(&c, "global", "listen", good[i], err, sizeof(err)))
 			fail_msg("'%s' rejected: %s", good[i], err);
 		assert_string_equal(c.listen, good[i]);
+		/* What `check` accepts, `run` binds. */
+		assert_int_equal(parse_listen(good[i], &ss, &sslen), 0);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(config_set(&c, "global", "listen", bad[i].value, err, sizeof(err)),
@@ -378,6 +525,10 @@ static void test_listen(void **state)
 			 "'listen' %s: give ADDR:PORT, [IPv6]:PORT or :PORT, not '%s'", bad[i].why,
 			 bad[i].value);
 		assert_string_equal(err, want);
+		/* ...and what it refuses, `run` would refuse too. */
+		if (!parse_listen(bad[i].value, &ss, &sslen))
+			fail_msg("parse_listen accepts '%s', which the configuration refuses",
+				 bad[i].value);
 	}
 	assert_int_equal(config_set(&c, "global", "listen", "a b:1", err, sizeof(err)), -1);
 	assert_string_equal(c.listen, "0.0.0.0:8080");
@@ -654,6 +805,11 @@ int main(void)
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_empty_and_comment_only),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_not_a_regular_file),
+		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_control_characters_in_messages),
 		cmocka_unit_test(test_error_in_file_names_file_and_line),
 		cmocka_unit_test(test_unknown_section),
 		cmocka_unit_test(test_unknown_key),

@@ -44,4 +44,21 @@ static const char *write_tmp(const char *name, const char *text)
 	return path;
 }
 
+/* Like write_tmp(), for text that may hold NUL bytes. */
+static __attribute__((unused)) const char *write_tmp_bytes(const char *name, const void *buf,
+							     size_t len)
+{
+	char *path;
+	FILE *f;
+
+	assert_true(nr_written < sizeof(written) / sizeof(written[0]));
+	path = written[nr_written++];
+	snprintf(path, sizeof(written[0]), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
 #endif

@@ -25,6 +25,7 @@
 
 #include "core/cgroup_names.h"
 #include "core/config.h"
+#include "core/text.h"
 #include "modules/flows/flows_int.h"
 #include "flows.skel.h"
 
@@ -44,7 +45,8 @@ const char flows_help[] =
 	"  -j, --json              JSON output\n"
 	"  -g, --tui               live table (ncurses)\n"
 	"  -r, --refresh DUR       live table refresh (default 1s)\n"
-	"  -t, --timeout DUR       stop after DUR (default 10m): 500ms, 10s, 2m, 1h\n"
+	"  -t, --timeout DUR       stop after DUR (default 10m): 500ms, 10s, 2m, 1h;\n"
+	"                          at most 576h\n"
 	"      --max-entries N     flow table size (default 65536; LRU, evictions counted)\n"
 	"      --sort KEY          bitrate (default), packets, bytes, src, dst\n"
 	"  -h, --help              this text\n\n"
@@ -52,6 +54,7 @@ const char flows_help[] =
 
 enum { OPT_XDP_MODE = 1000, OPT_TC_HOOK, OPT_MAX_ENTRIES, OPT_SORT };
 
+/* Messages quote arguments: control characters in them are shown as '?'. */
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -59,8 +62,15 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
+	text_make_printable(err);
 	return -1;
 }
+
+/*
+ * The longest --timeout and --refresh: the wait loop sleeps in poll(), whose
+ * timeout is an int of milliseconds (24.8 days at most).
+ */
+#define FLOWS_MAX_WAIT_SECONDS (576 * 3600.0)
 
 static int pick(const char *arg, const char *const *names, int n)
 {
@@ -137,12 +147,12 @@ int flows_parse_opts(int argc, char **argv, struct flows_opts *o, char *err, siz
 			o->tui = true;
 			break;
 		case 'r':
-			if (parse_duration(optarg, &o->refresh))
-				return fail(err, errlen, "bad --refresh '%s': use 500ms, 1s, 2m", optarg);
+			if (parse_duration(optarg, &o->refresh) || o->refresh > FLOWS_MAX_WAIT_SECONDS)
+				return fail(err, errlen, "bad --refresh '%s': use 500ms, 1s, 2m (at most 576h)", optarg);
 			break;
 		case 't':
-			if (parse_duration(optarg, &o->timeout))
-				return fail(err, errlen, "bad --timeout '%s': use 500ms, 10s, 2m, 1h", optarg);
+			if (parse_duration(optarg, &o->timeout) || o->timeout > FLOWS_MAX_WAIT_SECONDS)
+				return fail(err, errlen, "bad --timeout '%s': use 500ms, 10s, 2m, 1h (at most 576h)", optarg);
 			break;
 		case OPT_MAX_ENTRIES:
 			if (parse_uint(optarg, 1, 1 << 24, &n))

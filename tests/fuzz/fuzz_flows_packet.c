@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The packet parser of the flows program, run by the kernel itself: each
+ * input is a frame given to the TC, XDP and cgroup_skb programs through
+ * BPF_PROG_TEST_RUN (as tests/bpf/flows_prog.c does with crafted frames).
+ * Needs root (CAP_BPF).
+ *
+ * What must hold for every frame the kernel agrees to run:
+ *  - the verdict lets the packet pass (TC_ACT_UNSPEC, XDP_PASS, 1);
+ *  - exactly one packet is counted, once in the flow table and once in the
+ *    totals, with the bytes the hook sees (the whole frame at TC and XDP,
+ *    the IP packet at cgroup_skb), and nothing fails to be counted;
+ *  - the flow key is the one the frame's headers give, read by an
+ *    independent model of the documented parsing below (VLAN/QinQ tags,
+ *    IPv4 with IHL and fragments, IPv6 extension chains, ports or ICMP
+ *    type/code); so a header cut short never yields addresses or ports
+ *    read from past the frame, and an unparsed frame carries none at all;
+ *  - the totals key agrees with the flow key.
+ * A frame the kernel refuses to run (too short for an Ethernet header, or
+ * an IPv4/IPv6 skb shorter than its header) must leave nothing counted.
+ *
+ * The model is instrumented like any code here, and it branches where the
+ * program does: its coverage steers libFuzzer through the program's paths.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "modules/flows/flows.h"
+#include "flows.skel.h"
+#include "fuzz/fuzz.h"
+
+#define ETH_HLEN 14
+
+enum hook { HOOK_TC, HOOK_XDP, HOOK_CG, NR_HOOKS };
+static const char *const hook_names[] = { "tc", "xdp", "cgroup_skb" };
+static const int pass_verdict[] = { -1 /* TC_ACT_UNSPEC */, 2 /* XDP_PASS */, 1 };
+
+static struct flows_bpf *skel;
+static int prog_fd[NR_HOOKS], flows_fd, totals_fd, stats_fd, nr_cpus;
+static struct flows_val *percpu_vals;
+static struct flows_stats *percpu_stats;
+
+/* ---- the model ---------------------------------------------------------- */
+
+struct frame {
+	const uint8_t *b;
+	size_t len;
+};
+
+static bool have(const struct frame *f, size_t off, size_t n)
+{
+	return off + n <= f->len;
+}
+
+static uint16_t be16(const struct frame *f, size_t off)
+{
+	return (uint16_t)(f->b[off] << 8 | f->b[off + 1]);
+}
+
+static void model_l4(const struct frame *f, size_t off, struct flows_key *k)
+{
+	switch (k->proto) {
+	case 6:   /* TCP */
+	case 17:  /* UDP */
+	case 136: /* UDP-Lite */
+	case 132: /* SCTP */
+		if (!have(f, off, 4)) {
+			k->flags |= FLOW_F_TRUNC;
+			return;
+		}
+		k->sport = be16(f, off);
+		k->dport = be16(f, off + 2);
+		return;
+	case 1:	 /* ICMP */
+	case 58: /* ICMPv6 */
+		if (!have(f, off, 2)) {
+			k->flags |= FLOW_F_TRUNC;
+			return;
+		}
+		k->sport = f->b[off];
+		k->dport = f->b[off + 1];
+		return;
+	}
+}
+
+static bool model_ipv4(const struct frame *f, size_t off, struct flows_key *k)
+{
+	unsigned int ihl;
+
+	if (!have(f, off, 20))
+		return false;
+	ihl = f->b[off] & 0x0f;
+	if (f->b[off] >> 4 != 4 || ihl < 5)
+		return false;
+	k->proto = f->b[off + 9];
+	memcpy(k->src, f->b + off + 12, 4);
+	memcpy(k->dst, f->b + off + 16, 4);
+	if (be16(f, off + 6) & 0x1fff) {
+		k->flags |= FLOW_F_FRAG; /* a later fragment: no L4 header */
+		return true;
+	}
+	model_l4(f, off + ihl * 4, k);
+	return true;
+}
+
+static bool model_ipv6(const struct frame *f, size_t off, struct flows_key *k)
+{
+	uint8_t next;
+
+	if (!have(f, off, 40) || f->b[off] >> 4 != 6)
+		return false;
+	memcpy(k->src, f->b + off + 8, 16);
+	memcpy(k->dst, f->b + off + 24, 16);
+	next = f->b[off + 6];
+	off += 40;
+	for (int i = 0; i < FLOWS_MAX_IPV6_EXT; i++) {
+		switch (next) {
+		case 0:	  /* hop-by-hop */
+		case 43:  /* routing */
+		case 60:  /* destination options */
+		case 135: /* mobility */
+			if (!have(f, off, 2))
+				goto cut;
+			next = f->b[off];
+			off += (f->b[off + 1] + 1) * 8;
+			continue;
+		case 51: /* AH: length in 4-byte units, minus 2 */
+			if (!have(f, off, 2))
+				goto cut;
+			next = f->b[off];
+			off += (f->b[off + 1] + 2) * 4;
+			continue;
+		case 44: /* fragment */
+			if (!have(f, off, 4))
+				goto cut;
+			next = f->b[off];
+			if (be16(f, off + 2) & 0xfff8) {
+				k->proto = next;
+				k->flags |= FLOW_F_FRAG;
+				return true;
+			}
+			off += 8;
+			continue;
+		}
+		k->proto = next;
+		model_l4(f, off, k);
+		return true;
+	}
+cut: /* cut short, or more extension headers than are walked */
+	k->proto = next;
+	k->flags |= FLOW_F_TRUNC;
+	return true;
+}
+
+static void model_l3(const struct frame *f, size_t off, uint16_t ethertype, struct flows_key *k)
+{
+	bool ok = true;
+
+	k->ethertype = ethertype;
+	if (ethertype == FLOW_ETH_IPV4)
+		ok = model_ipv4(f, off, k);
+	else if (ethertype == FLOW_ETH_IPV6)
+		ok = model_ipv6(f, off, k);
+	if (!ok) {
+		memset(k->src, 0, sizeof(k->src));
+		memset(k->dst, 0, sizeof(k->dst));
+		k->proto = 0;
+		k->flags = FLOW_F_UNPARSED;
+	}
+}
+
+/* TC and XDP: from the Ethernet header, at most two VLAN tags unwrapped. */
+static void model_eth(const struct frame *f, struct flows_key *k)
+{
+	size_t off = ETH_HLEN;
+	uint16_t proto;
+
+	if (!have(f, 12, 2)) {
+		k->flags = FLOW_F_UNPARSED;
+		return;
+	}
+	proto = be16(f, 12);
+	for (int i = 0; i < FLOWS_MAX_VLAN_TAGS; i++) {
+		if (proto != 0x8100 && proto != 0x88a8 && proto != 0x9100)
+			break;
+		if (!have(f, off, 4)) {
+			k->ethertype = proto;
+			k->flags = FLOW_F_UNPARSED;
+			return;
+		}
+		proto = be16(f, off + 2);
+		off += 4;
+	}
+	model_l3(f, off, proto, k);
+}
+
+/* The protocol the kernel's eth_type_trans() gives a test-run skb (cgroup_skb). */
+static uint16_t model_skb_protocol(const struct frame *f)
+{
+	uint16_t type = be16(f, 12);
+
+	if (type >= 0x0600)
+		return type;
+	/* An 802.3 length field: raw IPX (0xFFFF) or 802.2 LLC. */
+	if (have(f, ETH_HLEN, 2) && be16(f, ETH_HLEN) == 0xFFFF)
+		return 0x0001;
+	return 0x0004;
+}
+
+/* ---- running the program -------------------------------------------------- */
+
+struct counted {
+	bool have_flow, have_total;
+	int nr_flows, nr_totals;
+	struct flows_key key;
+	struct flows_val flow;
+	struct flows_total_key tkey;
+	struct flows_val total;
+	struct flows_stats stats;
+};
+
+static void sum_percpu(int fd, const void *key, struct flows_val *sum)
+{
+	must(!bpf_map_lookup_elem(fd, key, percpu_vals), "lookup failed: %s", strerror(errno));
+	memset(sum, 0, sizeof(*sum));
+	for (int c = 0; c < nr_cpus; c++) {
+		sum->packets += percpu_vals[c].packets;
+		sum->bytes += percpu_vals[c].bytes;
+	}
+}
+
+/* Read what one run counted, and empty the maps for the next. */
+static void read_and_clear(struct counted *out)
+{
+	struct flows_key key, next;
+	struct flows_total_key tkey, tnext;
+	uint32_t zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (!bpf_map_get_next_key(flows_fd, NULL, &next)) {
+		key = next;
+		if (!out->nr_flows++) {
+			out->key = key;
+			sum_percpu(flows_fd, &key, &out->flow);
+		}
+		must(!bpf_map_delete_elem(flows_fd, &key), "flow delete failed");
+	}
+	while (!bpf_map_get_next_key(totals_fd, NULL, &tnext)) {
+		tkey = tnext;
+		if (!out->nr_totals++) {
+			out->tkey = tkey;
+			sum_percpu(totals_fd, &tkey, &out->total);
+		}
+		must(!bpf_map_delete_elem(totals_fd, &tkey), "totals delete failed");
+	}
+	must(!bpf_map_lookup_elem(stats_fd, &zero, percpu_stats), "stats lookup failed");
+	for (int c = 0; c < nr_cpus; c++) {
+		out->stats.inserted += percpu_stats[c].inserted;
+		out->stats.flow_fail += percpu_stats[c].flow_fail;
+		out->stats.total_fail_packets += percpu_stats[c].total_fail_packets;
+		out->stats.total_fail_bytes += percpu_stats[c].total_fail_bytes;
+	}
+	memset(percpu_stats, 0, nr_cpus * sizeof(*percpu_stats));
+	must(!bpf_map_update_elem(stats_fd, &zero, percpu_stats, BPF_ANY), "stats reset failed");
+}
+
+static void describe(const char *what, const struct flows_key *k)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	int af = k->ethertype == FLOW_ETH_IPV6 ? AF_INET6 : AF_INET;
+
+	inet_ntop(af, k->src, a, sizeof(a));
+	inet_ntop(af, k->dst, b, sizeof(b));
+	fprintf(stderr, "  %s: ethertype 0x%04x proto %u flags %#x %s:%u -> %s:%u dir %u if %u\n",
+		what, k->ethertype, k->proto, k->flags, a, k->sport, b, k->dport, k->dir, k->ifindex);
+}
+
+static void check_hook(enum hook h, const uint8_t *data, size_t size)
+{
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = size,
+			    .repeat = 1);
+	const char *name = hook_names[h];
+	struct frame f = { data, size }, ip = { data + ETH_HLEN, size - ETH_HLEN };
+	struct flows_key want = {};
+	struct counted got;
+	uint64_t bytes;
+	int err;
+
+	err = bpf_prog_test_run_opts(prog_fd[h], &opts);
+	read_and_clear(&got);
+	if (err) {
+		/* The kernel would not build this packet: nothing may be counted. */
+		must(got.nr_flows == 0 && got.nr_totals == 0 && !got.stats.inserted,
+		     "%s: a frame the test run refused (%d) was counted", name, err);
+		return;
+	}
+	must((int)opts.retval == pass_verdict[h], "%s: verdict %d, not %d (pass)", name,
+	     (int)opts.retval, pass_verdict[h]);
+	bytes = h == HOOK_CG ? size - ETH_HLEN : size;
+	must(got.nr_totals == 1 && got.total.packets == 1 && got.total.bytes == bytes,
+	     "%s: %d totals rows, %llu packets of %llu bytes (want 1 packet of %llu)", name,
+	     got.nr_totals, (unsigned long long)got.total.packets,
+	     (unsigned long long)got.total.bytes, (unsigned long long)bytes);
+	must(got.nr_flows == 1 && got.flow.packets == 1 && got.flow.bytes == bytes,
+	     "%s: %d flows, %llu packets of %llu bytes (want 1 packet of %llu)", name, got.nr_flows,
+	     (unsigned long long)got.flow.packets, (unsigned long long)got.flow.bytes,
+	     (unsigned long long)bytes);
+	must(got.stats.inserted == 1 && !got.stats.flow_fail && !got.stats.total_fail_packets &&
+		     !got.stats.total_fail_bytes,
+	     "%s: stats inserted %llu, failures %llu/%llu", name,
+	     (unsigned long long)got.stats.inserted, (unsigned long long)got.stats.flow_fail,
+	     (unsigned long long)got.stats.total_fail_packets);
+
+	if (h == HOOK_CG)
+		model_l3(&ip, 0, model_skb_protocol(&f), &want);
+	else
+		model_eth(&f, &want);
+	want.dir = FLOW_DIR_INGRESS;
+	want.ifindex = got.key.ifindex; /* the test device's */
+	if (h == HOOK_CG) {
+		/* The test run's socket: whatever cgroup and owner it has. */
+		want.cgroup = got.key.cgroup;
+		want.pid = got.key.pid;
+		memcpy(want.comm, got.key.comm, sizeof(want.comm));
+	}
+	if (memcmp(&got.key, &want, sizeof(want))) {
+		fprintf(stderr, "%s: flow key differs from the frame's headers\n", name);
+		describe("counted", &got.key);
+		describe("model  ", &want);
+		must(false, "%s: wrong flow key", name);
+	}
+	must(got.tkey.ifindex == got.key.ifindex && got.tkey.ethertype == got.key.ethertype &&
+		     got.tkey.proto == got.key.proto &&
+		     (got.tkey.dir_flags & FLOW_TOTAL_DIR_MASK) == got.key.dir &&
+		     !!(got.tkey.dir_flags & FLOW_TOTAL_UNPARSED) ==
+			     !!(got.key.flags & FLOW_F_UNPARSED),
+	     "%s: totals key disagrees with the flow key", name);
+}
+
+static int setup(void)
+{
+	skel = flows_bpf__open();
+	if (!skel)
+		return -1;
+	bpf_map__set_max_entries(skel->maps.flows, 1024);
+	if (flows_bpf__load(skel))
+		return -1;
+	prog_fd[HOOK_TC] = bpf_program__fd(skel->progs.flows_tc_in);
+	prog_fd[HOOK_XDP] = bpf_program__fd(skel->progs.flows_xdp);
+	prog_fd[HOOK_CG] = bpf_program__fd(skel->progs.flows_cg_in);
+	flows_fd = bpf_map__fd(skel->maps.flows);
+	totals_fd = bpf_map__fd(skel->maps.flow_totals);
+	stats_fd = bpf_map__fd(skel->maps.flow_stats);
+	nr_cpus = libbpf_num_possible_cpus();
+	if (nr_cpus <= 0)
+		return -1;
+	percpu_vals = calloc(nr_cpus, sizeof(*percpu_vals));
+	percpu_stats = calloc(nr_cpus, sizeof(*percpu_stats));
+	return percpu_vals && percpu_stats ? 0 : -1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!skel && setup()) {
+		fprintf(stderr, "fuzz_flows_packet: cannot load the flows programs (needs root): %s\n",
+			strerror(errno));
+		exit(1);
+	}
+	if (size < ETH_HLEN) {
+		/* Too short to be a frame: the kernel must refuse it, for every hook. */
+		for (int h = 0; h < NR_HOOKS; h++) {
+			DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data,
+					    .data_size_in = size, .repeat = 1);
+			struct counted got;
+
+			bpf_prog_test_run_opts(prog_fd[h], &opts);
+			read_and_clear(&got);
+			must(!got.nr_flows && !got.nr_totals, "%s: a %zu-byte frame was counted",
+			     hook_names[h], size);
+		}
+		return 0;
+	}
+	for (int h = 0; h < NR_HOOKS; h++)
+		check_hook(h, data, size);
+	return 0;
+}
