@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-	libmicrohttpd-dev libinih-dev libncurses-dev)
+	libmicrohttpd-dev libinih-dev libncurses-dev libmnl-dev)
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux)
 bench_pkgs=(libbpf-tools tcpdump)
 

@@ -98,13 +98,13 @@ EOF
 nothing_left() {
 	local ns=$1 dev=$2 i
 	for i in $(seq 40); do
-		if ! bpftool prog show 2>/dev/null | grep -q 'name flows_'; then break; fi
+		if ! bpftool prog show 2>/dev/null | grep -q 'name flows_\|name ebpfmon_tc_'; then break; fi
 		sleep 0.05
 	done
-	if bpftool prog show 2>/dev/null | grep -q 'name flows_'; then
-		echo "# programs left: $(bpftool prog show | grep 'name flows_' | head -3)"; return 1
+	if bpftool prog show 2>/dev/null | grep -q 'name flows_\|name ebpfmon_tc_'; then
+		echo "# programs left: $(bpftool prog show | grep 'name flows_\|name ebpfmon_tc_' | head -3)"; return 1
 	fi
-	if ip netns exec "$ns" bpftool net show dev "$dev" 2>/dev/null | grep -q 'flows_'; then
+	if ip netns exec "$ns" bpftool net show dev "$dev" 2>/dev/null | grep -q 'flows_\|ebpfmon_tc_'; then
 		echo "# bpftool net: $(ip netns exec "$ns" bpftool net show dev "$dev")"; return 1
 	fi
 	if [ -n "$(ip netns exec "$ns" tc filter show dev "$dev" ingress 2>/dev/null)$(ip netns exec "$ns" tc filter show dev "$dev" egress 2>/dev/null)" ]; then

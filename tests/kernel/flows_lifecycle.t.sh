@@ -26,7 +26,7 @@ for mode in "tcx:" "xdp:-x" "process:-p" "clsact:--tc-hook clsact"; do
 	else
 		nok "$label: attaches"
 	fi
-	[ "$label" = clsact ] && continue # a legacy qdisc filter can't outlive nothing: see docs
+	[ "$label" = clsact ] && continue # clsact filters outlive a kill: flows_kill.t.sh
 	# shellcheck disable=SC2086
 	if start_flows "$NB" -i "$VB" -t 60s $args; then
 		kill -KILL "$FPID"; wait "$FPID" 2>/dev/null
@@ -39,7 +39,7 @@ done
 # clsact fallback: a qdisc that was there before stays, our filters go.
 inB tc qdisc add dev "$VB" clsact
 if start_flows "$NB" -i "$VB" -t 60s --tc-hook clsact; then
-	n=$(inB tc filter show dev "$VB" ingress | grep -c flows_tc_in)
+	n=$(inB tc filter show dev "$VB" ingress | grep -c 'handle 0xeb9f0000 ebpfmon_tc_in:')
 	check "clsact: our filter is on the existing qdisc ($n)" [ "$n" = 1 ]
 	stop_flows INT
 	check "clsact: the qdisc we did not create stays" sh -c "ip netns exec $NB tc qdisc show dev $VB | grep -q clsact"

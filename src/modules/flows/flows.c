@@ -280,24 +280,6 @@ struct flows_run {
 	char cgroup_path[PATH_MAX];
 };
 
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
-
-/* Our network namespace's cookie, as bpf_get_netns_cookie() reports it. */
-static uint64_t netns_cookie(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	uint64_t cookie = 0;
-	socklen_t len = sizeof(cookie);
-
-	if (fd >= 0) {
-		getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
-		close(fd);
-	}
-	return cookie;
-}
-
 static int load(struct flows_run *r)
 {
 	char err[256];
@@ -310,7 +292,7 @@ static int load(struct flows_run *r)
 	}
 	bpf_map__set_max_entries(r->skel->maps.flows, r->o.max_entries);
 	r->skel->rodata->cg_ifindex = r->o.process ? r->ifindex : 0;
-	r->skel->rodata->cg_netns = netns_cookie();
+	r->skel->rodata->cg_netns = flows_netns_cookie();
 	flows_prepare_load(r->skel, &r->o, r->ifindex);
 	ret = flows_bpf__load(r->skel);
 	if (ret) {
@@ -455,7 +437,7 @@ int cmd_flows(int argc, char **argv)
 	if (ret)
 		return ret;
 	libbpf_set_print(libbpf_print);
-	flows_attach_init(&r.att);
+	flows_attach_init(&r.att, "ebpfmon flows");
 	/* Block the stop signals before attaching: none may kill us mid-way. */
 	r.sigfd = open_signals();
 	ret = load(&r);
