@@ -347,7 +347,8 @@ static void tui_refresh(struct flows_run *r, struct flows_tui *t, double interva
 	view = r->snap;
 	view.rows = malloc((r->snap.nr ? r->snap.nr : 1) * sizeof(*view.rows));
 	if (view.rows) {
-		memcpy(view.rows, r->snap.rows, r->snap.nr * sizeof(*view.rows));
+		if (r->snap.nr) /* rows is NULL when empty */
+			memcpy(view.rows, r->snap.rows, r->snap.nr * sizeof(*view.rows));
 		flows_sort_rows(view.rows, view.nr, r->o.sort);
 		flows_sort_totals(view.totals, view.nr_totals);
 		r->rep.snap = &view;
