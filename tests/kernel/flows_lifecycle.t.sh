@@ -87,5 +87,8 @@ bad "unknown --sort: exit 2" 2 "unknown --sort" --sort speed
 bad "unknown --xdp-mode: exit 2" 2 "unknown --xdp-mode" --xdp-mode turbo
 bad "--json with --tui: exit 2" 2 "exclude" -j -g
 bad "stray argument: exit 2" 2 "unexpected argument" -i "$VB" extra
+bad "-c /tmp: a directory, not a cgroup (nor a config file): exit 2" 2 "'/tmp': a directory but not a cgroup v2 one; give a cgroup directory (-c is --cgroup here, not a configuration file)" -c /tmp
+bad "-c on a file: exit 2" 2 "a file, not a cgroup v2 directory" -c /etc/hostname
+bad "-c on nothing: exit 2" 2 "No such file or directory; give a cgroup directory" -c /nonexistent
 bad "XDP offload on veth: names the mode and the reason" 1 "XDP mode offload not possible on $VB" -i "$VB" --xdp-mode offload -t 1s
 check "nothing left after the failed offload" nothing_left "$NB" "$VB"

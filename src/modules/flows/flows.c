@@ -236,17 +236,29 @@ static int resolve_iface(struct flows_opts *o, int *ifindex)
 
 static int resolve_cgroup(const struct flows_opts *o, char *path, size_t len)
 {
+	char root[PATH_MAX] = "";
 	struct stat st;
 
 	if (!o->cgroup) {
 		if (cgroup2_mount_point(path, len)) {
-			fprintf(stderr, "ebpfmon flows: no cgroup v2 hierarchy is mounted (needed by --process)\n");
+			fprintf(stderr, "ebpfmon flows: no cgroup v2 hierarchy is mounted and none could be mounted privately (%s): mount one (mount -t cgroup2 none /sys/fs/cgroup), or count without -p\n",
+				strerror(errno));
 			return 1;
 		}
 		return 0;
 	}
-	if (stat(o->cgroup, &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "ebpfmon flows: --cgroup '%s': not a cgroup v2 directory\n", o->cgroup);
+	if (stat(o->cgroup, &st) || !S_ISDIR(st.st_mode) || !cgroup2_path_ok(o->cgroup)) {
+		const char *what = stat(o->cgroup, &st) ? strerror(errno) :
+				   S_ISDIR(st.st_mode)	 ? "a directory but not a cgroup v2 one" :
+							   "a file, not a cgroup v2 directory";
+		char below[PATH_MAX + 16] = "";
+
+		/* A private mount's /proc/self/fd path means nothing to the user. */
+		if (!cgroup2_mount_point(root, sizeof(root)) && strncmp(root, "/proc/", 6))
+			snprintf(below, sizeof(below), " below %s", root);
+		/* run, check and snapshot take --config: say -c is not that here. */
+		fprintf(stderr, "ebpfmon flows: -c/--cgroup '%s': %s; give a cgroup directory%s (-c is --cgroup here, not a configuration file)\n",
+			o->cgroup, what, below);
 		return FLOWS_EXIT_USAGE;
 	}
 	snprintf(path, len, "%s", o->cgroup);
