@@ -15,8 +15,7 @@ MAX_MS=${FLOWS_KILL_MAX_MS:-400} # start-up to "attached" takes 170-300 ms here
 
 # Process mode attaches in a cgroup of this test's own, so what other tests on
 # the machine attach elsewhere does not count.
-CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-CG=$CG2/flowskill$ID
+CG=$CG2ROOT/flowskill$ID
 mkdir "$CG" || { nok "creating cgroup $CG"; exit 1; }
 cleanup_cg() { rmdir "$CG" 2>/dev/null; cleanup; }
 trap cleanup_cg EXIT
@@ -28,30 +27,13 @@ our_filters() {
 	(inB tc filter show dev "$VB" ingress; inB tc filter show dev "$VB" egress) 2>/dev/null |
 		grep 'ebpfmon_tc_\|flows_tc_'
 }
-# Programs on $VB's TCX hooks (bpftool 7.1 does not list them): BPF_PROG_QUERY.
-tcx_links() {
-	inB python3 - "$VB" <<'EOF'
-import ctypes, os, socket, struct, sys
-libc = ctypes.CDLL(None, use_errno=True)
-SYS_bpf = {"x86_64": 321, "aarch64": 280}[os.uname().machine]
-ifindex = socket.if_nametoindex(sys.argv[1])
-total = 0
-for attach_type in (46, 47):  # BPF_TCX_INGRESS, BPF_TCX_EGRESS
-    attr = ctypes.create_string_buffer(struct.pack("<IIII", ifindex, attach_type, 0, 0), 128)
-    if libc.syscall(SYS_bpf, 16, attr, 128) != 0:  # BPF_PROG_QUERY
-        print("query failed: errno %d" % ctypes.get_errno())
-        sys.exit(0)
-    total += struct.unpack_from("<I", attr, 24)[0]  # query.prog_cnt
-print(total)
-EOF
-}
 GONE_IDS=
 leftovers() {
 	local op=$1 n out=() id
 	n=$(our_filters | grep -c .)
 	[ "$n" -gt 0 ] && out+=("$n filters")
 	if [ "$op" = 0 ] && inB tc qdisc show dev "$VB" | grep -q clsact; then out+=("clsact qdisc"); fi
-	n=$(tcx_links)
+	n=$(tcx_links "$NB" "$VB")
 	[ "$n" != 0 ] && out+=("$n tcx links")
 	inB ip link show dev "$VB" | grep -q 'xdp' && out+=("xdp")
 	n=$(bpftool cgroup show "$CG" 2>/dev/null | grep -c '^[0-9]')
