@@ -66,6 +66,24 @@ else
 	nok "--max-entries 4 attaches"
 fi
 
+# -g with stdout redirected: the text report, no terminal escapes, a note on stderr.
+inB env TERM=xterm "$EBPFMON" flows -g -i "$VB" -t 300ms >"$TMP/g.out" 2>"$TMP/g.err"
+rc=$?
+check "-g redirected: exits 0 ($rc)" [ $rc = 0 ]
+check "-g redirected: no terminal escapes in the file" sh -c "! grep -q \$(printf '\033') '$TMP/g.out'"
+check "-g redirected: the text report is in the file" grep -q '^totals' "$TMP/g.out"
+check "-g redirected: says so in one line" grep -q 'standard output is not a terminal; no live table' "$TMP/g.err"
+# On a terminal (a pty from script(1)): the live table; with an unknown TERM,
+# the text report instead of curses exiting with our programs attached.
+inB script -qec "TERM=xterm $EBPFMON flows -g -i $VB -t 1500ms" /dev/null >"$TMP/g.pty" 2>&1
+rc=$?
+check "-g on a terminal: exits 0 ($rc) having drawn the live table" sh -c "[ $rc = 0 ] && grep -aq 'ebpfmon flows  tc (tcx) on $VB' '$TMP/g.pty'"
+inB script -qec "TERM=nosuchterm $EBPFMON flows -g -i $VB -t 300ms --tc-hook clsact" /dev/null >"$TMP/g.pty" 2>&1
+rc=$?
+check "-g with an unknown TERM: exits 0 ($rc) with the text report" sh -c "[ $rc = 0 ] && grep -aq '^totals' '$TMP/g.pty'"
+check "-g with an unknown TERM: says why there is no live table" grep -aq "terminal type 'nosuchterm' is unknown" "$TMP/g.pty"
+check "-g with an unknown TERM: nothing left" nothing_left "$NB" "$VB"
+
 # Bad input.
 bad() { # description, expected rc, stderr pattern, args...
 	local what=$1 want=$2 pat=$3; shift 3

@@ -42,7 +42,8 @@ const char flows_help[] =
 	"                          interfaces unless -i; bytes are L3 (IP) lengths\n"
 	"  -c, --cgroup PATH       per process, only in this cgroup v2 (and below)\n"
 	"  -j, --json              JSON output\n"
-	"  -g, --tui               live table (ncurses)\n"
+	"  -g, --tui               live table (ncurses); when stdout is not a terminal,\n"
+	"                          the text report at the end instead\n"
 	"  -r, --refresh DUR       live table refresh (default 1s)\n"
 	"  -t, --timeout DUR       stop after DUR (default 10m): 500ms, 10s, 2m, 1h\n"
 	"      --max-entries N     flow table size (default 65536; LRU, evictions counted)\n"
@@ -382,8 +383,16 @@ static void wait_loop(struct flows_run *r, double start)
 	struct pollfd pfd[2] = { { .fd = r->sigfd, .events = POLLIN },
 				 { .fd = STDIN_FILENO, .events = POLLIN } };
 
-	if (r->o.tui)
-		t = flows_tui_start();
+	if (r->o.tui) {
+		char why[128];
+
+		t = flows_tui_start(why, sizeof(why));
+		if (!t) {
+			fprintf(stderr, "ebpfmon flows: no live table: %s; the text report follows at the end\n",
+				why);
+			r->o.tui = false;
+		}
+	}
 	for (;;) {
 		double until = t && next < deadline ? next : deadline;
 		double left = until - now();
@@ -443,6 +452,14 @@ int cmd_flows(int argc, char **argv)
 	if (ret < 0) {
 		fprintf(stderr, "ebpfmon flows: %s; see 'ebpfmon flows --help'\n", err);
 		return FLOWS_EXIT_USAGE;
+	}
+	if (r.o.tui && !isatty(STDOUT_FILENO)) {
+		/*
+		 * Redirected or piped: a live table would fill the file with terminal
+		 * escapes. What lands there should be readable: the text report.
+		 */
+		fprintf(stderr, "ebpfmon flows: -g: standard output is not a terminal; no live table, the text report follows at the end (-j for JSON)\n");
+		r.o.tui = false;
 	}
 	ret = resolve_iface(&r.o, &r.ifindex);
 	if (!ret && r.o.process)

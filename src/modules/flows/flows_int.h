@@ -182,7 +182,8 @@ int flows_tc_clsact_devices(int *ifindexes, size_t max, size_t *n);
 /* ---- live view ------------------------------------------------------------ */
 
 struct flows_tui;
-struct flows_tui *flows_tui_start(void);
+/* NULL with the reason in @why when the terminal cannot be driven. */
+struct flows_tui *flows_tui_start(char *why, size_t len);
 /* Handle pending keys; true when the user asked to quit. */
 bool flows_tui_keys(struct flows_tui *t, enum flows_sort *sort);
 void flows_tui_draw(struct flows_tui *t, const struct flows_report *r);

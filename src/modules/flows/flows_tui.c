@@ -9,6 +9,7 @@
 #include "modules/flows/flows_int.h"
 
 struct flows_tui {
+	SCREEN *screen;
 	size_t top;	/* first row shown */
 	size_t nr_rows; /* rows in the last drawing, to clamp scrolling */
 	int page;	/* rows that fit on screen */
@@ -17,14 +18,24 @@ struct flows_tui {
 static const char *const sort_names[FLOWS_NR_SORTS] = { "bitrate", "packets", "bytes", "src",
 							 "dst" };
 
-struct flows_tui *flows_tui_start(void)
+struct flows_tui *flows_tui_start(char *why, size_t len)
 {
 	struct flows_tui *t = calloc(1, sizeof(*t));
+	const char *term = getenv("TERM");
 
-	if (!t)
+	if (!t) {
+		snprintf(why, len, "out of memory");
 		return NULL;
+	}
 	setlocale(LC_ALL, "");
-	initscr();
+	/* newterm(), unlike initscr(), returns instead of exiting (attached!) on a bad TERM. */
+	t->screen = newterm(NULL, stdout, stdin);
+	if (!t->screen) {
+		snprintf(why, len, "the terminal type '%s' is unknown (set TERM)", term ? term : "");
+		free(t);
+		return NULL;
+	}
+	set_term(t->screen);
 	cbreak();
 	noecho();
 	nodelay(stdscr, TRUE);
@@ -41,6 +52,7 @@ void flows_tui_stop(struct flows_tui *t)
 	if (!t)
 		return;
 	endwin();
+	delscreen(t->screen);
 	free(t);
 }
 
