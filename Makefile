@@ -112,6 +112,20 @@ bench: $(BUILD)/ebpfmon $(TEST_HELPERS)
 	@scripts/deps.sh bench
 	@BUILD=$(BUILD) bench/run.sh
 
+# ---- kernel-asan: the agent built with ASan/UBSan ---------------------------
+# The unit tests' sanitizer objects (build/asan/*.o) plus main(), so the
+# kernel-tier scenarios can run against a sanitized agent (tests/run.sh,
+# tier kernel-asan). `make asan` builds it alone. tests/asan/ubsan_log.c
+# sends UBSan's reports to a file as ASan's go (see there).
+.PHONY: asan
+asan: $(BUILD)/ebpfmon-asan
+
+$(BUILD)/ebpfmon-asan: $(ASAN_OBJS) $(BUILD)/asan/main.o tests/asan/ubsan_log.c
+	$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $^ $(PKG_LIBS) -ldl
+
+test: $(BUILD)/ebpfmon-asan
+# ---- end of kernel-asan -------------------------------------------------------
+
 format:
 	clang-format -i $(USER_SRCS) $(BPF_SRCS) $(wildcard src/*/*.h src/modules/*/*.h tests/*/*.c)
 

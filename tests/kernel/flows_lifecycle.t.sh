@@ -66,6 +66,14 @@ else
 	nok "--max-entries 4 attaches"
 fi
 
+# No packet at all (an idle loopback): an empty report, in text and JSON.
+inB "$EBPFMON" flows -i lo -t 300ms -j >"$TMP/idle.json" 2>"$TMP/idle.err"
+rc=$?
+check "no packet: exits 0 ($rc) with an empty JSON flow list" sh -c "[ $rc = 0 ] && python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))[\"flows\"] != [])' '$TMP/idle.json'"
+inB "$EBPFMON" flows -i lo -t 300ms -x >"$TMP/idle.txt" 2>"$TMP/idle.err"
+rc=$?
+check "no packet at XDP: exits 0 ($rc) with the text report" sh -c "[ $rc = 0 ] && grep -q '^totals' '$TMP/idle.txt'"
+
 # -g with stdout redirected: the text report, no terminal escapes, a note on stderr.
 inB env TERM=xterm "$EBPFMON" flows -g -i "$VB" -t 300ms >"$TMP/g.out" 2>"$TMP/g.err"
 rc=$?
@@ -81,7 +89,7 @@ check "-g on a terminal: exits 0 ($rc) having drawn the live table" sh -c "[ $rc
 inB script -qec "TERM=nosuchterm $EBPFMON flows -g -i $VB -t 300ms --tc-hook clsact" /dev/null >"$TMP/g.pty" 2>&1
 rc=$?
 check "-g with an unknown TERM: exits 0 ($rc) with the text report" sh -c "[ $rc = 0 ] && grep -aq '^totals' '$TMP/g.pty'"
-check "-g with an unknown TERM: says why there is no live table" grep -aq "terminal type 'nosuchterm' is unknown" "$TMP/g.pty"
+check "-g with an unknown TERM: says why there is no live table" grep -aq "terminal type is unknown: 'nosuchterm'; set TERM" "$TMP/g.pty"
 check "-g with an unknown TERM: nothing left" nothing_left "$NB" "$VB"
 
 # Bad input.

@@ -5,6 +5,8 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
+#include <unistd.h>
 
 #include "modules/flows/flows_int.h"
 
@@ -22,16 +24,28 @@ struct flows_tui *flows_tui_start(char *why, size_t len)
 {
 	struct flows_tui *t = calloc(1, sizeof(*t));
 	const char *term = getenv("TERM");
+	int err = 0;
 
 	if (!t) {
 		snprintf(why, len, "out of memory");
 		return NULL;
 	}
 	setlocale(LC_ALL, "");
-	/* newterm(), unlike initscr(), returns instead of exiting (attached!) on a bad TERM. */
+	/*
+	 * initscr() exits the process (our filters attached) on an unknown TERM,
+	 * and newterm() leaks when it fails: ask the terminfo database first.
+	 */
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		snprintf(why, len, "%s '%s'%s",
+			 err == 1 ? "cannot drive the hardcopy terminal" : "the terminal type is unknown:",
+			 term ? term : "", err == -1 ? " (no terminfo database)" : "; set TERM");
+		free(t);
+		return NULL;
+	}
+	del_curterm(cur_term);
 	t->screen = newterm(NULL, stdout, stdin);
 	if (!t->screen) {
-		snprintf(why, len, "the terminal type '%s' is unknown (set TERM)", term ? term : "");
+		snprintf(why, len, "the terminal '%s' cannot be initialised", term ? term : "");
 		free(t);
 		return NULL;
 	}
