@@ -226,13 +226,18 @@ static int intent_begin(int ifindex)
 
 	if (intent_path(ifindex, path, sizeof(path)))
 		return -1;
-	if (mkdir(RUN_DIR, 0755) && errno != EEXIST)
-		return -1;
+	/* Another ebpfmon may remove the (empty) directory between our calls: retry. */
 	for (int tries = 0; tries < 3; tries++) {
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		int fd;
 
-		if (fd < 0)
+		if (mkdir(RUN_DIR, 0755) && errno != EEXIST)
 			return -1;
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -1;
+		}
 		if (!flock(fd, LOCK_EX) && still_linked(fd, path))
 			return fd;
 		close(fd);
@@ -240,6 +245,7 @@ static int intent_begin(int ifindex)
 	return -1;
 }
 
+/* Unlink the file, and the directory when it was the last: nothing stays in /run. */
 static void intent_end(int fd, int ifindex)
 {
 	char path[128];
@@ -249,6 +255,7 @@ static void intent_end(int fd, int ifindex)
 	if (!intent_path(ifindex, path, sizeof(path)))
 		unlink(path);
 	close(fd);
+	rmdir(RUN_DIR);
 }
 
 static bool in_list(int ifindex, const int *list, size_t n)
@@ -299,6 +306,7 @@ static unsigned int sweep_intents(const char *who, const int *clsact, size_t nr_
 		close(fd);
 	}
 	closedir(d);
+	rmdir(RUN_DIR);
 	return removed;
 }
 
