@@ -485,7 +485,9 @@ static int attach_clsact(struct flows_bpf *skel, int ifindex, struct flows_attac
 
 	/* Say we own our filters before they exist, so no sweeper takes them. */
 	for (int d = 0; d < 2; d++) {
-		a->live_fd[d] = live_bind(prog_id_of(progs[d]));
+		uint32_t id = prog_id_of(progs[d]);
+
+		a->live_fd[d] = id ? live_bind(id) : -EINVAL;
 		if (a->live_fd[d] < 0) {
 			ret = a->live_fd[d];
 			snprintf(err, errlen, "binding the socket that marks our clsact filters as in use: %s",
