@@ -47,8 +47,8 @@ leftovers() {
 
 # A killed process's links go a moment after it; wait for that.
 settled() { # op
-	local i left
-	for i in $(seq 40); do
+	local left
+	for _ in $(seq 40); do
 		left=$(leftovers "$1")
 		[ -z "$left" ] && return 0
 		sleep 0.05
@@ -69,6 +69,7 @@ launch() { # kind, args...
 		nsenter --net="/run/netns/$NB" "$EBPFMON" run --modules flows --flows-iface "$VB" \
 			--listen "127.0.0.1:$PORT" >/dev/null 2>"$KERR" &
 	else
+		# shellcheck disable=SC2086 # KENV: zero or more VAR=value words
 		env ${KENV:-} nsenter --net="/run/netns/$NB" "$EBPFMON" flows -i "$VB" -t 60s "$@" \
 			>/dev/null 2>"$KERR" &
 	fi

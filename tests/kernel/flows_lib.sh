@@ -119,8 +119,8 @@ CG2ROOT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 # no flows program at the cgroup v2 root. Attachments are looked at, not every
 # loaded program: other tests on the machine may be running their own.
 nothing_left() {
-	local ns=$1 dev=$2 i left
-	for i in $(seq 40); do
+	local ns=$1 dev=$2 left
+	for _ in $(seq 40); do
 		left=
 		if [ -n "$(ip netns exec "$ns" tc filter show dev "$dev" ingress 2>/dev/null)$(ip netns exec "$ns" tc filter show dev "$dev" egress 2>/dev/null)" ]; then
 			left="tc filters: $(ip netns exec "$ns" tc filter show dev "$dev" ingress | head -2)"
