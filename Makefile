@@ -9,7 +9,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION    := 0.1.0
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS       := libbpf libmicrohttpd inih ncursesw libcap-ng yaml-0.1 gnutls libxcrypt
+PKGS       := libbpf libmicrohttpd inih ncursesw libcap-ng yaml-0.1 gnutls libxcrypt libmnl
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread
 
@@ -137,6 +137,20 @@ deps-fuzz:
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CORPUS=$(BUILD)/fuzz/corpus tests/fuzz/targets.t.sh
+
+# ---- kernel-asan: the agent built with ASan/UBSan ---------------------------
+# The unit tests' sanitizer objects (build/asan/*.o) plus main(), so the
+# kernel-tier scenarios can run against a sanitized agent (tests/run.sh,
+# tier kernel-asan). `make asan` builds it alone. tests/asan/ubsan_log.c
+# sends UBSan's reports to a file as ASan's go (see there).
+.PHONY: asan
+asan: $(BUILD)/ebpfmon-asan
+
+$(BUILD)/ebpfmon-asan: $(ASAN_OBJS) $(BUILD)/asan/main.o tests/asan/ubsan_log.c
+	$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $^ $(PKG_LIBS) -ldl
+
+test: $(BUILD)/ebpfmon-asan
+# ---- end of kernel-asan -------------------------------------------------------
 
 format:
 	clang-format -i $(USER_SRCS) $(BPF_SRCS) $(wildcard src/*/*.h src/modules/*/*.h tests/*/*.c)

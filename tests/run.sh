@@ -67,6 +67,43 @@ for tier in bpf kernel consumers fuzz; do
 	done
 done
 
+# ---- kernel-asan: kernel-tier scenarios against the ASan/UBSan agent ----------
+# build/ebpfmon-asan (make asan) runs a subset of the kernel tier as
+# kernel-asan/<script>. Sanitizer reports go to files (the scripts redirect
+# ebpfmon's stderr in their own ways); each report becomes a "not ok" line
+# with its summary, and its first lines are kept in the log. All of the kernel
+# tier as of writing: about 2 minutes on top of it (churn 40 s, flows_kill 18 s,
+# the rest 3-12 s each). KERNEL_ASAN_SCRIPTS="cli modes" picks others.
+# shellcheck disable=SC2206
+ASAN_SCRIPTS=(${KERNEL_ASAN_SCRIPTS:-cli exact_counts flows_run flows_lifecycle modes attribution
+	cgroups churn flows_count flows_kill flows_process flows_tcp light zombies cgroup_process
+	bad_input})
+asan_run() { # script
+	local reports=$log_dir/asan-reports/$1 f
+	rm -rf "$reports" && mkdir -p "$reports"
+	EBPFMON=$PWD/$BUILD/ebpfmon-asan \
+	ASAN_OPTIONS="log_path=$reports/asan:halt_on_error=1:detect_leaks=1:abort_on_error=0" \
+	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" EBPFMON_UBSAN_LOG=$reports/ubsan \
+		bash "tests/kernel/$1.t.sh"
+	local rc=$?
+	for f in "$reports"/*; do
+		[ -f "$f" ] || continue
+		echo "not ok - sanitizer report from the agent: $(grep -m1 'SUMMARY\|runtime error\|ERROR:' "$f")"
+		head -n 30 "$f" | sed 's/^/# /'
+	done
+	return $rc
+}
+for s in "${ASAN_SCRIPTS[@]}"; do
+	name="kernel-asan/$s"
+	want "$name" || continue
+	if [ ! -x "$BUILD/ebpfmon-asan" ]; then
+		failed=$((failed + 1)); failures+=("$name: $BUILD/ebpfmon-asan missing (make asan)")
+		continue
+	fi
+	run_one "$name" asan_run "$s"
+done
+# ---- end of kernel-asan -------------------------------------------------------
+
 echo
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "Failures:"

@@ -3,11 +3,15 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
 #include <stdbool.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,7 +32,7 @@ struct cgroup_names {
 	bool by_path; /* open_by_handle_at() refused (no CAP_DAC_READ_SEARCH) */
 };
 
-int cgroup2_mount_point(char *path, size_t len)
+static int from_mountinfo(char *path, size_t len)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "r");
 	char line[4096];
@@ -51,6 +55,63 @@ int cgroup2_mount_point(char *path, size_t len)
 	}
 	fclose(f);
 	return ret;
+}
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/*
+ * `ip netns exec` runs its command in a mount namespace of its own where /sys
+ * is a fresh sysfs, so no cgroup2 mount is visible there. A mount of our own
+ * gives the same hierarchy: made with fsopen()/fsmount(), it is never
+ * attached to any directory, nobody else sees it, and it goes with the
+ * process. Reached through /proc/self/fd; made once (start-up, one thread).
+ */
+static int private_mount(char *path, size_t len)
+{
+	static int mnt_fd = -1;
+
+	if (mnt_fd < 0) {
+		int fs = syscall(SYS_fsopen, "cgroup2", FSOPEN_CLOEXEC);
+
+		if (fs < 0)
+			return -1;
+		if (!syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+			mnt_fd = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+					 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+						 MOUNT_ATTR_NOEXEC);
+		close(fs);
+		if (mnt_fd < 0)
+			return -1;
+	}
+	/* The trailing "." makes lstat() and nftw() go through the fd's link. */
+	snprintf(path, len, "/proc/self/fd/%d/.", mnt_fd);
+	return 0;
+}
+
+int cgroup2_mount_point(char *path, size_t len)
+{
+	static const char *const usual[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+
+	if (!from_mountinfo(path, len))
+		return 0;
+	/* No mountinfo (no /proc?): the usual places, if they hold cgroup2. */
+	for (size_t i = 0; i < sizeof(usual) / sizeof(usual[0]); i++) {
+		if (is_cgroup2(usual[i])) {
+			snprintf(path, len, "%s", usual[i]);
+			return 0;
+		}
+	}
+	return private_mount(path, len);
+}
+
+bool cgroup2_path_ok(const char *path)
+{
+	return is_cgroup2(path);
 }
 
 /* nftw has no user pointer: the walk runs single-threaded, in the collector. */

@@ -7,6 +7,7 @@
 #ifndef EBPFMON_CGROUP_NAMES_H
 #define EBPFMON_CGROUP_NAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +26,13 @@ const char *cgroup_names_root(const struct cgroup_names *c);
  * or "id:...", or the one a walk saw).
  */
 int cgroup_names_alive(struct cgroup_names *c, uint64_t id, const char *known);
-/* Where cgroup2 is mounted, from /proc/self/mountinfo; -1 when it is not. */
+/*
+ * A path to the cgroup2 hierarchy: where /proc/self/mountinfo says it is
+ * mounted, else a private mount of our own (see cgroup_names.c); -1 when
+ * this kernel or our privileges allow neither.
+ */
 int cgroup2_mount_point(char *path, size_t len);
+/* Whether @path is a directory of a cgroup2 file system. */
+bool cgroup2_path_ok(const char *path);
 
 #endif

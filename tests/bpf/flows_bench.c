@@ -131,7 +131,7 @@ int main(void)
 			fprintf(stderr, "flows_bench: load/prefill failed\n");
 			return 1;
 		}
-		t = median_ns(bpf_program__fd(skel->progs.flows_tc_in));
+		t = median_ns(bpf_program__fd(skel->progs.ebpfmon_tc_in));
 		printf("flows=%u tc_ns=%.0f empty_ns=%.0f added_ns=%.0f\n", sizes[s], t, e, t - e);
 		flows_bpf__destroy(skel);
 	}

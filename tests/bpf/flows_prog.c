@@ -401,7 +401,7 @@ int main(void)
 	ok(r.skel != NULL, "every flows program loads (verifier): tc, xdp, cgroup_skb, socket hooks");
 	if (!r.skel)
 		return 1;
-	r.prog_fd[HOOK_TC] = bpf_program__fd(r.skel->progs.flows_tc_in);
+	r.prog_fd[HOOK_TC] = bpf_program__fd(r.skel->progs.ebpfmon_tc_in);
 	r.prog_fd[HOOK_XDP] = bpf_program__fd(r.skel->progs.flows_xdp);
 	r.prog_fd[HOOK_CG] = bpf_program__fd(r.skel->progs.flows_cg_in);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -420,7 +420,7 @@ int main(void)
 	ok(small != NULL, "loads with a 64-entry flow table");
 	if (small) {
 		r.skel = small;
-		r.prog_fd[HOOK_TC] = bpf_program__fd(small->progs.flows_tc_in);
+		r.prog_fd[HOOK_TC] = bpf_program__fd(small->progs.ebpfmon_tc_in);
 		check_eviction(&r);
 		flows_bpf__destroy(small);
 	}

@@ -94,27 +94,50 @@ else:
 EOF
 }
 
-# Nothing of ours on dev $2 in ns $1, and no flows_* program loaded anywhere.
+# Programs on a device's TCX hooks (bpftool 7.1 does not list them), through
+# BPF_PROG_QUERY: tcx_links NS DEV prints the count.
+tcx_links() {
+	ip netns exec "$1" python3 - "$2" <<'EOF'
+import ctypes, os, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_bpf = {"x86_64": 321, "aarch64": 280}[os.uname().machine]
+ifindex = socket.if_nametoindex(sys.argv[1])
+total = 0
+for attach_type in (46, 47):  # BPF_TCX_INGRESS, BPF_TCX_EGRESS
+    attr = ctypes.create_string_buffer(struct.pack("<IIII", ifindex, attach_type, 0, 0), 128)
+    if libc.syscall(SYS_bpf, 16, attr, 128) != 0:  # BPF_PROG_QUERY
+        print("query failed: errno %d" % ctypes.get_errno())
+        sys.exit(0)
+    total += struct.unpack_from("<I", attr, 24)[0]  # query.prog_cnt
+print(total)
+EOF
+}
+
+CG2ROOT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+
+# Nothing of ours on dev $2 in ns $1 (tc filters, clsact qdisc, TCX, XDP), and
+# no flows program at the cgroup v2 root. Attachments are looked at, not every
+# loaded program: other tests on the machine may be running their own.
 nothing_left() {
-	local ns=$1 dev=$2 i
-	for i in $(seq 40); do
-		if ! bpftool prog show 2>/dev/null | grep -q 'name flows_'; then break; fi
-		sleep 0.05
+	local ns=$1 dev=$2 left
+	for _ in $(seq 40); do
+		left=
+		if [ -n "$(ip netns exec "$ns" tc filter show dev "$dev" ingress 2>/dev/null)$(ip netns exec "$ns" tc filter show dev "$dev" egress 2>/dev/null)" ]; then
+			left="tc filters: $(ip netns exec "$ns" tc filter show dev "$dev" ingress | head -2)"
+		elif ip netns exec "$ns" tc qdisc show dev "$dev" | grep -q clsact; then
+			left="clsact qdisc"
+		elif [ "$(tcx_links "$ns" "$dev")" != 0 ]; then
+			left="TCX programs: $(tcx_links "$ns" "$dev")"
+		elif ip netns exec "$ns" bpftool net show dev "$dev" 2>/dev/null | grep -q 'flows_\|ebpfmon_tc_'; then
+			left="bpftool net: $(ip netns exec "$ns" bpftool net show dev "$dev" | tr '\n' ' ')"
+		elif ip netns exec "$ns" ip link show dev "$dev" | grep -q 'xdp'; then
+			left="xdp: $(ip netns exec "$ns" ip link show dev "$dev" | tr '\n' ' ')"
+		elif [ -n "$CG2ROOT" ] && bpftool cgroup show "$CG2ROOT" 2>/dev/null | grep -q ' flows_'; then
+			left="cgroup programs: $(bpftool cgroup show "$CG2ROOT" | grep ' flows_' | head -3 | tr '\n' ' ')"
+		fi
+		[ -z "$left" ] && return 0
+		sleep 0.05 # a killed process's links go a moment after it
 	done
-	if bpftool prog show 2>/dev/null | grep -q 'name flows_'; then
-		echo "# programs left: $(bpftool prog show | grep 'name flows_' | head -3)"; return 1
-	fi
-	if ip netns exec "$ns" bpftool net show dev "$dev" 2>/dev/null | grep -q 'flows_'; then
-		echo "# bpftool net: $(ip netns exec "$ns" bpftool net show dev "$dev")"; return 1
-	fi
-	if [ -n "$(ip netns exec "$ns" tc filter show dev "$dev" ingress 2>/dev/null)$(ip netns exec "$ns" tc filter show dev "$dev" egress 2>/dev/null)" ]; then
-		echo "# tc filters left"; return 1
-	fi
-	if ip netns exec "$ns" tc qdisc show dev "$dev" | grep -q clsact; then
-		echo "# clsact qdisc left"; return 1
-	fi
-	if ip netns exec "$ns" ip link show dev "$dev" | grep -q 'xdp'; then
-		echo "# xdp left: $(ip netns exec "$ns" ip link show dev "$dev")"; return 1
-	fi
-	return 0
+	echo "# left: $left"
+	return 1
 }

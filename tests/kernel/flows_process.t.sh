@@ -37,6 +37,25 @@ else
 	nok "process mode attaches"
 fi
 
+# Under `ip netns exec`, which hides the cgroup2 mount by remounting /sys:
+# -p still works (a private cgroup2 mount) and names cgroups.
+OUT=$TMP/netns-exec.json ERR=$TMP/netns-exec.err
+ip netns exec "$NA" "$EBPFMON" flows -p -i "$VA" -j -t 60s >"$OUT" 2>"$ERR" &
+FPID=$!; PIDS+=($FPID)
+for _ in $(seq 100); do grep -q '^attached$' "$ERR" && break; kill -0 $FPID 2>/dev/null || break; sleep 0.05; done
+if grep -q '^attached$' "$ERR"; then
+	nsenter --net="/run/netns/$NA" "$SEND" udp 10.77.0.2 50005 $N $S 40005 >/dev/null &
+	spid=$!; PIDS+=($spid); wait $spid
+	sleep 0.2
+	check "ip netns exec -p: exits 0 on SIGINT" stop_flows INT
+	got=$(flow_of "$OUT" "f['srcPort']==40005 and f['pid']==$spid and f['comm']=='flows_send' and f['cgroup'].startswith('/')")
+	check "ip netns exec -p: the flow names the sender and its cgroup path ($got)" [ "$got" = "$N $((N * (20 + 8 + S)))" ]
+	check "ip netns exec -p: nothing left attached" nothing_left "$NA" "$VA"
+else
+	nok "ip netns exec -p attaches without a visible cgroup2 mount: $(head -c 300 "$ERR")"
+	kill -KILL $FPID 2>/dev/null
+fi
+
 # -c PATH: a sender inside the cgroup counts, one outside does not.
 mkdir "$CG" || nok "creating a test cgroup"
 if start_flows "$NA" -c "$CG" -j -t 60s; then

@@ -343,14 +343,20 @@ static __always_inline int tc_count(struct __sk_buff *skb, __u8 dir)
 	return TC_ACT_UNSPEC;
 }
 
+/*
+ * The TC programs carry the project's name: a clsact filter is named after its
+ * program ("ebpfmon_tc_in:[id]"), and it is the one attachment that outlives a
+ * killed ebpfmon, so the next run (and an operator reading `tc filter show`)
+ * must recognise it.
+ */
 SEC("tc")
-int flows_tc_in(struct __sk_buff *skb)
+int ebpfmon_tc_in(struct __sk_buff *skb)
 {
 	return tc_count(skb, FLOW_DIR_INGRESS);
 }
 
 SEC("tc")
-int flows_tc_eg(struct __sk_buff *skb)
+int ebpfmon_tc_eg(struct __sk_buff *skb)
 {
 	return tc_count(skb, FLOW_DIR_EGRESS);
 }

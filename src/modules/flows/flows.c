@@ -43,7 +43,8 @@ const char flows_help[] =
 	"                          interfaces unless -i; bytes are L3 (IP) lengths\n"
 	"  -c, --cgroup PATH       per process, only in this cgroup v2 (and below)\n"
 	"  -j, --json              JSON output\n"
-	"  -g, --tui               live table (ncurses)\n"
+	"  -g, --tui               live table (ncurses); when stdout is not a terminal,\n"
+	"                          the text report at the end instead\n"
 	"  -r, --refresh DUR       live table refresh (default 1s)\n"
 	"  -t, --timeout DUR       stop after DUR (default 10m): 500ms, 10s, 2m, 1h;\n"
 	"                          at most 576h\n"
@@ -246,17 +247,29 @@ static int resolve_iface(struct flows_opts *o, int *ifindex)
 
 static int resolve_cgroup(const struct flows_opts *o, char *path, size_t len)
 {
+	char root[PATH_MAX] = "";
 	struct stat st;
 
 	if (!o->cgroup) {
 		if (cgroup2_mount_point(path, len)) {
-			fprintf(stderr, "ebpfmon flows: no cgroup v2 hierarchy is mounted (needed by --process)\n");
+			fprintf(stderr, "ebpfmon flows: no cgroup v2 hierarchy is mounted and none could be mounted privately (%s): mount one (mount -t cgroup2 none /sys/fs/cgroup), or count without -p\n",
+				strerror(errno));
 			return 1;
 		}
 		return 0;
 	}
-	if (stat(o->cgroup, &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "ebpfmon flows: --cgroup '%s': not a cgroup v2 directory\n", o->cgroup);
+	if (stat(o->cgroup, &st) || !S_ISDIR(st.st_mode) || !cgroup2_path_ok(o->cgroup)) {
+		const char *what = stat(o->cgroup, &st) ? strerror(errno) :
+				   S_ISDIR(st.st_mode)	 ? "a directory but not a cgroup v2 one" :
+							   "a file, not a cgroup v2 directory";
+		char below[PATH_MAX + 16] = "";
+
+		/* A private mount's /proc/self/fd path means nothing to the user. */
+		if (!cgroup2_mount_point(root, sizeof(root)) && strncmp(root, "/proc/", 6))
+			snprintf(below, sizeof(below), " below %s", root);
+		/* run, check and snapshot take --config: say -c is not that here. */
+		fprintf(stderr, "ebpfmon flows: -c/--cgroup '%s': %s; give a cgroup directory%s (-c is --cgroup here, not a configuration file)\n",
+			o->cgroup, what, below);
 		return FLOWS_EXIT_USAGE;
 	}
 	snprintf(path, len, "%s", o->cgroup);
@@ -290,24 +303,6 @@ struct flows_run {
 	char cgroup_path[PATH_MAX];
 };
 
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
-
-/* Our network namespace's cookie, as bpf_get_netns_cookie() reports it. */
-static uint64_t netns_cookie(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	uint64_t cookie = 0;
-	socklen_t len = sizeof(cookie);
-
-	if (fd >= 0) {
-		getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
-		close(fd);
-	}
-	return cookie;
-}
-
 static int load(struct flows_run *r)
 {
 	char err[256];
@@ -320,7 +315,7 @@ static int load(struct flows_run *r)
 	}
 	bpf_map__set_max_entries(r->skel->maps.flows, r->o.max_entries);
 	r->skel->rodata->cg_ifindex = r->o.process ? r->ifindex : 0;
-	r->skel->rodata->cg_netns = netns_cookie();
+	r->skel->rodata->cg_netns = flows_netns_cookie();
 	flows_prepare_load(r->skel, &r->o, r->ifindex);
 	ret = flows_bpf__load(r->skel);
 	if (ret) {
@@ -375,7 +370,8 @@ static void tui_refresh(struct flows_run *r, struct flows_tui *t, double interva
 	view = r->snap;
 	view.rows = malloc((r->snap.nr ? r->snap.nr : 1) * sizeof(*view.rows));
 	if (view.rows) {
-		memcpy(view.rows, r->snap.rows, r->snap.nr * sizeof(*view.rows));
+		if (r->snap.nr) /* rows is NULL when empty */
+			memcpy(view.rows, r->snap.rows, r->snap.nr * sizeof(*view.rows));
 		flows_sort_rows(view.rows, view.nr, r->o.sort);
 		flows_sort_totals(view.totals, view.nr_totals);
 		r->rep.snap = &view;
@@ -397,8 +393,16 @@ static void wait_loop(struct flows_run *r, double start)
 	struct pollfd pfd[2] = { { .fd = r->sigfd, .events = POLLIN },
 				 { .fd = STDIN_FILENO, .events = POLLIN } };
 
-	if (r->o.tui)
-		t = flows_tui_start();
+	if (r->o.tui) {
+		char why[128];
+
+		t = flows_tui_start(why, sizeof(why));
+		if (!t) {
+			fprintf(stderr, "ebpfmon flows: no live table: %s; the text report follows at the end\n",
+				why);
+			r->o.tui = false;
+		}
+	}
 	for (;;) {
 		double until = t && next < deadline ? next : deadline;
 		double left = until - now();
@@ -459,13 +463,21 @@ int cmd_flows(int argc, char **argv)
 		fprintf(stderr, "ebpfmon flows: %s; see 'ebpfmon flows --help'\n", err);
 		return FLOWS_EXIT_USAGE;
 	}
+	if (r.o.tui && !isatty(STDOUT_FILENO)) {
+		/*
+		 * Redirected or piped: a live table would fill the file with terminal
+		 * escapes. What lands there should be readable: the text report.
+		 */
+		fprintf(stderr, "ebpfmon flows: -g: standard output is not a terminal; no live table, the text report follows at the end (-j for JSON)\n");
+		r.o.tui = false;
+	}
 	ret = resolve_iface(&r.o, &r.ifindex);
 	if (!ret && r.o.process)
 		ret = resolve_cgroup(&r.o, r.cgroup_path, sizeof(r.cgroup_path));
 	if (ret)
 		return ret;
 	libbpf_set_print(libbpf_print);
-	flows_attach_init(&r.att);
+	flows_attach_init(&r.att, "ebpfmon flows");
 	/* Block the stop signals before attaching: none may kill us mid-way. */
 	r.sigfd = open_signals();
 	ret = load(&r);

@@ -2,18 +2,26 @@
 /*
  * flows: attaching. Everything goes through a kernel link where the kernel
  * has one (TCX, XDP, cgroup), so a killed ebpfmon leaves nothing behind.
- * Only the clsact fallback (kernels without TCX) creates objects that
- * outlive the process; those are removed on exit, and only if we made them.
+ * Only the clsact fallback (kernels without TCX, or --tc-hook clsact)
+ * creates objects that outlive the process: its filters, and the clsact
+ * qdisc when there was none. Those are removed at exit; after a SIGKILL the
+ * next ebpfmon to attach anything finds and removes them (flows_sweep_leftovers).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -23,11 +31,331 @@
 #include "modules/flows/flows_int.h"
 #include "flows.skel.h"
 
-void flows_attach_init(struct flows_attach *a)
+void flows_attach_init(struct flows_attach *a, const char *who)
 {
 	memset(a, 0, sizeof(*a));
+	a->who = who;
 	a->tcx_fd[0] = a->tcx_fd[1] = -1;
+	a->live_fd[0] = a->live_fd[1] = -1;
 	a->xdp_fd = -1;
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+uint64_t flows_netns_cookie(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (fd >= 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+			cookie = 0;
+		close(fd);
+	}
+	return cookie;
+}
+
+/* ---- whose is a clsact filter ---------------------------------------------- */
+
+static bool filter_is_ours(const struct flows_tc_filter *f)
+{
+	return f->bpf && (f->handle & FLOWS_TC_HANDLE_MASK) == FLOWS_TC_HANDLE &&
+	       (!strncmp(f->name, "ebpfmon_tc_in:[", 15) || !strncmp(f->name, "ebpfmon_tc_eg:[", 15));
+}
+
+/*
+ * A running ebpfmon holds an abstract unix socket named after each program
+ * its clsact filters run. The kernel drops the name when the process dies,
+ * however it dies, and abstract names belong to a network namespace: the
+ * same scope as the devices whose filters we look at. Program ids are never
+ * reused while the program exists, and a filter keeps its program alive.
+ */
+static socklen_t live_addr(uint32_t prog_id, struct sockaddr_un *sa)
+{
+	int n;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	n = snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1, "ebpfmon/tc-prog/%u", prog_id);
+	return offsetof(struct sockaddr_un, sun_path) + 1 + n;
+}
+
+static int live_bind(uint32_t prog_id)
+{
+	struct sockaddr_un sa;
+	socklen_t len = live_addr(prog_id, &sa);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), e;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, len)) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* When in doubt, alive: a live ebpfmon's filter must never be removed. */
+static bool owner_alive(uint32_t prog_id)
+{
+	int fd = live_bind(prog_id);
+
+	if (fd < 0)
+		return true;
+	close(fd);
+	return false;
+}
+
+static uint32_t prog_id_of(int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
+}
+
+/* What is on one device's clsact hooks. */
+struct dev_scan {
+	struct flows_tc_filter stale[8]; /* ours, owner gone; more wait for the next run */
+	size_t nr_stale;
+	unsigned int foreign; /* filters that are not ebpfmon's */
+	char first_foreign[48]; /* "ingress prio 7 u32", for the note */
+	unsigned int live;    /* ours, owner running (or stale beyond the array) */
+	bool qdisc_ours;      /* an ebpfmon filter says an ebpfmon created the qdisc */
+};
+
+static void classify(const struct flows_tc_filter *f, void *arg)
+{
+	struct dev_scan *s = arg;
+
+	if (!filter_is_ours(f)) {
+		if (!s->foreign++)
+			snprintf(s->first_foreign, sizeof(s->first_foreign), "%s prio %u %s",
+				 f->egress ? "egress" : "ingress", f->prio, f->kind);
+		return;
+	}
+	if (f->handle & FLOWS_TC_QDISC_OURS)
+		s->qdisc_ours = true;
+	if (s->nr_stale < sizeof(s->stale) / sizeof(s->stale[0]) && !owner_alive(f->prog_id))
+		s->stale[s->nr_stale++] = *f;
+	else
+		s->live++;
+}
+
+/* 0, or -errno when a hook could not be listed (then nothing may be removed). */
+static int scan_device(int ifindex, struct dev_scan *s)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = flows_tc_filters(ifindex, false, classify, s);
+	if (!ret)
+		ret = flows_tc_filters(ifindex, true, classify, s);
+	return ret;
+}
+
+static int remove_filter(int ifindex, bool egress, uint32_t handle, uint32_t prio)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
+
+	return bpf_tc_detach(&hook, &opts);
+}
+
+static int remove_qdisc(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	return bpf_tc_hook_destroy(&hook);
+}
+
+static void iface_name(int ifindex, char *buf)
+{
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "ifindex %d", ifindex);
+}
+
+/* ---- the clsact qdisc between its creation and our first filter --------------- */
+
+/*
+ * Until our first filter (whose handle says who made the qdisc) is on it, a
+ * qdisc we create carries no mark. A locked file in /run/ebpfmon covers those
+ * microseconds: a sweeper that can lock it knows its writer is gone.
+ * Without /run (read-only, not root) we go on without it.
+ */
+#define RUN_DIR "/run/ebpfmon"
+
+/* "clsact-<netns cookie>-": the files of this network namespace. */
+static int intent_prefix(char *buf, size_t len)
+{
+	uint64_t cookie = flows_netns_cookie();
+
+	if (!cookie)
+		return -1;
+	snprintf(buf, len, "clsact-%llu-", (unsigned long long)cookie);
+	return 0;
+}
+
+static int intent_path(int ifindex, char *buf, size_t len)
+{
+	char prefix[64];
+
+	if (intent_prefix(prefix, sizeof(prefix)))
+		return -1;
+	snprintf(buf, len, RUN_DIR "/%s%d", prefix, ifindex);
+	return 0;
+}
+
+/* The locked file is still the one at @path (a sweeper did not unlink it). */
+static bool still_linked(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+static int intent_begin(int ifindex)
+{
+	char path[128];
+
+	if (intent_path(ifindex, path, sizeof(path)))
+		return -1;
+	/* Another ebpfmon may remove the (empty) directory between our calls: retry. */
+	for (int tries = 0; tries < 3; tries++) {
+		int fd;
+
+		if (mkdir(RUN_DIR, 0755) && errno != EEXIST)
+			return -1;
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -1;
+		}
+		if (!flock(fd, LOCK_EX) && still_linked(fd, path))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Unlink the file, and the directory when it was the last: nothing stays in /run. */
+static void intent_end(int fd, int ifindex)
+{
+	char path[128];
+
+	if (fd < 0)
+		return;
+	if (!intent_path(ifindex, path, sizeof(path)))
+		unlink(path);
+	close(fd);
+	rmdir(RUN_DIR);
+}
+
+static bool in_list(int ifindex, const int *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == ifindex)
+			return true;
+	return false;
+}
+
+/* Qdiscs a killed ebpfmon created and never put a filter on. */
+static unsigned int sweep_intents(const char *who, const int *clsact, size_t nr_clsact)
+{
+	char prefix[64], path[300], ifname[IF_NAMESIZE];
+	unsigned int removed = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (intent_prefix(prefix, sizeof(prefix)))
+		return 0;
+	d = opendir(RUN_DIR);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct dev_scan s;
+		int fd, ifindex;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		ifindex = atoi(de->d_name + strlen(prefix));
+		snprintf(path, sizeof(path), RUN_DIR "/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		/* Locked: its writer is alive and about to attach. */
+		if (flock(fd, LOCK_EX | LOCK_NB) || !still_linked(fd, path)) {
+			close(fd);
+			continue;
+		}
+		if (in_list(ifindex, clsact, nr_clsact) && !scan_device(ifindex, &s) &&
+		    !s.foreign && !s.live && !s.nr_stale && !remove_qdisc(ifindex)) {
+			iface_name(ifindex, ifname);
+			fprintf(stderr, "%s: removed the empty clsact qdisc a killed ebpfmon created on %s\n",
+				who, ifname);
+			removed++;
+		}
+		unlink(path);
+		close(fd);
+	}
+	closedir(d);
+	rmdir(RUN_DIR);
+	return removed;
+}
+
+/* Stale filters on one device, and the qdisc if an ebpfmon made it and it is now unused. */
+static unsigned int sweep_device(const char *who, int ifindex)
+{
+	char ifname[IF_NAMESIZE], names[160] = "", tail[128] = "";
+	unsigned int removed = 0;
+	struct dev_scan s;
+
+	if (scan_device(ifindex, &s) || !s.nr_stale)
+		return 0;
+	for (size_t i = 0; i < s.nr_stale; i++) {
+		const struct flows_tc_filter *f = &s.stale[i];
+		size_t used = strlen(names);
+
+		if (remove_filter(ifindex, f->egress, f->handle, f->prio)) {
+			s.live++; /* still there: keep the qdisc */
+			continue;
+		}
+		snprintf(names + used, sizeof(names) - used, "%s%s %s", removed ? ", " : "",
+			 f->egress ? "egress" : "ingress", f->name);
+		removed++;
+	}
+	if (s.qdisc_ours && !s.live && !s.foreign && !remove_qdisc(ifindex)) {
+		snprintf(tail, sizeof(tail), ", and the clsact qdisc it created");
+		removed++;
+	} else if (s.qdisc_ours && s.foreign) {
+		snprintf(tail, sizeof(tail), "; kept the clsact qdisc it created: other filters use it (%s)",
+			 s.first_foreign);
+	}
+	iface_name(ifindex, ifname);
+	if (removed)
+		fprintf(stderr, "%s: removed what a killed ebpfmon left on %s: %s%s\n", who, ifname,
+			names, tail);
+	return removed;
+}
+
+unsigned int flows_sweep_leftovers(const char *who)
+{
+	int devs[256];
+	size_t n = 0;
+	unsigned int removed = 0;
+
+	if (flows_tc_clsact_devices(devs, sizeof(devs) / sizeof(devs[0]), &n))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		removed += sweep_device(who, devs[i]);
+	return removed + sweep_intents(who, devs, n);
 }
 
 /*
@@ -80,8 +408,8 @@ static void set_autoload(struct flows_bpf *skel, const struct flows_opts *o)
 	} else if (o->xdp) {
 		bpf_program__set_autoload(skel->progs.flows_xdp, true);
 	} else {
-		bpf_program__set_autoload(skel->progs.flows_tc_in, true);
-		bpf_program__set_autoload(skel->progs.flows_tc_eg, true);
+		bpf_program__set_autoload(skel->progs.ebpfmon_tc_in, true);
+		bpf_program__set_autoload(skel->progs.ebpfmon_tc_eg, true);
 	}
 }
 
@@ -116,8 +444,8 @@ static void driver_name(int ifindex, char *buf, size_t len)
 static int attach_tcx(struct flows_bpf *skel, int ifindex, int in_type, int eg_type,
 		      struct flows_attach *a, char *err, size_t errlen)
 {
-	int progs[2] = { bpf_program__fd(skel->progs.flows_tc_in),
-			 bpf_program__fd(skel->progs.flows_tc_eg) };
+	int progs[2] = { bpf_program__fd(skel->progs.ebpfmon_tc_in),
+			 bpf_program__fd(skel->progs.ebpfmon_tc_eg) };
 	int types[2] = { in_type, eg_type };
 
 	for (int d = 0; d < 2; d++) {
@@ -137,23 +465,53 @@ static int attach_tcx(struct flows_bpf *skel, int ifindex, int in_type, int eg_t
 	return 0;
 }
 
+/* An ebpfmon filter on the device's clsact says an ebpfmon created the qdisc. */
+static bool qdisc_is_ebpfmons(int ifindex)
+{
+	struct dev_scan s;
+
+	return !scan_device(ifindex, &s) && s.qdisc_ours;
+}
+
 static int attach_clsact(struct flows_bpf *skel, int ifindex, struct flows_attach *a, char *err,
 			 size_t errlen)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-	int progs[2] = { bpf_program__fd(skel->progs.flows_tc_in),
-			 bpf_program__fd(skel->progs.flows_tc_eg) };
-	int ret;
+	int progs[2] = { bpf_program__fd(skel->progs.ebpfmon_tc_in),
+			 bpf_program__fd(skel->progs.ebpfmon_tc_eg) };
+	uint32_t handle;
+	int ret, intent;
 
+	/* Say we own our filters before they exist, so no sweeper takes them. */
+	for (int d = 0; d < 2; d++) {
+		uint32_t id = prog_id_of(progs[d]);
+
+		a->live_fd[d] = id ? live_bind(id) : -EINVAL;
+		if (a->live_fd[d] < 0) {
+			ret = a->live_fd[d];
+			snprintf(err, errlen, "binding the socket that marks our clsact filters as in use: %s",
+				 strerror(-ret));
+			flows_detach(a);
+			return ret;
+		}
+	}
+	intent = intent_begin(ifindex);
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST) {
 		snprintf(err, errlen, "creating the clsact qdisc: %s", strerror(-ret));
+		flows_detach(a);
+		intent_end(intent, ifindex);
 		return ret;
 	}
-	a->clsact_created = !ret; /* -EEXIST: someone else's, leave it */
+	if (!ret && getenv("EBPFMON_TEST_CLSACT_PAUSE_MS"))
+		/* Tests stretch the moment a kill leaves an unmarked qdisc. */
+		usleep(1000 * atoi(getenv("EBPFMON_TEST_CLSACT_PAUSE_MS")));
+	/* -EEXIST: an operator's (leave it) or another ebpfmon's (share it). */
+	a->clsact_created = !ret || qdisc_is_ebpfmons(ifindex);
+	handle = FLOWS_TC_HANDLE | (a->clsact_created ? FLOWS_TC_QDISC_OURS : 0);
 	for (int d = 0; d < 2; d++) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = progs[d]);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = progs[d], .handle = handle);
 
 		hook.attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 		ret = bpf_tc_attach(&hook, &opts);
@@ -161,12 +519,14 @@ static int attach_clsact(struct flows_bpf *skel, int ifindex, struct flows_attac
 			snprintf(err, errlen, "clsact %s filter: %s", d ? "egress" : "ingress",
 				 strerror(-ret));
 			flows_detach(a);
+			intent_end(intent, ifindex);
 			return ret;
 		}
 		a->clsact_attached[d] = true;
 		a->clsact_handle[d] = opts.handle;
 		a->clsact_prio[d] = opts.priority;
 	}
+	intent_end(intent, ifindex);
 	snprintf(a->how, sizeof(a->how), "tc (clsact)");
 	return 0;
 }
@@ -257,6 +617,7 @@ int flows_attach(struct flows_bpf *skel, const struct flows_opts *o, int ifindex
 	int in_type, eg_type;
 
 	a->ifindex = ifindex;
+	flows_sweep_leftovers(a->who);
 	if (o->process)
 		return attach_cgroup(skel, cgroup_path, a, err, errlen);
 	if (o->xdp)
@@ -270,27 +631,41 @@ int flows_attach(struct flows_bpf *skel, const struct flows_opts *o, int ifindex
 	return attach_clsact(skel, ifindex, a, err, errlen);
 }
 
+/* Our filters are off: remove the qdisc an ebpfmon made, unless others still use it. */
+static void release_qdisc(struct flows_attach *a)
+{
+	char ifname[IF_NAMESIZE];
+	struct dev_scan s;
+
+	if (scan_device(a->ifindex, &s))
+		return;
+	if (!s.foreign && !s.live && !s.nr_stale) {
+		remove_qdisc(a->ifindex);
+	} else if (s.foreign) {
+		iface_name(a->ifindex, ifname);
+		fprintf(stderr, "%s: kept the clsact qdisc ebpfmon created on %s: other filters use it (%s)\n",
+			a->who, ifname, s.first_foreign);
+	}
+	/* Only other ebpfmons' filters: the last of them removes it. */
+}
+
 void flows_detach(struct flows_attach *a)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex);
-
 	for (int d = 0; d < 2; d++) {
 		if (a->tcx_fd[d] >= 0)
 			close(a->tcx_fd[d]);
 		a->tcx_fd[d] = -1;
-		if (a->clsact_attached[d]) {
-			DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = a->clsact_handle[d],
-					    .priority = a->clsact_prio[d]);
-
-			hook.attach_point = d ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-			bpf_tc_detach(&hook, &opts);
-			a->clsact_attached[d] = false;
-		}
+		if (a->clsact_attached[d])
+			remove_filter(a->ifindex, d, a->clsact_handle[d], a->clsact_prio[d]);
+		a->clsact_attached[d] = false;
 	}
-	if (a->clsact_created) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		bpf_tc_hook_destroy(&hook);
-		a->clsact_created = false;
+	if (a->clsact_created)
+		release_qdisc(a);
+	a->clsact_created = false;
+	for (int d = 0; d < 2; d++) {
+		if (a->live_fd[d] >= 0)
+			close(a->live_fd[d]);
+		a->live_fd[d] = -1;
 	}
 	if (a->xdp_fd >= 0)
 		close(a->xdp_fd);

@@ -112,34 +112,78 @@ void flows_cgroup_name(const struct flows_report *r, uint64_t id, char *buf, siz
 struct bpf_link;
 struct flows_bpf;
 
+/*
+ * clsact filters outlive a killed ebpfmon, so ours are marked twice: named
+ * after programs called ebpfmon_tc_in/ebpfmon_tc_eg, and with a handle in
+ * 0xeb9fXXXX. Handle bit 0 says an ebpfmon created the qdisc they sit on.
+ */
+#define FLOWS_TC_HANDLE	     0xeb9f0000u
+#define FLOWS_TC_HANDLE_MASK 0xffff0000u
+#define FLOWS_TC_QDISC_OURS  0x1u
+
 struct flows_attach {
+	const char *who;	/* prefix of the lines we print: "ebpfmon flows" */
 	int ifindex;
 	int tcx_fd[2];		/* TCX links: ingress, egress */
-	bool clsact_created;	/* we created the clsact qdisc: remove it */
+	bool clsact_created;	/* an ebpfmon created the clsact qdisc: remove it when empty */
 	bool clsact_attached[2];
 	uint32_t clsact_handle[2], clsact_prio[2];
+	int live_fd[2];		/* abstract sockets saying our clsact filters have an owner */
 	int xdp_fd;		/* XDP link */
 	struct bpf_link *cg_links[8];
 	unsigned int nr_cg_links;
 	char how[64];		/* "tc (tcx)", "xdp (native)", ... */
 };
 
-void flows_attach_init(struct flows_attach *a);
+/* @who prefixes the one-line notes about leftovers we remove or keep. */
+void flows_attach_init(struct flows_attach *a, const char *who);
 /* Set autoload and per-mode load options before load (offload needs the ifindex). */
 void flows_prepare_load(struct flows_bpf *skel, const struct flows_opts *o, int ifindex);
-/* Attach for the mode in @o. 0, or -errno with one line in @err. */
+/*
+ * Remove what a killed ebpfmon left in this network namespace, then attach
+ * for the mode in @o. 0, or -errno with one line in @err.
+ */
 int flows_attach(struct flows_bpf *skel, const struct flows_opts *o, int ifindex,
 		 const char *cgroup_path, struct flows_attach *a, char *err, size_t errlen);
 /* Detach whatever flows_attach() attached; safe to call twice. */
 void flows_detach(struct flows_attach *a);
+/*
+ * Remove the clsact filters of ebpfmon processes that are gone, and clsact
+ * qdiscs they created once nothing else uses them; one line per device to
+ * stderr. The number of objects removed.
+ */
+unsigned int flows_sweep_leftovers(const char *who);
 
 /* The attach-type numbers of this kernel's TCX hooks, from its BTF; false without TCX. */
 bool flows_tcx_types(int *ingress, int *egress);
 
+/* Our network namespace's cookie, as bpf_get_netns_cookie() reports it; 0 if unknown. */
+uint64_t flows_netns_cookie(void);
+
+/* ---- clsact over rtnetlink (flows_tc.c) ------------------------------------ */
+
+/* A filter on a clsact hook, as rtnetlink lists it. */
+struct flows_tc_filter {
+	int ifindex;
+	bool egress;
+	bool bpf;		/* kind "bpf": name and prog_id are set */
+	uint32_t prio, handle, protocol;
+	uint32_t prog_id;
+	char kind[16];		/* classifier: "bpf", "u32", ... */
+	char name[64];		/* "<program>:[<id>]" when libbpf attached it */
+};
+
+typedef void (*flows_tc_filter_fn)(const struct flows_tc_filter *f, void *arg);
+/* Every filter on the ingress or egress hook of @ifindex's clsact qdisc. 0, or -errno. */
+int flows_tc_filters(int ifindex, bool egress, flows_tc_filter_fn fn, void *arg);
+/* The devices of this network namespace with a clsact qdisc (at most @max). 0, or -errno. */
+int flows_tc_clsact_devices(int *ifindexes, size_t max, size_t *n);
+
 /* ---- live view ------------------------------------------------------------ */
 
 struct flows_tui;
-struct flows_tui *flows_tui_start(void);
+/* NULL with the reason in @why when the terminal cannot be driven. */
+struct flows_tui *flows_tui_start(char *why, size_t len);
 /* Handle pending keys; true when the user asked to quit. */
 bool flows_tui_keys(struct flows_tui *t, enum flows_sort *sort);
 void flows_tui_draw(struct flows_tui *t, const struct flows_report *r);

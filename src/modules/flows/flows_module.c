@@ -43,8 +43,8 @@ static const struct counter_def flows_defs[] = {
 };
 
 static const struct hook_impl tc_impls[] = {
-	{ "tcx", PROGS("flows_tc_in", "flows_tc_eg") },
-	{ "clsact", PROGS("flows_tc_in", "flows_tc_eg") },
+	{ "tcx", PROGS("ebpfmon_tc_in", "ebpfmon_tc_eg") },
+	{ "clsact", PROGS("ebpfmon_tc_in", "ebpfmon_tc_eg") },
 };
 
 static const struct hook_def flows_hooks[] = {
@@ -115,7 +115,7 @@ static int flows_load(struct module_inst *mi, const struct module_cfg *mc)
 	if (!fa)
 		return flows_fail(mi, -ENOMEM, "allocate");
 	mi->priv = fa;
-	flows_attach_init(&fa->att);
+	flows_attach_init(&fa->att, "ebpfmon: module flows");
 	fa->ifindex = pick_iface(mc->cfg, fa->o.iface, sizeof(fa->o.iface), why, sizeof(why));
 	if (!fa->ifindex) {
 		snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s", why);

@@ -174,6 +174,9 @@ void flows_dedup(struct flows_snapshot *s)
 {
 	size_t j = 0;
 
+	/* No packet seen: rows is NULL, which qsort() must not be given. */
+	if (s->nr < 2)
+		return;
 	qsort(s->rows, s->nr, sizeof(*s->rows), cmp_key);
 	for (size_t i = 0; i < s->nr; i++) {
 		if (j && !cmp_key(&s->rows[j - 1], &s->rows[i])) {
@@ -267,7 +270,8 @@ static int cmp_rows(const void *pa, const void *pb)
 void flows_sort_rows(struct flows_row *rows, size_t n, enum flows_sort by)
 {
 	sort_by = by;
-	qsort(rows, n, sizeof(*rows), cmp_rows);
+	if (n > 1) /* rows is NULL when empty */
+		qsort(rows, n, sizeof(*rows), cmp_rows);
 }
 
 static int cmp_totals(const void *pa, const void *pb)
@@ -283,7 +287,8 @@ static int cmp_totals(const void *pa, const void *pb)
 
 void flows_sort_totals(struct flows_total_row *t, size_t n)
 {
-	qsort(t, n, sizeof(*t), cmp_totals);
+	if (n > 1) /* t is NULL when empty */
+		qsort(t, n, sizeof(*t), cmp_totals);
 }
 
 /* ---- formatting ------------------------------------------------------------ */

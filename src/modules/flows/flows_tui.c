@@ -5,10 +5,13 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
+#include <unistd.h>
 
 #include "modules/flows/flows_int.h"
 
 struct flows_tui {
+	SCREEN *screen;
 	size_t top;	/* first row shown */
 	size_t nr_rows; /* rows in the last drawing, to clamp scrolling */
 	int page;	/* rows that fit on screen */
@@ -17,14 +20,36 @@ struct flows_tui {
 static const char *const sort_names[FLOWS_NR_SORTS] = { "bitrate", "packets", "bytes", "src",
 							 "dst" };
 
-struct flows_tui *flows_tui_start(void)
+struct flows_tui *flows_tui_start(char *why, size_t len)
 {
 	struct flows_tui *t = calloc(1, sizeof(*t));
+	const char *term = getenv("TERM");
+	int err = 0;
 
-	if (!t)
+	if (!t) {
+		snprintf(why, len, "out of memory");
 		return NULL;
+	}
 	setlocale(LC_ALL, "");
-	initscr();
+	/*
+	 * initscr() exits the process (our filters attached) on an unknown TERM,
+	 * and newterm() leaks when it fails: ask the terminfo database first.
+	 */
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		snprintf(why, len, "%s '%s'%s",
+			 err == 1 ? "cannot drive the hardcopy terminal" : "the terminal type is unknown:",
+			 term ? term : "", err == -1 ? " (no terminfo database)" : "; set TERM");
+		free(t);
+		return NULL;
+	}
+	del_curterm(cur_term);
+	t->screen = newterm(NULL, stdout, stdin);
+	if (!t->screen) {
+		snprintf(why, len, "the terminal '%s' cannot be initialised", term ? term : "");
+		free(t);
+		return NULL;
+	}
+	set_term(t->screen);
 	cbreak();
 	noecho();
 	nodelay(stdscr, TRUE);
@@ -41,6 +66,7 @@ void flows_tui_stop(struct flows_tui *t)
 	if (!t)
 		return;
 	endwin();
+	delscreen(t->screen);
 	free(t);
 }
 
