@@ -348,7 +348,7 @@ static int setup(void)
 	bpf_map__set_max_entries(skel->maps.flows, 1024);
 	if (flows_bpf__load(skel))
 		return -1;
-	prog_fd[HOOK_TC] = bpf_program__fd(skel->progs.flows_tc_in);
+	prog_fd[HOOK_TC] = bpf_program__fd(skel->progs.ebpfmon_tc_in);
 	prog_fd[HOOK_XDP] = bpf_program__fd(skel->progs.flows_xdp);
 	prog_fd[HOOK_CG] = bpf_program__fd(skel->progs.flows_cg_in);
 	flows_fd = bpf_map__fd(skel->maps.flows);
