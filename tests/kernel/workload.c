@@ -360,8 +360,11 @@ static int scenario_short(const char *name, long n, long bytes)
 	return 0;
 }
 
-/* Each of @n processes, one after another, makes one failed close(2) and exits. */
-static void scenario_churn(long n)
+/*
+ * @n children one after another: each runs @child(i, @arg) and exits 0, and
+ * is counted created (here) and exited (there).
+ */
+static void sequential_children(long n, void (*child)(long i, const void *arg), const void *arg)
 {
 	for (long i = 0; i < n; i++) {
 		pid_t p = fork();
@@ -370,66 +373,72 @@ static void scenario_churn(long n)
 		if (p < 0)
 			die("fork");
 		if (p == 0) {
-			close_result(close(-1));
+			child(i, arg);
 			truth->v[T_EXITS]++;
 			_exit(0);
 		}
 		truth->v[T_CREATED]++;
 		if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status))
-			die("churn child");
+			die("child");
 	}
+}
+
+static void one_failed_close(long i, const void *arg)
+{
+	(void)i;
+	(void)arg;
+	close_result(close(-1));
+}
+
+/* Each of @n processes, one after another, makes one failed close(2) and exits. */
+static void scenario_churn(long n)
+{
+	sequential_children(n, one_failed_close, NULL);
+}
+
+static void move_to(long i, const void *procs_path)
+{
+	char pid[32];
+
+	(void)i;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	write_file(procs_path, pid);
 }
 
 /* @n children, one after another, each moved to cgroup @to before it exits. */
 static void scenario_movers(long n, const char *to)
 {
-	char path[4096], pid[32];
+	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", to);
-	for (long i = 0; i < n; i++) {
-		pid_t p = fork();
-		int status;
+	sequential_children(n, move_to, path);
+}
 
-		if (p < 0)
-			die("fork");
-		if (p == 0) {
-			snprintf(pid, sizeof(pid), "%d", getpid());
-			write_file(path, pid);
-			truth->v[T_EXITS]++;
-			_exit(0);
-		}
-		truth->v[T_CREATED]++;
-		if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status))
-			die("mover child");
-	}
+struct names_arg {
+	char base[16];
+	long k;
+};
+
+static void rename_and_close(long i, const void *arg)
+{
+	const struct names_arg *a = arg;
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s%05ld", a->base, i % 100000);
+	rename_self(name);
+	for (long j = 0; j < a->k; j++)
+		close_result(close(-1));
 }
 
 /* Process names that never repeat: @n processes, each with @k failed closes under its own. */
 static void scenario_names(long n, long k)
 {
-	char base[16], name[32];
+	struct names_arg a = { .k = k };
 
-	if (prctl(PR_GET_NAME, base, 0, 0, 0))
+	if (prctl(PR_GET_NAME, a.base, 0, 0, 0))
 		die("prctl");
-	base[10] = 0; /* room for 5 digits in the 15 characters of a name */
-	for (long i = 0; i < n; i++) {
-		pid_t p = fork();
-		int status;
-
-		if (p < 0)
-			die("fork");
-		if (p == 0) {
-			snprintf(name, sizeof(name), "%s%05ld", base, i % 100000);
-			rename_self(name);
-			for (long j = 0; j < k; j++)
-				close_result(close(-1));
-			truth->v[T_EXITS]++;
-			_exit(0);
-		}
-		truth->v[T_CREATED]++;
-		if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status))
-			die("names child");
-	}
+	a.base[10] = 0; /* room for 5 digits in the 15 characters of a name */
+	sequential_children(n, rename_and_close, &a);
 }
 
 /*

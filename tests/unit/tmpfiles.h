@@ -28,25 +28,8 @@ static int group_teardown(void **state)
 	return rmdir(tmpdir);
 }
 
-/* Write @text to a file named @name in the test directory; returns its path. */
-static const char *write_tmp(const char *name, const char *text)
-{
-	char *path;
-	FILE *f;
-
-	assert_true(nr_written < sizeof(written) / sizeof(written[0]));
-	path = written[nr_written++];
-	snprintf(path, sizeof(written[0]), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-	return path;
-}
-
-/* Like write_tmp(), for text that may hold NUL bytes. */
-static __attribute__((unused)) const char *write_tmp_bytes(const char *name, const void *buf,
-							     size_t len)
+/* Write @len bytes of @buf (NUL bytes too) to a file named @name in the test directory; its path. */
+static const char *write_tmp_bytes(const char *name, const void *buf, size_t len)
 {
 	char *path;
 	FILE *f;
@@ -59,6 +42,12 @@ static __attribute__((unused)) const char *write_tmp_bytes(const char *name, con
 	assert_int_equal(fwrite(buf, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
 	return path;
+}
+
+/* Write @text to a file named @name in the test directory; returns its path. */
+static __attribute__((unused)) const char *write_tmp(const char *name, const char *text)
+{
+	return write_tmp_bytes(name, text, strlen(text));
 }
 
 #endif
