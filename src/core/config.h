@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/ebpfmon/ebpfmon.conf"
-#define CONFIG_MAX_MODULES 16
+#define CONFIG_MAX_MODULES 32
 
 enum load_mode {
 	LOAD_MODE_RETURN, /* count at the syscall's exit: calls, bytes and errors */

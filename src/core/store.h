@@ -88,7 +88,7 @@ struct module_stats {
 	uint64_t lost_cgroup_table_full;
 };
 
-#define STORE_MAX_MODULES 16
+#define STORE_MAX_MODULES 32
 #define STORE_MAX_MAPS 48
 
 #define STORE_MAX_PROGS 32
