@@ -113,6 +113,10 @@ const char config_embedded_default[] =
 	"\tprocess = yes\n"
 	"\tfd = yes\n"
 	"\tvfs = yes\n"
+	"\tsync = yes\n"
+	"\tmount = yes\n"
+	"\tshm = no\n"
+	"\toomkill = yes\n"
 	"\t# flows = yes: per-direction, per-protocol packet and byte totals\n"
 	"\t# on 'flows interface' (off by default).\n";
 

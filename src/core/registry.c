@@ -7,12 +7,20 @@
 extern const struct module process_module;
 extern const struct module fd_module;
 extern const struct module vfs_module;
+extern const struct module sync_module;
+extern const struct module mount_module;
+extern const struct module shm_module;
+extern const struct module oomkill_module;
 extern const struct module flows_module;
 
 const struct module *const modules[] = {
 	&process_module,
 	&fd_module,
 	&vfs_module,
+	&sync_module,
+	&mount_module,
+	&shm_module,
+	&oomkill_module,
 	&flows_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
