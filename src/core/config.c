@@ -117,6 +117,8 @@ const char config_embedded_default[] =
 	"\tmount = yes\n"
 	"\tshm = no\n"
 	"\toomkill = yes\n"
+	"\tcachestat = no\n"
+	"\tswap = no\n"
 	"\t# flows = yes: per-direction, per-protocol packet and byte totals\n"
 	"\t# on 'flows interface' (off by default).\n";
 

@@ -11,6 +11,8 @@ extern const struct module sync_module;
 extern const struct module mount_module;
 extern const struct module shm_module;
 extern const struct module oomkill_module;
+extern const struct module cachestat_module;
+extern const struct module swap_module;
 extern const struct module flows_module;
 
 const struct module *const modules[] = {
@@ -21,6 +23,8 @@ const struct module *const modules[] = {
 	&mount_module,
 	&shm_module,
 	&oomkill_module,
+	&cachestat_module,
+	&swap_module,
 	&flows_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);

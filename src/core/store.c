@@ -211,7 +211,8 @@ void store_row_label(struct labeled_row *r, const char *name, const char *value)
 
 uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_t *v)
 {
-	(void)m;
+	if (m->defs[i].derive)
+		return m->defs[i].derive(v);
 	return v[i];
 }
 

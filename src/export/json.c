@@ -141,7 +141,8 @@ static void put_values(FILE *out, const struct store *s, const struct module_sta
 			if (!store_def_visible(s, d))
 				continue;
 			if (!d->fixed_label) {
-				put_number(out, d->name, store_value(m, k, v), first);
+				put_key(out, d->name, first);
+				export_put_value(out, d, store_value(m, k, v));
 				first = false;
 				continue;
 			}
@@ -150,7 +151,8 @@ static void put_values(FILE *out, const struct store *s, const struct module_sta
 				putc_unlocked('{', out);
 				first = false;
 			}
-			put_number(out, d->fixed_value, store_value(m, k, v), !opened);
+			put_key(out, d->fixed_value, !opened);
+			export_put_value(out, d, store_value(m, k, v));
 			opened = true;
 		}
 		if (opened)

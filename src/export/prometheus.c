@@ -67,7 +67,7 @@ static const struct fixed no_fixed;
 
 /* put_sample() for a line too long for its buffer. */
 static void put_sample_slow(FILE *out, const char *name, const char *label, const char *value,
-			    const struct fixed *fx, uint64_t v)
+			    const struct fixed *fx, const struct counter_def *d, uint64_t v)
 {
 	put_str(out, name);
 	if (label || fx->label)
@@ -89,7 +89,10 @@ static void put_sample_slow(FILE *out, const char *name, const char *label, cons
 	if (label || fx->label)
 		putc_unlocked('}', out);
 	putc_unlocked(' ', out);
-	export_put_u64(out, v);
+	if (d)
+		export_put_value(out, d, v);
+	else
+		export_put_u64(out, v);
 	putc_unlocked('\n', out);
 }
 
@@ -139,7 +142,7 @@ static void put_sample_fx(FILE *out, const char *name, const char *label, const 
 
 	/* Names and labels are short; the value of a label may double when escaped. */
 	if (name_len + label_len + 2 * value_len + fx_len + 40 > sizeof(line)) {
-		put_sample_slow(out, name, label, value, fx, v);
+		put_sample_slow(out, name, label, value, fx, NULL, v);
 		return;
 	}
 	memcpy(p, name, name_len);
@@ -199,9 +202,15 @@ static void put_family(FILE *out, const struct store *s, const struct module_sta
 		if (!set && dk->labeled) {
 			for (size_t r = 0; r < m->nr_rows; r++) {
 				fprintf(out, "%s{%s} ", name, m->rows[r].labels);
-				export_put_u64(out, store_value(m, k, m->rows[r].v));
+				export_put_value(out, dk, store_value(m, k, m->rows[r].v));
 				putc_unlocked('\n', out);
 			}
+		} else if (dk->ns_as_seconds) {
+			/* Seldom: the general path, not put_sample_fx()'s integers. */
+			for (size_t r = 0; r < (set ? set->nr : 1); r++)
+				put_sample_slow(out, name, set ? sc->label : NULL,
+						set ? set->rows[r].label : NULL, &fx, dk,
+						store_value(m, k, set ? set->rows[r].v : m->host));
 		} else if (!set) {
 			put_sample_fx(out, name, NULL, NULL, &fx, store_value(m, k, m->host));
 		} else {

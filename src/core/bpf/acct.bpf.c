@@ -1151,3 +1151,5 @@ int iter_seed(struct bpf_iter__task *ctx)
  * their own (not syscall rules), kept in their module folders.
  */
 #include "modules/oomkill/oomkill.bpf.h"
+#include "modules/cachestat/cachestat.bpf.h"
+#include "modules/swap/swap.bpf.h"
