@@ -23,9 +23,9 @@
 SEC("tp_btf/mm_vmscan_write_folio")
 int BPF_PROG(swap_write_btf, struct folio *folio)
 {
-	unsigned long flags = 0;
+	/* flags is the folio's first word (unsigned long, or memdesc_flags_t since 6.18). */
+	unsigned long flags = *(unsigned long *)folio;
 
-	bpf_probe_read_kernel(&flags, sizeof(flags), folio);
 	if (flags & (1UL << bpf_core_enum_value(enum pageflags, PG_swapbacked)))
 		acct_count_current(SL_SWAP_WRITE, 1);
 	return 0;
