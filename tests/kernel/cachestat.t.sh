@@ -12,7 +12,8 @@
 # pages read warm, within 2 % (the exec of the workload reads a few pages of
 # its own: its loader, libc), and a ratio of 1/2. A second process writes
 # 1 024 pages to a new file: 1 024 dirties, and no misses (a write's own
-# insertions are not read misses).
+# insertions are not read misses). Light load mode (no syscall hooks) counts
+# the same.
 source "$(dirname "$0")/lib.sh"
 need_root "cachestat"
 
@@ -48,15 +49,17 @@ within() {
 # in_cgroup CMD...: run CMD in cgroup $CG.
 in_cgroup() { sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg_root$CG" "$@"; }
 
-one_rung() { # rung, EBPFMON_DISABLE for the agent
-	local rung=$1 disable=$2 reader writer prom="$TMP/cs-$1.prom" cold warm got host
+one_rung() { # rung, EBPFMON_DISABLE for the agent, its other arguments...
+	local rung=$1 disable=$2 reader writer prom="$TMP/cs-$1${3:-}.prom" cold warm got host
+	shift 2
 	reader=$(unique_name csr) writer=$(unique_name csw)
 	cp "$PC" "$TMP/$reader" && cp "$PC" "$TMP/$writer" || { not_ok "$rung: copy the workload"; return; }
 	EBPFMON_DISABLE=$disable "$EBPFMON" check --modules cachestat >"$TMP/check-$rung" 2>&1
 	grep -q "read request *$rung " "$TMP/check-$rung" &&
 		ok "$rung: check chooses $rung for read requests" ||
 		not_ok "$rung: check says $(grep 'read request' "$TMP/check-$rung")"
-	EBPFMON_DISABLE=$disable start_run --config "$TMP/cs.conf" --modules cachestat || return
+	EBPFMON_DISABLE=$disable start_run --config "$TMP/cs.conf" --modules cachestat "$@" || return
+	[ $# -gt 0 ] && rung="$rung $*"
 
 	"$PC" evict "$dir/data"
 	cold=$((PAGES - $("$PC" resident "$dir/data")))
@@ -110,3 +113,5 @@ one_rung() { # rung, EBPFMON_DISABLE for the agent
 
 one_rung tp_btf ""
 one_rung tracepoint tp_btf
+# No syscall hook in cachestat: light mode counts it all the same.
+one_rung tp_btf "" --load-mode light

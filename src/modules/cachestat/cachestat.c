@@ -37,18 +37,18 @@ uint64_t cachestat_ratio(const uint64_t *v)
 static const struct counter_def cachestat_defs[] = {
 	[CS_ACCESSED] = { "accessed_total",
 			  "Page-cache pages read calls asked for (each page once per call); Netdata's total",
-			  .netdata_chart = "", .netdata_app_chart = "" },
+			  .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 	[CS_MISSES] = { "misses_total",
 			"Pages read calls asked for that the process itself had just brought into the page cache",
-			.netdata_chart = "mem.cachestat_misses", .netdata_app_chart = "app.ebpf_cachestat_misses" },
+			.light = true, .netdata_chart = "mem.cachestat_misses", .netdata_app_chart = "app.ebpf_cachestat_misses" },
 	[CS_DIRTIES] = { "dirties_total", "Page-cache pages that went from clean to dirty",
-			 .netdata_chart = "mem.cachestat_dirties", .netdata_app_chart = "app.ebpf_cachestat_dirties" },
+			 .light = true, .netdata_chart = "mem.cachestat_dirties", .netdata_app_chart = "app.ebpf_cachestat_dirties" },
 	[CS_HITS] = { "hits_total", "Pages read calls asked for that were in the page cache (accessed - misses)",
-		      .netdata_chart = "mem.cachestat_hits", .netdata_app_chart = "app.ebpf_cachestat_hits",
+		      .light = true, .netdata_chart = "mem.cachestat_hits", .netdata_app_chart = "app.ebpf_cachestat_hits",
 		      .derive = cachestat_hits },
 	/* Billionths, rendered with nine decimals like nanoseconds as seconds. */
 	[CS_RATIO] = { "ratio", "Hits per page accessed since the series began, 0 to 1 (0 while none was accessed)",
-		       .kind = GAUGE, .netdata_chart = "mem.cachestat_ratio",
+		       .kind = GAUGE, .light = true, .netdata_chart = "mem.cachestat_ratio",
 		       .netdata_app_chart = "app.ebpf_cachestat_hit_ratio", .ns_as_seconds = true,
 		       .derive = cachestat_ratio },
 };

@@ -21,7 +21,7 @@
 _Static_assert(SWAP_NR_COUNTERS <= EBPFMON_MAX_COUNTERS, "the store's rows hold every counter");
 
 #define SWAP_DEF(value, help, app_chart) \
-	{ "calls_total", help, .netdata_chart = "mem.swapcalls", .netdata_app_chart = app_chart, \
+	{ "calls_total", help, .light = true, .netdata_chart = "mem.swapcalls", .netdata_app_chart = app_chart, \
 	  .fixed_label = "call", .fixed_value = value }
 
 static const struct counter_def swap_defs[] = {
