@@ -39,7 +39,7 @@ static const struct counter_def cachestat_defs[] = {
 			  "Page-cache pages read calls asked for (each page once per call); Netdata's total",
 			  .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 	[CS_MISSES] = { "misses_total",
-			"Pages read calls asked for that the process itself had just brought into the page cache",
+			"Pages read calls asked for that the reading thread itself had just brought into the page cache",
 			.light = true, .netdata_chart = "mem.cachestat_misses", .netdata_app_chart = "app.ebpf_cachestat_misses" },
 	[CS_DIRTIES] = { "dirties_total", "Page-cache pages that went from clean to dirty",
 			 .light = true, .netdata_chart = "mem.cachestat_dirties", .netdata_app_chart = "app.ebpf_cachestat_dirties" },
