@@ -10,7 +10,9 @@
 # on the tp_btf rung, then the classic tracepoint rung (EBPFMON_DISABLE=tp_btf);
 # then each cachestat program's own run time per run (the kernel's BPF
 # run-time statistics, on for that run only: they add their own clock reads).
-# libbpf-tools' cachestat is the peer tool, but it hooks kprobes
+# A peer that runs here: bpftrace counting the same three (classic)
+# tracepoints per process name in a hash map, the least a per-application
+# count can do. libbpf-tools' cachestat is the peer tool, but it hooks kprobes
 # (add_to_page_cache_lru, mark_page_accessed, ...) and cannot load on a
 # kernel without them: the script says so when that is the case.
 cd "$(dirname "$0")/.." || exit 1
@@ -48,18 +50,31 @@ with_agent() { # EBPFMON_DISABLE -> "hit insert dirty" ns, or "failed"
 	BG=
 }
 
+with_bpftrace() { # -> "hit insert dirty" ns, or "failed"
+	bpftrace -e 'tracepoint:filemap:mm_filemap_get_pages, tracepoint:filemap:mm_filemap_add_to_page_cache,
+		tracepoint:writeback:writeback_dirty_folio { @[comm] = count(); }' >"$DIR/bt.out" 2>&1 &
+	BG=$!
+	for _ in $(seq 100); do grep -q '^Attaching' "$DIR/bt.out" 2>/dev/null && break; sleep 0.1; done
+	if grep -q '^Attaching' "$DIR/bt.out"; then sleep 0.5; one; else echo failed; fi
+	kill -TERM $BG 2>/dev/null # not INT: without a terminal bpftrace may not stop on it
+	wait $BG 2>/dev/null
+	BG=
+}
+BPFTRACE=$(command -v bpftrace)
+
 echo "== cachestat: added ns per event (median of $ROUNDS alternating rounds; bare ns in brackets)"
 : >"$DIR/results"
 for r in $(seq "$ROUNDS"); do
 	echo "bare $(one)" >>"$DIR/results"
 	echo "tp_btf $(with_agent '')" >>"$DIR/results"
 	echo "tracepoint $(with_agent tp_btf)" >>"$DIR/results"
+	[ -n "$BPFTRACE" ] && echo "bpftrace $(with_bpftrace)" >>"$DIR/results"
 done
 if grep -q failed "$DIR/results"; then
 	echo "agent failed to attach: $(head -c 300 "$DIR/snap.err")"
 	exit 1
 fi
-for variant in tp_btf tracepoint; do
+for variant in tp_btf tracepoint ${BPFTRACE:+bpftrace}; do
 	line=$variant
 	for col in 2 3 4; do
 		bare=$(awk -v c=$col '$1 == "bare" { print $c }' "$DIR/results" | median)

@@ -121,7 +121,8 @@ static long number(const char *s, const char *what)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pagecache create|evict|read|write|resident FILE [N] [-- step...]\n");
+	fprintf(stderr,
+		"usage: pagecache create|evict|read|write|resident FILE [N] [-- step...]\n");
 	exit(1);
 }
 
@@ -135,16 +136,16 @@ int main(int argc, char **argv)
 		const char *arg = i + 2 < argc && strcmp(argv[i + 2], "--") ? argv[i + 2] : NULL;
 		int err;
 
-		if (!file)
+		if (!file || (!arg && (!strcmp(op, "create") || !strcmp(op, "write"))))
 			usage();
 		if (!strcmp(op, "create"))
-			err = (!arg ? (usage(), 1) : 0) || fill(file, number(arg, "PAGES"), 0) || evict(file);
+			err = fill(file, number(arg, "PAGES"), 0) || evict(file);
 		else if (!strcmp(op, "evict"))
 			err = evict(file);
 		else if (!strcmp(op, "read"))
 			err = read_all(file, arg ? number(arg, "BUF") : 128 * 1024);
 		else if (!strcmp(op, "write"))
-			err = (!arg ? (usage(), 1) : 0) || fill(file, number(arg, "PAGES"), 0);
+			err = fill(file, number(arg, "PAGES"), 0);
 		else if (!strcmp(op, "resident"))
 			err = resident(file);
 		else
