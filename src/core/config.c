@@ -114,7 +114,9 @@ const char config_embedded_default[] =
 	"\tfd = yes\n"
 	"\tvfs = yes\n"
 	"\t# flows = yes: per-direction, per-protocol packet and byte totals\n"
-	"\t# on 'flows interface' (off by default).\n";
+	"\t# on 'flows interface' (off by default).\n"
+	"\thardirq = yes\n"
+	"\tsoftirq = yes\n";
 
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",

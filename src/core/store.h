@@ -33,6 +33,8 @@ struct counter_def {
 	const char *netdata_chart;     /* host chart id, for docs and the netdata output */
 	const char *netdata_app_chart; /* per-application chart id */
 	bool labeled;		  /* host value is module_stats.rows (labels of the module's own) */
+	/* Stored in nanoseconds (exact integers), rendered in seconds (a _seconds metric). */
+	bool ns_as_seconds;
 };
 
 /* A host series with labels of its module's own (e.g. iface, direction, proto). */

@@ -51,5 +51,10 @@ char *export_u64_digits(char *end, uint64_t v);
  * (flockfile) because exporters write hundreds of thousands of numbers.
  */
 void export_put_u64(FILE *out, uint64_t v);
+/*
+ * A value of def @d: export_put_u64(), or for a def with ns_as_seconds the
+ * nanoseconds as seconds, written exactly ("12.000345678", no double).
+ */
+void export_put_value(FILE *out, const struct counter_def *d, uint64_t v);
 
 #endif

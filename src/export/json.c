@@ -132,7 +132,8 @@ static void put_values(FILE *out, const struct store *s, const struct module_sta
 		if (!store_def_visible(s, &m->defs[i]) ||
 		    (!host && !store_def_broken_down(&m->defs[i])))
 			continue;
-		put_number(out, m->defs[i].name, store_value(m, i, v), first);
+		put_key(out, m->defs[i].name, first);
+		export_put_value(out, &m->defs[i], store_value(m, i, v));
 		first = false;
 	}
 }

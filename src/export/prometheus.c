@@ -145,7 +145,24 @@ static void put_family(FILE *out, const struct module_stats *m, unsigned int i,
 	if (!set && d->labeled) {
 		for (size_t r = 0; r < m->nr_rows; r++) {
 			fprintf(out, "%s{%s} ", name, m->rows[r].labels);
-			export_put_u64(out, store_value(m, i, m->rows[r].v));
+			export_put_value(out, d, store_value(m, i, m->rows[r].v));
+			putc_unlocked('\n', out);
+		}
+		return;
+	}
+	if (d->ns_as_seconds) {
+		/* Seldom (latency sums): the general path, not put_sample()'s integers. */
+		for (size_t r = 0; r < (set ? set->nr : 1); r++) {
+			put_str(out, name);
+			if (set) {
+				putc_unlocked('{', out);
+				put_str(out, sc->label);
+				put_str(out, "=\"");
+				put_escaped(out, set->rows[r].label, true);
+				put_str(out, "\"}");
+			}
+			putc_unlocked(' ', out);
+			export_put_value(out, d, store_value(m, i, set ? set->rows[r].v : m->host));
 			putc_unlocked('\n', out);
 		}
 		return;

@@ -72,7 +72,14 @@ void summary_print(const struct store *s, FILE *out, unsigned int interval)
 
 			if (!store_def_visible(s, &m->defs[i]))
 				continue;
-			if (m->defs[i].kind == COUNTER_TOTAL) {
+			if (m->defs[i].ns_as_seconds) {
+				/* Nanoseconds stored; seconds shown, the rate as a share of one CPU. */
+				double rate = (double)(v - prev_host[mi][i]) / 1e9 / (interval ? interval : 1);
+
+				fprintf(out, "%s%s=%.3f (%.4f/s)", i % 3 ? "  " : "\n  ",
+					m->defs[i].name, v / 1e9, rate);
+				prev_host[mi][i] = v;
+			} else if (m->defs[i].kind == COUNTER_TOTAL) {
 				uint64_t rate = (v - prev_host[mi][i]) / (interval ? interval : 1);
 
 				fprintf(out, "%s%s=%" PRIu64 " (%" PRIu64 "/s)", i % 3 ? "  " : "\n  ",
