@@ -29,6 +29,7 @@ enum {
 	HARDIRQ_CALLS,
 	HARDIRQ_LATENCY,
 	HARDIRQ_TABLE_FULL,
+	HARDIRQ_MISSED,
 	HARDIRQ_NR_DEFS,
 };
 _Static_assert(HARDIRQ_NR_DEFS <= EBPFMON_MAX_COUNTERS, "the store's rows hold every counter");
@@ -42,6 +43,8 @@ static const struct counter_def hardirq_defs[] = {
 			      .netdata_chart = "system.hardirq_latency", .netdata_app_chart = "" },
 	[HARDIRQ_TABLE_FULL] = { "table_full_total", "Handler runs not counted: their (irq, name) was new and the handler table (4096) was full",
 				 .light = true, .netdata_chart = "", .netdata_app_chart = "" },
+	[HARDIRQ_MISSED] = { "missed_total", "Tracepoint hits our programs did not run for, as the kernel counts them (another BPF program running on that CPU): missing from calls_total",
+			     .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 };
 
 /* Hooks: the handlers, then one per vector (index HOOK_VEC0 + enum hardirq_vector). */
@@ -266,6 +269,26 @@ static int hardirq_load(struct module_inst *mi, const struct module_cfg *mc)
 	return 0;
 }
 
+/*
+ * Runs of our programs the kernel skipped (bpf_prog_info.recursion_misses):
+ * a classic tracepoint's program does not run while any other tracing BPF
+ * program runs on that CPU (bpf_prog_active), a tp_btf one while itself does.
+ */
+static uint64_t prog_misses(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+
+		if (bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 static int row_cmp(const void *a, const void *b)
 {
 	const struct irq_row *x = a, *y = b;
@@ -367,6 +390,7 @@ static int hardirq_collect(struct module_inst *mi, struct module_stats *next)
 		return -errno;
 	for (int c = 0; c < ha->ncpus; c++)
 		next->host[HARDIRQ_TABLE_FULL] += st[c].table_full;
+	next->host[HARDIRQ_MISSED] = prog_misses(ha->skel->obj);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 enum {
 	SOFTIRQ_CALLS,
 	SOFTIRQ_LATENCY,
+	SOFTIRQ_MISSED,
 	SOFTIRQ_NR_DEFS,
 };
 _Static_assert(SOFTIRQ_NR_DEFS <= EBPFMON_MAX_COUNTERS, "the store's rows hold every counter");
@@ -35,6 +36,8 @@ static const struct counter_def softirq_defs[] = {
 	[SOFTIRQ_LATENCY] = { "latency_seconds_total", "Time spent in softirq handlers, by vector (softirq_entry to softirq_exit)",
 			      .labeled = true, .light = true, .ns_as_seconds = true,
 			      .netdata_chart = "system.softirq_latency", .netdata_app_chart = "" },
+	[SOFTIRQ_MISSED] = { "missed_total", "Tracepoint hits our programs did not run for, as the kernel counts them (another BPF program running on that CPU): missing from calls_total",
+			     .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 };
 
 static const struct hook_impl softirq_impls[] = {
@@ -197,6 +200,26 @@ static int softirq_load(struct module_inst *mi, const struct module_cfg *mc)
 	return 0;
 }
 
+/*
+ * Runs of our programs the kernel skipped (bpf_prog_info.recursion_misses):
+ * a classic tracepoint's program does not run while any other tracing BPF
+ * program runs on that CPU (bpf_prog_active), a tp_btf one while itself does.
+ */
+static uint64_t prog_misses(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+
+		if (bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 static int softirq_collect(struct module_inst *mi, struct module_stats *next)
 {
 	struct softirq_agent *sa = mi->priv;
@@ -228,6 +251,7 @@ static int softirq_collect(struct module_inst *mi, struct module_stats *next)
 		next->host[SOFTIRQ_CALLS] += calls;
 		next->host[SOFTIRQ_LATENCY] += ns;
 	}
+	next->host[SOFTIRQ_MISSED] = prog_misses(sa->skel->obj);
 	return 0;
 }
 
