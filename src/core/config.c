@@ -113,10 +113,14 @@ const char config_embedded_default[] =
 	"\tprocess = yes\n"
 	"\tfd = yes\n"
 	"\tvfs = yes\n"
-	"\t# flows = yes: per-direction, per-protocol packet and byte totals\n"
-	"\t# on 'flows interface' (off by default).\n"
+	"\tsync = yes\n"
+	"\tmount = yes\n"
+	"\tshm = no\n"
+	"\toomkill = yes\n"
 	"\thardirq = yes\n"
-	"\tsoftirq = yes\n";
+	"\tsoftirq = yes\n"
+	"\t# flows = yes: per-direction, per-protocol packet and byte totals\n"
+	"\t# on 'flows interface' (off by default).\n";
 
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",

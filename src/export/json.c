@@ -123,18 +123,40 @@ static void put_number(FILE *out, const char *key, uint64_t v, bool first)
 
 /*
  * "<def>":N,... for the visible defs of @m over counters @v; for a breakdown
- * (@host false) without the host-only gauges.
+ * (@host false) without the host-only gauges. A family of defs told apart by
+ * a fixed label is one object: "calls_total":{"sync":N,"fsync":N,...}.
  */
 static void put_values(FILE *out, const struct store *s, const struct module_stats *m,
 		       const uint64_t *v, bool first, bool host)
 {
-	for (unsigned int i = 0; i < m->nr_defs; i++) {
-		if (!store_def_visible(s, &m->defs[i]) ||
-		    (!host && !store_def_broken_down(&m->defs[i])))
+	for (unsigned int i = 0, end; i < m->nr_defs; i = end) {
+		bool opened = false;
+
+		end = store_family_end(m, i);
+		if (!host && !store_def_broken_down(&m->defs[i]))
 			continue;
-		put_key(out, m->defs[i].name, first);
-		export_put_value(out, &m->defs[i], store_value(m, i, v));
-		first = false;
+		for (unsigned int k = i; k < end; k++) {
+			const struct counter_def *d = &m->defs[k];
+
+			if (!store_def_visible(s, d))
+				continue;
+			if (!d->fixed_label) {
+				put_key(out, d->name, first);
+				export_put_value(out, d, store_value(m, k, v));
+				first = false;
+				continue;
+			}
+			if (!opened) {
+				put_key(out, d->name, first);
+				putc_unlocked('{', out);
+				first = false;
+			}
+			put_key(out, d->fixed_value, !opened);
+			export_put_value(out, d, store_value(m, k, v));
+			opened = true;
+		}
+		if (opened)
+			putc_unlocked('}', out);
 	}
 }
 
