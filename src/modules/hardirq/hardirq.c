@@ -302,10 +302,10 @@ static int row_cmp(const void *a, const void *b)
 static long read_handlers(struct hardirq_agent *ha)
 {
 	int fd = bpf_map__fd(ha->skel->maps.irq_counts);
-	struct hardirq_key key, *prev = NULL;
+	struct hardirq_key key, last; /* a copy: rows may move when they grow */
 	size_t n = 0;
 
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
+	while (!bpf_map_get_next_key(fd, n ? &last : NULL, &key)) {
 		if (n == ha->cap_rows) {
 			size_t cap = ha->cap_rows ? 2 * ha->cap_rows : 64;
 			struct irq_row *r = realloc(ha->rows, cap * sizeof(*r));
@@ -319,11 +319,13 @@ static long read_handlers(struct hardirq_agent *ha)
 		/* Entries are never deleted, so a key just listed is there. */
 		if (bpf_map_lookup_elem(fd, &key, &ha->rows[n].val))
 			return -errno;
-		prev = &ha->rows[n++].key;
+		last = key;
+		n++;
 	}
 	if (errno != ENOENT)
 		return -errno;
-	qsort(ha->rows, n, sizeof(*ha->rows), row_cmp);
+	if (n) /* qsort() wants an array, even of nothing */
+		qsort(ha->rows, n, sizeof(*ha->rows), row_cmp);
 	return (long)n;
 }
 
