@@ -44,6 +44,7 @@ ID=$$
 NA=irqa$ID NB=irqb$ID VA=ia$ID VB=ib$ID
 cleanup_irq() {
 	[ -n "${SINK_PID:-}" ] && kill -KILL "$SINK_PID" 2>/dev/null
+	[ -n "${BT_PID:-}" ] && kill -KILL "$BT_PID" 2>/dev/null
 	ip netns del "$NA" 2>/dev/null
 	ip netns del "$NB" 2>/dev/null
 	cleanup_lib
@@ -166,8 +167,63 @@ for k in ("hardirq", "softirq"):
 PY
 }
 
-run_rung() { # label, EBPFMON_DISABLE value, expected implementation
-	local label=$1 disable=$2 impl=$3 out=$TMP/snap.json
+# A peer for the times: bpftrace times the same tracepoints its own way
+# (classic tracepoints, its own per-CPU start). Started before the agent
+# and stopped after it, it sees the same runs; the mean time per run of the
+# busiest softirq and numbered IRQ must agree within a factor of 2 (both
+# times include some of the other's programs: they share the tracepoints).
+BT_PID=
+start_peer() {
+	command -v bpftrace >/dev/null || return 1
+	bpftrace -q -e '
+tracepoint:irq:softirq_entry { @s[cpu] = nsecs; }
+tracepoint:irq:softirq_exit /@s[cpu]/ { @sn[args->vec] = count(); @st[args->vec] = sum(nsecs - @s[cpu]); delete(@s[cpu]); }
+tracepoint:irq:irq_handler_entry { @h[cpu] = nsecs; }
+tracepoint:irq:irq_handler_exit /@h[cpu]/ { @hn[args->irq] = count(); @ht[args->irq] = sum(nsecs - @h[cpu]); delete(@h[cpu]); }
+BEGIN { printf("attached\n"); }
+END { clear(@s); clear(@h); }' >"$TMP/bt.out" 2>"$TMP/bt.err" &
+	BT_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^attached' "$TMP/bt.out" && return 0
+		kill -0 "$BT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+stop_peer() { kill -INT "$BT_PID"; wait "$BT_PID"; BT_PID=; }
+
+# compare_times LABEL SNAPSHOT: the agent's mean time per run against bpftrace's.
+compare_times() {
+	python3 - "$@" "$TMP/bt.out" <<'PY'
+import json, re, sys
+label, snap, bt = sys.argv[1:]
+peer = {}
+for line in open(bt):
+    m = re.match(r"@(sn|st|hn|ht)\[(\d+)\]: (\d+)", line)
+    if m:
+        peer[(m.group(1), int(m.group(2)))] = int(m.group(3))
+doc = json.load(open(snap))
+names = [re.search(r'vector="([^"]*)"', s["labels"]).group(1) for s in doc["modules"]["softirq"]["series"]]
+def best(kind, rows):
+    return max(rows, key=lambda r: r[1]) if rows else None
+soft = [(s, s["calls_total"]) for s in doc["modules"]["softirq"]["series"]]
+hard = [(s, s["calls_total"]) for s in doc["modules"]["hardirq"]["series"]
+        if re.match(r'irq="\d+"', s["labels"])]
+checks = []
+s, _ = best("soft", soft)
+vec = names.index(re.search(r'vector="([^"]*)"', s["labels"]).group(1))
+checks.append((s["labels"], s["latency_seconds_total"] / s["calls_total"], peer.get(("st", vec), 0) / max(peer.get(("sn", vec), 0), 1) / 1e9, peer.get(("sn", vec), 0)))
+h, _ = best("hard", hard)
+irq = int(re.search(r'irq="(\d+)"', h["labels"]).group(1))
+checks.append((h["labels"], h["latency_seconds_total"] / h["calls_total"], peer.get(("ht", irq), 0) / max(peer.get(("hn", irq), 0), 1) / 1e9, peer.get(("hn", irq), 0)))
+for what, ours, theirs, n in checks:
+    line = f"{label}: mean time per run of {what}: ebpfmon {ours * 1e9:.0f} ns, bpftrace {theirs * 1e9:.0f} ns over {n} runs"
+    print(("ok - " if n >= 100 and 0.5 <= ours / theirs <= 2 else "not ok - ") + line if theirs else "not ok - " + line)
+PY
+}
+
+run_rung() { # label, EBPFMON_DISABLE value, expected implementation, [peer]
+	local label=$1 disable=$2 impl=$3 peer=${4:-} out=$TMP/snap.json
 	local chosen
 	chosen=$(EBPFMON_DISABLE=$disable "$EBPFMON" check --json --modules hardirq,softirq 2>/dev/null |
 		python3 -c '
@@ -176,6 +232,10 @@ d = json.load(sys.stdin)
 mods = {m["name"]: m for m in d["modules"]}
 print(" ".join(sorted({h["implementation"] or "none" for n in ("hardirq", "softirq") for h in mods[n]["hooks"]})))')
 	expect_eq "$label: ebpfmon check picks $impl for every hook" "$chosen" "$impl"
+	if [ -n "$peer" ] && ! start_peer; then
+		not_ok "$label: bpftrace attaches: $(head -c 300 "$TMP/bt.err")"
+		peer=
+	fi
 	procfile "$TMP/p0"
 	EBPFMON_DISABLE=$disable start_snapshot "$out" --modules hardirq,softirq --format json || return
 	procfile "$TMP/p1"
@@ -187,9 +247,13 @@ print(" ".join(sorted({h["implementation"] or "none" for n in ("hardirq", "softi
 	fi
 	procfile "$TMP/p3"
 	compare "$label" "$out" "$TMP/p0" "$TMP/p1" "$TMP/p2" "$TMP/p3"
+	if [ -n "$peer" ]; then
+		stop_peer
+		compare_times "$label" "$out"
+	fi
 }
 
-run_rung "tp_btf" "" tp_btf
+run_rung "tp_btf" "" tp_btf peer
 run_rung "classic tracepoints" tp_btf tracepoint
 
 # The Prometheus text of both modules passes promtool's linter.
