@@ -3,12 +3,15 @@
 # beside libbpf-tools' hardirqs and softirqs (same tracepoints, tp_btf),
 # each measured alone under the same load, in ROUNDS alternating rounds.
 #
-# Cost: the kernel's own run time of each program (BPF_ENABLE_STATS,
+# Ours on both rungs: tp_btf (the default) and the classic tracepoints
+# (EBPFMON_DISABLE=tp_btf). Cost: the kernel's own run time of each program (BPF_ENABLE_STATS,
 # fd-scoped, through bench/prog_stats.c) over SECONDS_PER_RUN, summed over
 # the entry and exit programs and divided by the events (the exits): ns per
 # hard IRQ handler run, per system vector, per softirq. Load: UDP through a
 # veth pair between two namespaces (NET_RX) and direct writes with fsync
 # (disk IRQs, BLOCK). Medians over the rounds; ratios against the peer tool.
+# run_time_ns is the programs' own time: a classic tracepoint's perf-event
+# dispatch around them is not in it, a tp_btf's trampoline-free call is.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 EBPFMON=$PWD/$BUILD/ebpfmon
@@ -61,11 +64,14 @@ measure() {
 }
 
 for r in $(seq "$ROUNDS"); do
-	"$EBPFMON" snapshot --modules hardirq,softirq --duration 10m >/dev/null 2>"$TMP/snap.err" &
-	BG=$!
-	for _ in $(seq 100); do grep -q '^attached' "$TMP/snap.err" && break; sleep 0.1; done
-	measure ebpfmon $BG
-	kill -INT $BG; wait $BG 2>/dev/null; BG=
+	for disable in "" tp_btf; do
+		EBPFMON_DISABLE=$disable "$EBPFMON" snapshot --modules hardirq,softirq --duration 10m \
+			>/dev/null 2>"$TMP/snap.err" &
+		BG=$!
+		for _ in $(seq 100); do grep -q '^attached' "$TMP/snap.err" && break; sleep 0.1; done
+		measure "ebpfmon${disable:+-classic}" $BG
+		kill -INT $BG; wait $BG 2>/dev/null; BG=
+	done
 	for tool in "$HARDIRQS" "$SOFTIRQS"; do
 		[ -x "$tool" ] || continue
 		"$tool" 60 1 >/dev/null 2>&1 &
@@ -83,7 +89,7 @@ import collections, statistics, sys
 per = collections.defaultdict(lambda: collections.defaultdict(lambda: [0, 0]))
 for line in open(sys.argv[1]):
     r, label, _pid, prog, cnt, ns = line.split()
-    if label == "ebpfmon":
+    if label.startswith("ebpfmon"):
         group = ("handler" if prog.startswith("handler_") else
                  "softirq" if prog.startswith("softirq_") else "vector")
     else:
@@ -98,10 +104,11 @@ rows = [("per hard IRQ handler run", "handler", "hardirqs"),
         ("per x86 system vector (LOC, RES, CAL, IWI)", "vector", None),
         ("per softirq run", "softirq", "softirqs")]
 for what, group, peer in rows:
-    ours, n = cost("ebpfmon", group)
     theirs, m = cost(peer, group) if peer else (None, 0)
-    s = f"{what:44s} ebpfmon {ours:6.1f} ns ({n:.0f} events)" if ours else f"{what:44s} ebpfmon -"
-    if theirs:
-        s += f"; libbpf-tools {peer} {theirs:6.1f} ns ({m:.0f} events); ratio {ours / theirs:.2f}x"
-    print(s)
+    for label, rung in (("ebpfmon", "tp_btf"), ("ebpfmon-classic", "classic tracepoints")):
+        ours, n = cost(label, group)
+        s = f"{what:44s} ebpfmon ({rung:19s}) " + (f"{ours:6.1f} ns ({n:.0f} events)" if ours else "-")
+        if theirs and ours:
+            s += f"; libbpf-tools {peer} {theirs:6.1f} ns ({m:.0f} events); ratio {ours / theirs:.2f}x"
+        print(s)
 PY
