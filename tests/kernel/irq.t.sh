@@ -138,7 +138,7 @@ for key, runs in sorted(agent.items()):
     for name, calls, secs in runs:
         what = f"{kind} {row} ({name}): {calls} runs, /proc {lo}..{hi}, {missed[kind]} missed"
         if lo - calls > 0:
-            print(f"# {label}: {kind} {row}: {lo - calls} fewer than /proc's inner window ({calls} of {lo})")
+            print(f"# {label}: {kind} {row}: {lo - calls} fewer than /proc's inner window ({calls} of {lo}; {kind} missed_total {missed[kind]})")
         if not lo - short <= calls <= hi + slack:
             bad.append(what + (f" (+{slack})" if slack else ""))
             continue
