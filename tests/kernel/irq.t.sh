@@ -26,10 +26,13 @@
 # It is not ours: bpftrace counting the same tracepoints alongside, over a
 # wider window than the agent's, fell short of /proc's inner window too
 # (NET_RX 263 758 and 230 131 against 263 767 and 230 132; IRQ 36 304
-# against 311). So below the inner window the check allows missed_total
-# plus 3 + 0.1% (vectors, softirqs) or 5 + 1% (numbered IRQs), which still
-# fails a row the agent drops or halves; the upper bound stays as above;
-# each shortfall is printed as a TAP comment.
+# against 311). RES is further off: /proc's count of rescheduling
+# interrupts grows without the reschedule tracepoints firing (bpftrace
+# alone: 75 and 148 reschedule_entry against RES deltas of 91 and 159,
+# while LOC and CAL matched). So below the inner window the check allows
+# missed_total plus 3 + 0.1% (vectors, softirqs), 5 + 1% (numbered IRQs),
+# 5 + 50% (RES), which still fails a row the agent drops; the upper bound
+# stays as above; each shortfall is printed as a TAP comment.
 #
 # Every row with a count in the inner window must be in the agent's output
 # unless no tracepoint exists for it (listed in UNTRACED below), and every
@@ -124,6 +127,11 @@ for kind in ("hardirq", "softirq"):
         row = labels["irq"] if kind == "hardirq" else labels["vector"]
         agent.setdefault((kind, row), []).append(
             (labels.get("name", row), s["calls_total"], s["latency_seconds_total"]))
+def allowed_short(kind, row, lo):
+    """Runs the agent may lack below /proc's inner window (see the header)."""
+    if row == "RES":
+        return missed.get(kind, 0) + 5 + lo // 2
+    return missed.get(kind, 0) + (5 + lo // 100 if row.isdigit() else 3 + lo // 1000)
 bad, good, width = [], 0, []
 for key, runs in sorted(agent.items()):
     kind, row = key
@@ -134,7 +142,7 @@ for key, runs in sorted(agent.items()):
     slack = hi // 100 + 2 if row.isdigit() else 0
     # Below: what the kernel says it skipped, plus a measured shortfall
     # whose cause is not established (see the header).
-    short = missed[kind] + (5 + lo // 100 if row.isdigit() else 3 + lo // 1000)
+    short = allowed_short(kind, row, lo)
     for name, calls, secs in runs:
         what = f"{kind} {row} ({name}): {calls} runs, /proc {lo}..{hi}, {missed[kind]} missed"
         if lo - calls > 0:
@@ -151,8 +159,12 @@ for key, runs in sorted(agent.items()):
             width.append(f"{row} {lo}<={calls}<={hi}")
 for key in sorted(P[2]):
     kind, row = key
-    if P[2][key] - P[1][key] > 0 and key not in agent and row not in UNTRACED:
-        bad.append(f"{kind} {row}: /proc counted {P[2][key] - P[1][key]}, the agent has no row")
+    lo = P[2][key] - P[1][key]
+    if lo > 0 and key not in agent and row not in UNTRACED:
+        if lo > allowed_short(kind, row, lo):
+            bad.append(f"{kind} {row}: /proc counted {lo}, the agent has no row")
+        else:
+            print(f"# {label}: {kind} {row}: /proc counted {lo}, the agent has no row (within the shortfall allowed)")
 busy = [k for k in agent if P[2].get(k, 0) - P[1].get(k, 0) >= 100]
 if len(busy) < 4:
     bad.append(f"only {len(busy)} rows counted 100 or more in the window: too little to compare")
