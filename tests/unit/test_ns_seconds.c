@@ -24,6 +24,7 @@ static const struct counter_def defs[] = {
 	{ "calls_total", "Runs.", COUNTER_TOTAL, .labeled = true },
 	{ "latency_seconds_total", "Time in the handler.", COUNTER_TOTAL, .labeled = true,
 	  .ns_as_seconds = true },
+	{ "missed_total", "Runs not seen (host only).", COUNTER_TOTAL },
 };
 
 static const struct counter_def app_defs[] = {
@@ -39,7 +40,7 @@ static void make_store(struct store *s)
 
 	store_init(s);
 	s->apps = true;
-	m = store_add_module(s, "softirq", defs, 2, 2);
+	m = store_add_module(s, "softirq", defs, 3, 3);
 	m->state = MODULE_UP;
 	r = store_row_append(m);
 	store_row_label(r, "vector", "NET_RX");
@@ -51,6 +52,7 @@ static void make_store(struct store *s)
 	r->v[1] = 5; /* 0.000000005 s: leading zeros kept */
 	m->host[0] = 3;
 	m->host[1] = 1234567890128ull;
+	m->host[2] = 4;
 	m = store_add_module(s, "wait", app_defs, 2, 2);
 	m->state = MODULE_UP;
 	m->host[0] = 7;
@@ -90,6 +92,7 @@ static void test_prometheus(void **state)
 	want(text, "\nebpfmon_softirq_latency_seconds_total{vector=\"NET_RX\"} 1234.567890123\n");
 	want(text, "\nebpfmon_softirq_latency_seconds_total{vector=\"HI\"} 0.000000005\n");
 	want(text, "\nebpfmon_wait_calls_total 7\n");
+	want(text, "\nebpfmon_softirq_missed_total 4\n");
 	want(text, "\nebpfmon_wait_wait_seconds_total 18446744073.709551615\n");
 	want(text, "\nebpfmon_app_wait_wait_seconds_total{app=\"bash\"} 1.000000000\n");
 	if (have_command("promtool")) {
@@ -112,7 +115,7 @@ static void test_json(void **state)
 	(void)state;
 	make_store(&s);
 	text = render(&s, true);
-	want(text, "\"calls_total\":3,\"latency_seconds_total\":1234.567890128}");
+	want(text, "\"calls_total\":3,\"latency_seconds_total\":1234.567890128,\"missed_total\":4}");
 	want(text, "\"labels\":\"vector=\\\"NET_RX\\\"\",\"calls_total\":3,\"latency_seconds_total\":1234.567890123}");
 	want(text, "\"bash\":{\"calls_total\":7,\"wait_seconds_total\":1.000000000}");
 	if (have_command("python3")) {
