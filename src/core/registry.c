@@ -14,6 +14,8 @@ extern const struct module oomkill_module;
 extern const struct module cachestat_module;
 extern const struct module swap_module;
 extern const struct module flows_module;
+extern const struct module hardirq_module;
+extern const struct module softirq_module;
 
 const struct module *const modules[] = {
 	&process_module,
@@ -26,6 +28,8 @@ const struct module *const modules[] = {
 	&cachestat_module,
 	&swap_module,
 	&flows_module,
+	&hardirq_module,
+	&softirq_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
 

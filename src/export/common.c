@@ -169,20 +169,24 @@ void export_put_u64(FILE *out, uint64_t v)
 	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, out);
 }
 
+char *export_seconds_digits(char *end, uint64_t ns)
+{
+	uint64_t frac = ns % 1000000000u;
+
+	for (int i = 0; i < 9; i++, frac /= 10)
+		*--end = '0' + frac % 10;
+	*--end = '.';
+	return export_u64_digits(end, ns / 1000000000u);
+}
+
 void export_put_value(FILE *out, const struct counter_def *d, uint64_t v)
 {
-	char frac[10], *p;
-	uint64_t ns;
+	char buf[32], *p;
 
 	if (!d->ns_as_seconds) {
 		export_put_u64(out, v);
 		return;
 	}
-	export_put_u64(out, v / 1000000000u);
-	ns = v % 1000000000u;
-	p = frac + sizeof(frac);
-	for (int i = 0; i < 9; i++, ns /= 10)
-		*--p = '0' + ns % 10;
-	*--p = '.';
-	fwrite_unlocked(p, 1, sizeof(frac), out);
+	p = export_seconds_digits(buf + sizeof(buf), v);
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, out);
 }

@@ -62,12 +62,13 @@ static void put_header(FILE *out, const char *name, const char *help, const char
 /* A def's own label (e.g. call="sync"), with or without one before it. */
 struct fixed {
 	const char *label, *value;
+	bool ns_as_seconds; /* the def's value is nanoseconds, written as seconds */
 };
 static const struct fixed no_fixed;
 
 /* put_sample() for a line too long for its buffer. */
 static void put_sample_slow(FILE *out, const char *name, const char *label, const char *value,
-			    const struct fixed *fx, const struct counter_def *d, uint64_t v)
+			    const struct fixed *fx, uint64_t v)
 {
 	put_str(out, name);
 	if (label || fx->label)
@@ -89,10 +90,13 @@ static void put_sample_slow(FILE *out, const char *name, const char *label, cons
 	if (label || fx->label)
 		putc_unlocked('}', out);
 	putc_unlocked(' ', out);
-	if (d)
-		export_put_value(out, d, v);
-	else
+	if (fx->ns_as_seconds) {
+		char num[32], *p = export_seconds_digits(num + sizeof(num), v);
+
+		fwrite_unlocked(p, 1, num + sizeof(num) - p, out);
+	} else {
 		export_put_u64(out, v);
+	}
 	putc_unlocked('\n', out);
 }
 
@@ -138,11 +142,11 @@ static void put_sample_fx(FILE *out, const char *name, const char *label, const 
 	size_t name_len = strlen(name), label_len = label ? strlen(label) : 0;
 	size_t value_len = value ? strlen(value) : 0;
 	size_t fx_len = fx->label ? strlen(fx->label) + 2 * strlen(fx->value) : 0;
-	char num[24];
+	char num[32];
 
 	/* Names and labels are short; the value of a label may double when escaped. */
 	if (name_len + label_len + 2 * value_len + fx_len + 40 > sizeof(line)) {
-		put_sample_slow(out, name, label, value, fx, NULL, v);
+		put_sample_slow(out, name, label, value, fx, v);
 		return;
 	}
 	memcpy(p, name, name_len);
@@ -159,7 +163,8 @@ static void put_sample_fx(FILE *out, const char *name, const char *label, const 
 	if (label || fx->label)
 		*p++ = '}';
 	*p++ = ' ';
-	digits = export_u64_digits(num + sizeof(num), v);
+	digits = fx->ns_as_seconds ? export_seconds_digits(num + sizeof(num), v)
+				   : export_u64_digits(num + sizeof(num), v);
 	memcpy(p, digits, num + sizeof(num) - digits);
 	p += num + sizeof(num) - digits;
 	*p++ = '\n';
@@ -190,7 +195,7 @@ static void put_family(FILE *out, const struct store *s, const struct module_sta
 	snprintf(name, sizeof(name), "ebpfmon_%s%s_%s", sc->prefix, m->name, d->name);
 	for (unsigned int k = i; k < end; k++) {
 		const struct counter_def *dk = &m->defs[k];
-		struct fixed fx = { dk->fixed_label, dk->fixed_value };
+		struct fixed fx = { dk->fixed_label, dk->fixed_value, dk->ns_as_seconds };
 
 		if (!store_def_visible(s, dk))
 			continue;
@@ -205,12 +210,6 @@ static void put_family(FILE *out, const struct store *s, const struct module_sta
 				export_put_value(out, dk, store_value(m, k, m->rows[r].v));
 				putc_unlocked('\n', out);
 			}
-		} else if (dk->ns_as_seconds) {
-			/* Seldom: the general path, not put_sample_fx()'s integers. */
-			for (size_t r = 0; r < (set ? set->nr : 1); r++)
-				put_sample_slow(out, name, set ? sc->label : NULL,
-						set ? set->rows[r].label : NULL, &fx, dk,
-						store_value(m, k, set ? set->rows[r].v : m->host));
 		} else if (!set) {
 			put_sample_fx(out, name, NULL, NULL, &fx, store_value(m, k, m->host));
 		} else {

@@ -75,7 +75,13 @@ void summary_print(const struct store *s, FILE *out, unsigned int interval)
 			fprintf(out, "%s%s", i % 3 ? "  " : "\n  ", m->defs[i].name);
 			if (m->defs[i].fixed_label)
 				fprintf(out, "{%s}", m->defs[i].fixed_value);
-			if (m->defs[i].kind == COUNTER_TOTAL) {
+			if (m->defs[i].ns_as_seconds) {
+				/* Nanoseconds stored; seconds shown, the rate as a share of one CPU. */
+				double rate = (double)(v - prev_host[mi][i]) / 1e9 / (interval ? interval : 1);
+
+				fprintf(out, "=%.3f (%.4f/s)", v / 1e9, rate);
+				prev_host[mi][i] = v;
+			} else if (m->defs[i].kind == COUNTER_TOTAL) {
 				uint64_t rate = (v - prev_host[mi][i]) / (interval ? interval : 1);
 
 				fprintf(out, "=%" PRIu64 " (%" PRIu64 "/s)", v, rate);
