@@ -75,7 +75,9 @@ void summary_print(const struct store *s, FILE *out, unsigned int interval)
 			fprintf(out, "%s%s", i % 3 ? "  " : "\n  ", m->defs[i].name);
 			if (m->defs[i].fixed_label)
 				fprintf(out, "{%s}", m->defs[i].fixed_value);
-			if (m->defs[i].ns_as_seconds) {
+			if (m->defs[i].ns_as_seconds && m->defs[i].kind != COUNTER_TOTAL) {
+				fprintf(out, "=%.3f", v / 1e9); /* a fraction in billionths (a ratio) */
+			} else if (m->defs[i].ns_as_seconds) {
 				/* Nanoseconds stored; seconds shown, the rate as a share of one CPU. */
 				double rate = (double)(v - prev_host[mi][i]) / 1e9 / (interval ? interval : 1);
 
