@@ -571,11 +571,19 @@ static void print_modules(struct agent *a, FILE *f, bool json)
 		} else {
 			fprintf(f, "  %-8s %s%s%s\n", m->name, state, mi->stats->reason[0] ? ": " : "",
 				mi->stats->reason);
+			if (mi->off_planned)
+				fprintf(f, "    on this kernel: %s%s%s\n",
+					mi->off_usable ? "available if switched on" : "unavailable",
+					mi->off_usable ? "" : ": ", mi->off_usable ? "" : mi->plan.reason);
 			fprintf(f, "    privileges: %s\n", m->privileges);
 		}
-		if (planned)
+		if (planned || (mi->off_planned && mi->off_usable))
 			print_hooks(f, json, m->hooks, m->nr_hooks, &mi->plan);
-		if (json)
+		if (json && mi->off_planned)
+			fprintf(f, "], \"kernel\": \"%s\", \"kernel_reason\": \"%s\"}",
+				mi->off_usable ? "available" : "unavailable",
+				mi->off_usable ? "" : jstr(mi->plan.reason, b, sizeof(b)));
+		else if (json)
 			fprintf(f, "]}");
 	}
 }
@@ -656,6 +664,7 @@ static int cmd_check(int argc, char **argv)
 		goto out;
 	caps_probe(&a.caps);
 	fatal = agent_fatal_reason(&a.caps);
+	a.probe_off = true; /* say what this kernel could run, not only what is on */
 	if (!fatal && agent_plan(&a)) {
 		fprintf(stderr, "%s: internal error: more modules than the store holds\n", prog_cmd);
 		ret = 1;

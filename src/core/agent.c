@@ -70,6 +70,10 @@ int agent_plan(struct agent *a)
 			snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s",
 				 a->modules_listed ? "not in --modules"
 						   : "disabled in the configuration");
+			if (a->probe_off) {
+				mi->off_planned = true;
+				mi->off_usable = !m->probe(m, &a->caps, &a->cfg, &mi->plan);
+			}
 			continue;
 		}
 		if (m->probe(m, &a->caps, &a->cfg, &mi->plan)) {

@@ -26,6 +26,7 @@ struct agent {
 	bool acct_wanted;	    /* a module built on the core is planned */
 	struct acct *acct;
 	bool modules_listed; /* --modules chose the modules, not the configuration */
+	bool probe_off;	     /* check: plan the modules that are off too (could this kernel run them?) */
 	bool want_pids;	     /* build per-process rows (only JSON snapshots show them) */
 	double load_seconds; /* time to load and attach every module */
 	struct privs_plan privs; /* what to keep after attach, and who to become */

@@ -113,6 +113,8 @@ struct module_inst {
 	struct module_plan plan;
 	struct acct *acct;	    /* the accounting core, for modules built on it */
 	bool net_admin_at_exit;	    /* attached through netlink: detaching needs CAP_NET_ADMIN */
+	bool off_planned;	    /* off, but planned for `check` (plan holds the result) */
+	bool off_usable;	    /* ... and this kernel could run it */
 	void *priv;		    /* the implementation's own state (links, ...) */
 };
 

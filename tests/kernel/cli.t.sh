@@ -43,6 +43,14 @@ print(" ".join(m["name"] for m in json.load(sys.stdin)["modules"] if m["name"] !
 		not_ok "module $m is missing from the [ebpf programs] section of 'ebpfmon config'"
 done
 
+# check says for every module whether this kernel could run it, switched on or not.
+"$EBPFMON" check --json | python3 -c 'import json, sys
+for m in json.load(sys.stdin)["modules"]:
+    kernel = m.get("kernel", m["state"])
+    reason = m.get("kernel_reason", m["reason"])
+    good = kernel == "available" or (kernel == "unavailable" and reason)
+    print(("ok" if good else "not ok") + " - check --json: %s is %s on this kernel%s" % (m["name"], kernel, ": " + reason if reason and kernel != "available" else ""))'
+
 printf '[global]\n\tupdate every = 2\n\tcolour = blue\n' >"$TMP/bad-key.conf"
 expect_fail "unknown config key" 2 "bad-key.conf:3: .*colour" "$EBPFMON" check --config "$TMP/bad-key.conf"
 printf '[global]\napps = maybe\n' >"$TMP/bad-value.conf"
