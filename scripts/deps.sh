@@ -10,7 +10,7 @@ build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz; make test runs
 # the fuzz targets briefly).
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux wrk openssl
-	apache2-utils libclang-rt-dev)
+	apache2-utils libclang-rt-dev bpftrace)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
 
