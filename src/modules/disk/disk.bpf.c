@@ -58,34 +58,6 @@ static __always_inline struct dlat_stats *stats_here(void)
 	return bpf_map_lookup_elem(&stats, &zero);
 }
 
-/*
- * The slot of a latency: floor(log2(v)) for v = (ns - 1) / 1000, so that
- * slot k ends at 2^(k+1) us inclusive (an exact Prometheus `le`).
- */
-static __always_inline __u32 disk_slot(__u64 ns)
-{
-	__u64 v = ns ? (ns - 1) / 1000 : 0;
-	__u32 r = 0, shift;
-
-	shift = (v > 0xffffffffULL) << 5;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xffff) << 4;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xff) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xf) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r < DISK_SLOTS ? r : DISK_SLOTS - 1;
-}
-
 static __always_inline void issue(const struct dlat_key *k)
 {
 	__u64 ts = bpf_ktime_get_ns();
@@ -116,7 +88,7 @@ static __always_inline void complete(const struct dlat_key *k, __u32 dev, struct
 	}
 	delta = now > *tsp ? now - *tsp : 0;
 	bpf_map_delete_elem(&inflight, k);
-	slot = disk_slot(delta);
+	slot = dlat_slot(delta);
 
 	h = bpf_map_lookup_elem(&hists, &dev);
 	if (!h) {

@@ -48,6 +48,36 @@ struct dlat_stats {
 	__u64 pad;
 };
 
+/*
+ * The slot of a latency of @ns nanoseconds: floor(log2(v)) for
+ * v = (ns - 1) / 1000, capped at DISK_SLOTS - 1, so that slot k ends at
+ * 2^(k+1) us inclusive: an exact Prometheus `le`. Shared with the unit
+ * tests, which check the boundaries.
+ */
+static inline __u32 dlat_slot(__u64 ns)
+{
+	__u64 v = ns ? (ns - 1) / 1000 : 0;
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (__u32)(v >> 1);
+	return r < DISK_SLOTS ? r : DISK_SLOTS - 1;
+}
+
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct dlat_key) == 16, "dlat_key layout");
 _Static_assert(sizeof(struct dlat_hist) == DISK_SLOTS * 8 + 8 + 32, "dlat_hist layout");
