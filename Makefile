@@ -84,9 +84,9 @@ $(BUILD)/asan/%.o: src/%.c | $(SKELS) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g $(SAN) $(WARN) -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_OBJS)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g $(SAN) $(WARN) -Itests -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g $(SAN) $(WARN) -Itests -o $@ $(filter-out %.h,$^) $(PKG_LIBS) -lcmocka
 
 $(BUILD)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)

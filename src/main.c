@@ -605,7 +605,11 @@ static void print_core(struct agent *a, FILE *f, bool json)
 			(unsigned long long)here.per_process);
 		return;
 	}
-	fprintf(f, "accounting core (process, fd, vfs count through it):\n");
+	fprintf(f, "accounting core (");
+	for (unsigned int i = 0, n = 0; i < nr_modules; i++)
+		if (modules[i]->acct)
+			fprintf(f, "%s%s", n++ ? ", " : "", modules[i]->name);
+	fprintf(f, " count through it):\n");
 	print_hooks(f, json, acct_core_hooks, acct_nr_core_hooks, plan);
 	fprintf(f, "kernel memory of the core's maps: %.2f MiB at load here (%d CPUs), %.2f MiB at %d CPUs;\n"
 		   "  then %llu bytes per live thread that counted something, %llu per live process\n",
@@ -704,6 +708,46 @@ static void metric_row(bool md, const char *name, const char *type, const char *
 		printf("%-48s %-8s %s\n", name, type, help);
 }
 
+/*
+ * The end of the metric family that starts at def @d of @m, and for a family
+ * told apart by a fixed label, "; call: sync, fsync, ..." in @fixed.
+ */
+static unsigned int family_of(const struct module *m, unsigned int d, char *fixed, size_t len)
+{
+	unsigned int end = d + 1;
+	size_t used;
+
+	if (!m->defs[d].fixed_label)
+		return end;
+	used = (size_t)snprintf(fixed, len, "; %s: %s", m->defs[d].fixed_label,
+				m->defs[d].fixed_value);
+	for (; end < m->nr_defs && store_def_same_family(&m->defs[d], &m->defs[end]); end++)
+		if (used < len)
+			used += (size_t)snprintf(fixed + used, len - used, ", %s",
+						 m->defs[end].fixed_value);
+	return end;
+}
+
+/* The distinct Netdata charts (or per-application contexts) of defs [@d, @end) of @m. */
+static void family_charts(const struct module *m, unsigned int d, unsigned int end, bool app,
+			  char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = 0;
+	for (unsigned int k = d; k < end; k++) {
+		const char *c = app ? m->defs[k].netdata_app_chart : m->defs[k].netdata_chart;
+		bool seen = false;
+
+		if (!c || !*c)
+			continue;
+		for (unsigned int j = d; j < k && !seen; j++)
+			seen = !strcmp(c, app ? m->defs[j].netdata_app_chart : m->defs[j].netdata_chart);
+		if (!seen && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "", c);
+	}
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	bool md = argc > 1 && !strcmp(argv[1], "--markdown");
@@ -722,23 +766,33 @@ static int cmd_metrics(int argc, char **argv)
 	for (unsigned int i = 0; i < nr_modules; i++) {
 		const struct module *m = modules[i];
 
-		for (unsigned int d = 0; d < m->nr_defs; d++) {
+		for (unsigned int d = 0, end; d < m->nr_defs; d = end) {
 			const struct counter_def *def = &m->defs[d];
 			const char *type = def->kind == COUNTER_TOTAL ? "counter"
 					   : def->kind == HISTOGRAM   ? "histogram"
 								      : "gauge";
+			const char *labels = def->labeled ? m->row_labels : "";
+			char fixed[160] = "", app_labels[48], cg_labels[48];
 
-			snprintf(help, sizeof(help), "%s%s", def->help,
+			char charts[160], app_charts[160];
+
+			end = family_of(m, d, fixed, sizeof(fixed));
+			family_charts(m, d, end, false, charts, sizeof(charts));
+			family_charts(m, d, end, true, app_charts, sizeof(app_charts));
+			snprintf(help, sizeof(help), "%s%s%s", def->help, fixed,
 				 def->is_error ? " (not in `ebpf load mode = entry`)" : "");
 			snprintf(name, sizeof(name), "ebpfmon_%s_%s", m->name, def->name);
-			metric_row(md, name, type, def->labeled ? m->row_labels : "",
-				   def->netdata_chart, help);
+			if (def->fixed_label)
+				labels = def->fixed_label;
+			metric_row(md, name, type, labels, charts, help);
 			if (m->row_labels || !store_def_broken_down(def))
 				continue; /* no per-application or per-cgroup series */
+			snprintf(app_labels, sizeof(app_labels), "app%s%s", *labels ? ", " : "", labels);
+			snprintf(cg_labels, sizeof(cg_labels), "cgroup%s%s", *labels ? ", " : "", labels);
 			snprintf(name, sizeof(name), "ebpfmon_app_%s_%s", m->name, def->name);
-			metric_row(md, name, type, "app", def->netdata_app_chart, help);
+			metric_row(md, name, type, app_labels, app_charts, help);
 			snprintf(name, sizeof(name), "ebpfmon_cgroup_%s_%s", m->name, def->name);
-			metric_row(md, name, type, "cgroup", "", help);
+			metric_row(md, name, type, cg_labels, "", help);
 		}
 	}
 	metric_row(md, "ebpfmon_build_info", "gauge", "version, libbpf", "", "Always 1; the labels say what runs");

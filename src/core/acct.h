@@ -72,6 +72,31 @@ enum acct_slot {
 	SL_THREADS_CREATED,	     /* threads created, counted on the creating process */
 	SL_EXITS,		     /* tasks that exited */
 	SL_RELEASED,		     /* tasks freed after exit (sched_process_free) */
+	/*
+	 * Process slots of rare events: counted straight into the epoch, the
+	 * cgroup and the host with atomic adds (the record has no room left,
+	 * and a hash lookup is cheap next to a sync or a mount).
+	 */
+	SL_SYNC_SYNC,		     /* sync module: sync(2) */
+	SL_SYNC_SYNCFS,
+	SL_SYNC_FSYNC,
+	SL_SYNC_FDATASYNC,
+	SL_SYNC_MSYNC,
+	SL_SYNC_FILE_RANGE,
+	SL_SHM_GET,		     /* shm module: calls, failed ones included */
+	SL_SHM_AT,
+	SL_SHM_DT,
+	SL_SHM_CTL,
+	SL_MOUNT_CALLS,		     /* mount module: mount(2) and the new mount API */
+	SL_MOUNT_ERRORS,
+	SL_UMOUNT_CALLS,	     /* umount2(2) */
+	SL_UMOUNT_ERRORS,
+	SL_OOMKILL,		     /* oomkill module: the victim's process */
+	SL_SWAP_READ,		     /* swap module */
+	SL_SWAP_WRITE,
+	SL_CACHE_ACCESSED,	     /* cachestat module, in pages */
+	SL_CACHE_MISSES,
+	SL_CACHE_DIRTIED,
 	ACCT_SLOTS,
 };
 

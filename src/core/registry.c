@@ -7,6 +7,10 @@
 extern const struct module process_module;
 extern const struct module fd_module;
 extern const struct module vfs_module;
+extern const struct module sync_module;
+extern const struct module mount_module;
+extern const struct module shm_module;
+extern const struct module oomkill_module;
 extern const struct module flows_module;
 extern const struct module disk_module;
 extern const struct module mdflush_module;
@@ -15,6 +19,10 @@ const struct module *const modules[] = {
 	&process_module,
 	&fd_module,
 	&vfs_module,
+	&sync_module,
+	&mount_module,
+	&shm_module,
+	&oomkill_module,
 	&flows_module,
 	&disk_module,
 	&mdflush_module,

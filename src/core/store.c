@@ -266,3 +266,18 @@ bool store_def_broken_down(const struct counter_def *d)
 {
 	return d->kind != GAUGE_HOST && d->kind != HISTOGRAM;
 }
+
+bool store_def_same_family(const struct counter_def *a, const struct counter_def *b)
+{
+	return a->fixed_label && b->fixed_label && !strcmp(a->name, b->name) &&
+	       !strcmp(a->fixed_label, b->fixed_label);
+}
+
+unsigned int store_family_end(const struct module_stats *m, unsigned int i)
+{
+	unsigned int j = i + 1;
+
+	while (j < m->nr_defs && store_def_same_family(&m->defs[i], &m->defs[j]))
+		j++;
+	return j;
+}

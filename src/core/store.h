@@ -53,6 +53,14 @@ struct counter_def {
 	bool labeled;		  /* host value is module_stats.rows (labels of the module's own) */
 	const uint64_t *le_ns;	  /* HISTOGRAM: finite bucket bounds (ns, ascending) */
 	unsigned int nr_le;	  /* HISTOGRAM: how many; at most EBPFMON_MAX_BUCKETS - 1 */
+	/*
+	 * A label of the def's own. Defs side by side with the same name and
+	 * fixed_label are one metric family, told apart by fixed_value:
+	 * calls_total{call="sync"}, calls_total{call="fsync"}, ... Their
+	 * family's help is the first one's. Values are plain lower-case words
+	 * (nothing to escape).
+	 */
+	const char *fixed_label, *fixed_value;
 };
 
 /* A host series with labels of its module's own (e.g. iface, direction, proto). */
@@ -185,6 +193,10 @@ uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_
 bool store_def_visible(const struct store *s, const struct counter_def *d);
 /* Whether def @d has per-application and per-cgroup series (not a host-only gauge). */
 bool store_def_broken_down(const struct counter_def *d);
+/* Whether def @b continues the metric family of def @a (the same name and fixed label). */
+bool store_def_same_family(const struct counter_def *a, const struct counter_def *b);
+/* The end of the family that starts at def @i: the first def of @m after it that is not of it. */
+unsigned int store_family_end(const struct module_stats *m, unsigned int i);
 /*
  * Give @live what @next collected (host values, rows, lost counts) and @next
  * the arrays @live had, for reuse. Under the store lock; O(1).

@@ -161,17 +161,38 @@ static void put_row_hists(FILE *out, const struct store *s, const struct module_
 
 /*
  * "<def>":N,... for the visible defs of @m over counters @v; for a breakdown
- * (@host false) without the host-only gauges.
+ * (@host false) without the host-only gauges. A family of defs told apart by
+ * a fixed label is one object: "calls_total":{"sync":N,"fsync":N,...}.
  */
 static void put_values(FILE *out, const struct store *s, const struct module_stats *m,
 		       const uint64_t *v, bool first, bool host)
 {
-	for (unsigned int i = 0; i < m->nr_defs; i++) {
-		if (!store_def_visible(s, &m->defs[i]) || m->defs[i].kind == HISTOGRAM ||
-		    (!host && !store_def_broken_down(&m->defs[i])))
+	for (unsigned int i = 0, end; i < m->nr_defs; i = end) {
+		bool opened = false;
+
+		end = store_family_end(m, i);
+		if (m->defs[i].kind == HISTOGRAM || (!host && !store_def_broken_down(&m->defs[i])))
 			continue;
-		put_number(out, m->defs[i].name, store_value(m, i, v), first);
-		first = false;
+		for (unsigned int k = i; k < end; k++) {
+			const struct counter_def *d = &m->defs[k];
+
+			if (!store_def_visible(s, d))
+				continue;
+			if (!d->fixed_label) {
+				put_number(out, d->name, store_value(m, k, v), first);
+				first = false;
+				continue;
+			}
+			if (!opened) {
+				put_key(out, d->name, first);
+				putc_unlocked('{', out);
+				first = false;
+			}
+			put_number(out, d->fixed_value, store_value(m, k, v), !opened);
+			opened = true;
+		}
+		if (opened)
+			putc_unlocked('}', out);
 	}
 }
 

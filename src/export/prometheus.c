@@ -67,18 +67,35 @@ static void put_header(FILE *out, const char *name, const char *help, const char
 	put_header_type(out, name, help, help_suffix, counter ? "counter" : "gauge");
 }
 
+/* A def's own label (e.g. call="sync"), with or without one before it. */
+struct fixed {
+	const char *label, *value;
+};
+static const struct fixed no_fixed;
+
 /* put_sample() for a line too long for its buffer. */
 static void put_sample_slow(FILE *out, const char *name, const char *label, const char *value,
-			    uint64_t v)
+			    const struct fixed *fx, uint64_t v)
 {
 	put_str(out, name);
-	if (label) {
+	if (label || fx->label)
 		putc_unlocked('{', out);
+	if (label) {
 		put_str(out, label);
 		put_str(out, "=\"");
 		put_escaped(out, value, true);
-		put_str(out, "\"}");
+		putc_unlocked('"', out);
 	}
+	if (fx->label) {
+		if (label)
+			putc_unlocked(',', out);
+		put_str(out, fx->label);
+		put_str(out, "=\"");
+		put_escaped(out, fx->value, true);
+		putc_unlocked('"', out);
+	}
+	if (label || fx->label)
+		putc_unlocked('}', out);
 	putc_unlocked(' ', out);
 	export_put_u64(out, v);
 	putc_unlocked('\n', out);
@@ -102,35 +119,50 @@ static char *escape_label(char *p, const char *s)
 	}
 }
 
+/* label="value" at @p; returns the end. */
+static char *put_pair(char *p, const char *label, size_t label_len, const char *value)
+{
+	memcpy(p, label, label_len);
+	p += label_len;
+	*p++ = '=';
+	*p++ = '"';
+	p = escape_label(p, value);
+	*p++ = '"';
+	return p;
+}
+
 /*
- * name{label="value"} v, or name v when @label is NULL. The hot path of a
- * scrape: the line is built in memory and written with one call.
+ * name{label="value",fixed="value"} v, without the braces when there is no
+ * label. The hot path of a scrape: the line is built in memory and written
+ * with one call.
  */
-static void put_sample(FILE *out, const char *name, const char *label, const char *value,
-		       uint64_t v)
+static void put_sample_fx(FILE *out, const char *name, const char *label, const char *value,
+			  const struct fixed *fx, uint64_t v)
 {
 	char line[4096], *p = line, *digits;
 	size_t name_len = strlen(name), label_len = label ? strlen(label) : 0;
 	size_t value_len = value ? strlen(value) : 0;
+	size_t fx_len = fx->label ? strlen(fx->label) + 2 * strlen(fx->value) : 0;
 	char num[24];
 
 	/* Names and labels are short; the value of a label may double when escaped. */
-	if (name_len + label_len + 2 * value_len + 32 > sizeof(line)) {
-		put_sample_slow(out, name, label, value, v);
+	if (name_len + label_len + 2 * value_len + fx_len + 40 > sizeof(line)) {
+		put_sample_slow(out, name, label, value, fx, v);
 		return;
 	}
 	memcpy(p, name, name_len);
 	p += name_len;
-	if (label) {
+	if (label || fx->label)
 		*p++ = '{';
-		memcpy(p, label, label_len);
-		p += label_len;
-		*p++ = '=';
-		*p++ = '"';
-		p = escape_label(p, value);
-		*p++ = '"';
-		*p++ = '}';
+	if (label)
+		p = put_pair(p, label, label_len, value);
+	if (fx->label) {
+		if (label)
+			*p++ = ',';
+		p = put_pair(p, fx->label, strlen(fx->label), fx->value);
 	}
+	if (label || fx->label)
+		*p++ = '}';
 	*p++ = ' ';
 	digits = export_u64_digits(num + sizeof(num), v);
 	memcpy(p, digits, num + sizeof(num) - digits);
@@ -189,32 +221,53 @@ static void put_histogram(FILE *out, const struct module_stats *m, unsigned int 
 	}
 }
 
-/* One family of def @i: the host value when @set is NULL, else one sample per row. */
-static void put_family(FILE *out, const struct module_stats *m, unsigned int i,
-		       const struct scope *sc, const struct series_set *set)
+static void put_sample(FILE *out, const char *name, const char *label, const char *value,
+		       uint64_t v)
+{
+	put_sample_fx(out, name, label, value, &no_fixed, v);
+}
+
+/*
+ * One metric family: defs [@i, @end) of @m (more than one when they share a
+ * name and tell themselves apart by a fixed label), the host value when @set
+ * is NULL, else one sample per row and def.
+ */
+static void put_family(FILE *out, const struct store *s, const struct module_stats *m,
+		       unsigned int i, unsigned int end, const struct scope *sc,
+		       const struct series_set *set)
 {
 	const struct counter_def *d = &m->defs[i];
+	bool header = false;
 	char name[256];
 
 	if ((set && !set->nr) || (!set && d->labeled && !m->nr_rows))
 		return; /* a family without samples says nothing */
 	snprintf(name, sizeof(name), "ebpfmon_%s%s_%s", sc->prefix, m->name, d->name);
-	put_header(out, name, d->help ? d->help : d->name, sc->help, d->kind == COUNTER_TOTAL);
-	if (!set && d->labeled) {
-		for (size_t r = 0; r < m->nr_rows; r++) {
-			fprintf(out, "%s{%s} ", name, m->rows[r].labels);
-			export_put_u64(out, store_value(m, i, m->rows[r].v));
-			putc_unlocked('\n', out);
+	for (unsigned int k = i; k < end; k++) {
+		const struct counter_def *dk = &m->defs[k];
+		struct fixed fx = { dk->fixed_label, dk->fixed_value };
+
+		if (!store_def_visible(s, dk))
+			continue;
+		if (!header) {
+			put_header(out, name, d->help ? d->help : d->name, sc->help,
+				   d->kind == COUNTER_TOTAL);
+			header = true;
 		}
-		return;
+		if (!set && dk->labeled) {
+			for (size_t r = 0; r < m->nr_rows; r++) {
+				fprintf(out, "%s{%s} ", name, m->rows[r].labels);
+				export_put_u64(out, store_value(m, k, m->rows[r].v));
+				putc_unlocked('\n', out);
+			}
+		} else if (!set) {
+			put_sample_fx(out, name, NULL, NULL, &fx, store_value(m, k, m->host));
+		} else {
+			for (size_t r = 0; r < set->nr; r++)
+				put_sample_fx(out, name, sc->label, set->rows[r].label, &fx,
+					      store_value(m, k, set->rows[r].v));
+		}
 	}
-	if (!set) {
-		put_sample(out, name, NULL, NULL, store_value(m, i, m->host));
-		return;
-	}
-	for (size_t r = 0; r < set->nr; r++)
-		put_sample(out, name, sc->label, set->rows[r].label,
-			   store_value(m, i, set->rows[r].v));
 }
 
 static int put_module(FILE *out, const struct store *s, const struct module_stats *m)
@@ -227,20 +280,20 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 		series_free(&apps);
 		return -1;
 	}
-	for (unsigned int i = 0; i < m->nr_defs; i++) {
-		if (!store_def_visible(s, &m->defs[i]))
-			continue;
+	for (unsigned int i = 0, end; i < m->nr_defs; i = end) {
+		end = store_family_end(m, i);
 		if (m->defs[i].kind == HISTOGRAM) {
-			put_histogram(out, m, i);
+			if (store_def_visible(s, &m->defs[i]))
+				put_histogram(out, m, i);
 			continue;
 		}
-		put_family(out, m, i, &scope_host, NULL);
+		put_family(out, s, m, i, end, &scope_host, NULL);
 		if (!store_def_broken_down(&m->defs[i]))
 			continue;
 		if (s->apps)
-			put_family(out, m, i, &scope_app, &apps);
+			put_family(out, s, m, i, end, &scope_app, &apps);
 		if (s->cgroups)
-			put_family(out, m, i, &scope_cgroup, &cgroups);
+			put_family(out, s, m, i, end, &scope_cgroup, &cgroups);
 	}
 	series_free(&apps);
 	series_free(&cgroups);

@@ -63,8 +63,7 @@ static void print_hist(const struct module_stats *m, unsigned int i, FILE *out)
 		n += store_hist_count(&m->defs[i], h);
 		sum_ns += h->sum_ns;
 	}
-	fprintf(out, "%s%s: count=%" PRIu64 " mean=%.3fms", i % 3 ? "  " : "\n  ",
-		m->defs[i].name, n, n ? sum_ns / 1e6 / (double)n : 0.0);
+	fprintf(out, ": count=%" PRIu64 " mean=%.3fms", n, n ? sum_ns / 1e6 / (double)n : 0.0);
 }
 
 void summary_print(const struct store *s, FILE *out, unsigned int interval)
@@ -87,16 +86,18 @@ void summary_print(const struct store *s, FILE *out, unsigned int interval)
 
 			if (!store_def_visible(s, &m->defs[i]))
 				continue;
+			fprintf(out, "%s%s", i % 3 ? "  " : "\n  ", m->defs[i].name);
+			if (m->defs[i].fixed_label)
+				fprintf(out, "{%s}", m->defs[i].fixed_value);
 			if (m->defs[i].kind == HISTOGRAM) {
 				print_hist(m, i, out);
 			} else if (m->defs[i].kind == COUNTER_TOTAL) {
 				uint64_t rate = (v - prev_host[mi][i]) / (interval ? interval : 1);
 
-				fprintf(out, "%s%s=%" PRIu64 " (%" PRIu64 "/s)", i % 3 ? "  " : "\n  ",
-					m->defs[i].name, v, rate);
+				fprintf(out, "=%" PRIu64 " (%" PRIu64 "/s)", v, rate);
 				prev_host[mi][i] = v;
 			} else {
-				fprintf(out, "%s%s=%" PRIu64, i % 3 ? "  " : "\n  ", m->defs[i].name, v);
+				fprintf(out, "=%" PRIu64, v);
 			}
 		}
 		fputc('\n', out);

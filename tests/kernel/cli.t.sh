@@ -29,6 +29,20 @@ expect_fail "bad load mode (run)" 2 "'ebpf load mode' must be return, entry or l
 	"$EBPFMON" run --load-mode turbo
 expect_fail "stray argument" 2 "unexpected argument 'extra'" "$EBPFMON" check extra
 
+# The embedded default is accepted as a file, and names every module with its default.
+"$EBPFMON" config >"$TMP/default.conf"
+if "$EBPFMON" check --config "$TMP/default.conf" >/dev/null 2>"$TMP/default.err"; then
+	ok "ebpfmon config's output is a configuration check accepts"
+else
+	not_ok "ebpfmon config's output is refused: $(head -1 "$TMP/default.err")"
+fi
+for m in $("$EBPFMON" check --json | python3 -c 'import json, sys
+print(" ".join(m["name"] for m in json.load(sys.stdin)["modules"] if m["name"] != "core"))'); do
+	grep -Eq "^[[:space:]]*#? ?$m = (yes|no)" "$TMP/default.conf" &&
+		ok "module $m is in the default configuration" ||
+		not_ok "module $m is missing from the [ebpf programs] section of 'ebpfmon config'"
+done
+
 printf '[global]\n\tupdate every = 2\n\tcolour = blue\n' >"$TMP/bad-key.conf"
 expect_fail "unknown config key" 2 "bad-key.conf:3: .*colour" "$EBPFMON" check --config "$TMP/bad-key.conf"
 printf '[global]\napps = maybe\n' >"$TMP/bad-value.conf"

@@ -30,6 +30,20 @@ static const struct counter_def fx_fd_defs[] = {
 	{ "open_calls_total", "Calls of open(2).", COUNTER_TOTAL },
 };
 
+/* Two families told apart by a fixed label (one of errors), between two plain defs. */
+static const struct counter_def fx_sync_defs[] = {
+	{ "before_total", "A plain def before the family.", COUNTER_TOTAL },
+	{ "calls_total", "Flush calls, by call.", COUNTER_TOTAL, .fixed_label = "call",
+	  .fixed_value = "sync" },
+	{ "calls_total", "(help of the family's first def only)", COUNTER_TOTAL,
+	  .fixed_label = "call", .fixed_value = "fsync" },
+	{ "errors_total", "Flush calls that failed, by call.", COUNTER_TOTAL, .is_error = true,
+	  .fixed_label = "call", .fixed_value = "sync" },
+	{ "errors_total", "", COUNTER_TOTAL, .is_error = true, .fixed_label = "call",
+	  .fixed_value = "fsync" },
+	{ "after_total", "A plain def after the family.", COUNTER_TOTAL },
+};
+
 static void fx_app(struct module_stats *m, const char *name, uint64_t a, uint64_t b, uint64_t c)
 {
 	struct app_row *r = store_app(m, name);
@@ -103,6 +117,24 @@ static void fx_process(struct store *s)
 	fx_pid(m, 1, "systemd", 1, 0, 0);
 }
 
+static void fx_sync(struct store *s)
+{
+	struct module_stats *m = store_add_module(s, "sync", fx_sync_defs, 6, 6);
+	struct app_row *a;
+	struct cgroup_row *c;
+
+	m->state = MODULE_UP;
+	for (int i = 0; i < 6; i++)
+		m->host[i] = 10 + i;
+	a = store_app(m, "db");
+	for (int i = 0; i < 6; i++)
+		a->v[i] = 100 + i;
+	c = store_cgroup(m, 21);
+	strcpy(c->path, "/db.slice");
+	for (int i = 0; i < 6; i++)
+		c->v[i] = 200 + i;
+}
+
 static void fx_store(struct store *s, bool apps, bool cgroups, bool errors)
 {
 	struct module_stats *m;
@@ -114,6 +146,7 @@ static void fx_store(struct store *s, bool apps, bool cgroups, bool errors)
 	s->collections = 42;
 	fx_vfs(s);
 	fx_process(s);
+	fx_sync(s);
 	m = store_add_module(s, "fd", fx_fd_defs, 1, 1);
 	m->state = MODULE_FAILED;
 	snprintf(m->reason, sizeof(m->reason), "attach \"sys_enter_openat\": %s", "No such file");

@@ -488,34 +488,63 @@ static __always_inline struct acct_rec *record_of(struct task_struct *task)
 	return r;
 }
 
-/* A count made for the process rather than by a thread (created, exits, released). */
-static __always_inline void count_direct(struct acct_rec *r, __u32 slot)
+/*
+ * A count made for the process rather than by a thread: created, exits,
+ * released, and the process slots (sync, mount, ...), @v at a time.
+ */
+static __noinline void count_direct_n(struct acct_rec *r, __u32 slot, __u64 v)
 {
 	struct acct_counts *h = percpu(&host), *g = NULL;
 	struct acct_epoch *e = NULL;
-	__u64 *c;
 
 	if (slot >= ACCT_SLOTS)
 		return;
 	if (h)
-		__sync_fetch_and_add(&h->c[slot], 1);
+		__sync_fetch_and_add(&h->c[slot], v);
 	if (r && r->key.tgid)
 		e = bpf_map_lookup_elem(&epochs, &r->key);
 	if (e) {
-		__sync_fetch_and_add(&e->c[slot], 1);
+		__sync_fetch_and_add(&e->c[slot], v);
 		epochs_changed();
 	} else {
 		struct acct_counts *u = percpu(&unattributed);
 
 		if (u)
-			__sync_fetch_and_add(&u->c[slot], 1);
+			__sync_fetch_and_add(&u->c[slot], v);
 	}
 	if (track_cgroups && r && r->cgid)
 		g = cgroup_counts(r->cgid);
-	if (g) {
-		c = &g->c[slot];
-		__sync_fetch_and_add(c, 1);
-	}
+	if (g)
+		__sync_fetch_and_add(&g->c[slot], v);
+}
+
+static __always_inline void count_direct(struct acct_rec *r, __u32 slot)
+{
+	count_direct_n(r, slot, 1);
+}
+
+/*
+ * For the modules whose kernel half lives in their own folder and is
+ * included at the end of this file (cachestat, swap): count @v into process
+ * slot @slot for the current task's process, its cgroup and the host.
+ */
+static __noinline void acct_count_current(__u32 slot, __u64 v)
+{
+	count_direct_n(record_of(bpf_get_current_task_btf()), slot, v);
+}
+
+/*
+ * The same for another task (an OOM victim). Its record is made if it has
+ * none; one it has is not re-keyed from here (only the thread itself
+ * changes its record's key), so a rename since its last count is missed.
+ */
+static __noinline void acct_count_task(struct task_struct *task, __u32 slot, __u64 v)
+{
+	struct acct_rec *r = bpf_task_storage_get(&records, task, NULL, 0);
+
+	if (!r)
+		r = record_new(task);
+	count_direct_n(r, slot, v);
 }
 
 /* A count for an epoch that has retired: to user space on its own, else unattributed. */
@@ -547,10 +576,13 @@ static __noinline void count_late(struct acct_rec *r, __u32 slot)
 
 /* ---- syscalls ------------------------------------------------------------ */
 
-static __always_inline void add_slot(__u64 *c, __u8 slot, __u64 v)
+/* A record slot takes a plain add (the thread's own); a process slot goes to the tables. */
+static __always_inline void add_slot(struct acct_rec *r, __u8 slot, __u64 v)
 {
 	if (slot < ACCT_REC_SLOTS)
-		c[slot] += v;
+		r->c[slot] += v;
+	else if (slot < ACCT_SLOTS)
+		count_direct_n(r, slot, v);
 }
 
 /* No record (out of memory, or nested): host totals, as unattributed. */
@@ -558,7 +590,7 @@ static __always_inline void add_unrecorded(__u8 slot, __u64 v)
 {
 	struct acct_counts *h = percpu(&host), *u = percpu(&unattributed);
 
-	if (slot >= ACCT_REC_SLOTS || !v)
+	if (slot >= ACCT_SLOTS || !v)
 		return;
 	if (h)
 		__sync_fetch_and_add(&h->c[slot], v);
@@ -606,15 +638,15 @@ static __always_inline void count_syscall(const struct acct_syscall *sc, long re
 		if (i >= sc->nr_rules)
 			break;
 		if (create)
-			add_slot(r->c, rule->create, 1);
+			add_slot(r, rule->create, 1);
 		if (!at_exit)
 			continue;
-		add_slot(r->c, rule->calls, 1);
+		add_slot(r, rule->calls, 1);
 		if (ret < 0) {
 			if (count_errors)
-				add_slot(r->c, rule->errors, 1);
+				add_slot(r, rule->errors, 1);
 		} else if (ret > 0) {
-			add_slot(r->c, rule->bytes, ret);
+			add_slot(r, rule->bytes, ret);
 		}
 	}
 	/* After the counts: a round that saw this check also sees them. */
@@ -766,6 +798,33 @@ SYSCALL_RUNGS(fsync)
 SYSCALL_RUNGS(fdatasync)
 SYSCALL_RUNGS(clone)
 SYSCALL_RUNGS(clone3)
+/* sync module (fsync and fdatasync are above) */
+SYSCALL_RUNGS(sync)
+SYSCALL_RUNGS(syncfs)
+SYSCALL_RUNGS(msync)
+SYSCALL_RUNGS(sync_file_range)
+/* shm module */
+SYSCALL_RUNGS(shmget)
+SYSCALL_RUNGS(shmat)
+SYSCALL_RUNGS(shmdt)
+SYSCALL_RUNGS(shmctl)
+/* mount module: mount(2), umount2(2) and the new mount API */
+SYSCALL_RUNGS(mount)
+SYSCALL_RUNGS(fsopen)
+SYSCALL_RUNGS(fsmount)
+SYSCALL_RUNGS(fspick)
+SYSCALL_RUNGS(move_mount)
+SYSCALL_RUNGS(open_tree)
+SYSCALL_RUNGS(mount_setattr)
+/* umount2's tracepoints are named sys_*_umount; the event carries __NR_umount2. */
+CLASSIC_EXIT(umount)
+
+SEC("kretsyscall/umount2")
+int BPF_KRETPROBE(kp_exit_umount2, long ret)
+{
+	rung_exit(__NR_umount2, ACCT_RUNG_KPROBE, ret);
+	return 0;
+}
 CLASSIC_ENTER(openat)
 CLASSIC_ENTER(openat2)
 
@@ -1086,3 +1145,9 @@ int iter_seed(struct bpf_iter__task *ctx)
 		record_new(task);
 	return 0;
 }
+
+/*
+ * The kernel halves of modules that count on the core through hooks of
+ * their own (not syscall rules), kept in their module folders.
+ */
+#include "modules/oomkill/oomkill.bpf.h"

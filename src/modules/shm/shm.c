@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shm: System V shared memory calls, by call: shmget, shmat, shmdt, shmctl
+ * (Netdata's shm thread: system.shared_memory_calls, app.ebpf_shm*_call,
+ * cgroup.shm*). Failed calls count too, as Netdata's kprobes at the call do.
+ *
+ * Built on the accounting core: syscall rules into its process slots, so
+ * each call is counted for the host, its application and its cgroup.
+ * Ladder per call: tp_btf/sys_exit, syscalls:sys_exit_<name>, a kretprobe
+ * on the syscall.
+ */
+#include <sys/syscall.h>
+
+#include "core/accounting.h"
+#include "modules/shm/shm.h"
+
+_Static_assert(SHM_NR_COUNTERS <= EBPFMON_MAX_COUNTERS, "the store's rows hold every counter");
+
+#define SHM_DEF(value, app_chart)                                                           \
+	{ "calls_total", "System V shared memory calls, failed ones included",              \
+	  .netdata_chart = "system.shared_memory_calls", .netdata_app_chart = app_chart,    \
+	  .fixed_label = "call", .fixed_value = value }
+
+static const struct counter_def shm_defs[] = {
+	[SHM_GET] = SHM_DEF("shmget", "app.ebpf_shmget_call"),
+	[SHM_AT] = SHM_DEF("shmat", "app.ebpf_shmat_call"),
+	[SHM_DT] = SHM_DEF("shmdt", "app.ebpf_shmdt_call"),
+	[SHM_CTL] = SHM_DEF("shmctl", "app.ebpf_shmctl_call"),
+};
+_Static_assert(sizeof(shm_defs) / sizeof(shm_defs[0]) == SHM_NR_COUNTERS, "one def per counter");
+
+static const unsigned char shm_slots[SHM_NR_COUNTERS] = {
+	[SHM_GET] = SL_SHM_GET, [SHM_AT] = SL_SHM_AT, [SHM_DT] = SL_SHM_DT, [SHM_CTL] = SL_SHM_CTL,
+};
+
+#define SHM_IMPLS(var, name)                                                      \
+	static const struct hook_impl var[] = {                                   \
+		ACCT_SYS_EXIT_BTF,                                                \
+		SYSCALL_TRACEPOINTS("tp_exit_" name),                             \
+		KRETSYSCALLS("kp_exit_" name),                                    \
+	}
+
+SHM_IMPLS(shmget_impls, "shmget");
+SHM_IMPLS(shmat_impls, "shmat");
+SHM_IMPLS(shmdt_impls, "shmdt");
+SHM_IMPLS(shmctl_impls, "shmctl");
+
+static const struct hook_def shm_hooks[] = {
+	[SHM_GET] = HOOK("shmget", shmget_impls),
+	[SHM_AT] = HOOK("shmat", shmat_impls),
+	[SHM_DT] = HOOK("shmdt", shmdt_impls),
+	[SHM_CTL] = HOOK("shmctl", shmctl_impls),
+};
+
+#define CALL(nr, counter, slot) { nr, counter, 0, ACCT_RULE(slot, ACCT_NO_SLOT, ACCT_NO_SLOT) }
+
+static const struct acct_syscall_def shm_syscalls[] = {
+	CALL(SYS_shmget, SHM_GET, SL_SHM_GET),
+	CALL(SYS_shmat, SHM_AT, SL_SHM_AT),
+	CALL(SYS_shmdt, SHM_DT, SL_SHM_DT),
+	CALL(SYS_shmctl, SHM_CTL, SL_SHM_CTL),
+};
+
+static const struct acct_desc shm_acct = {
+	.slot_of = shm_slots,
+	.syscalls = shm_syscalls,
+	.nr_syscalls = sizeof(shm_syscalls) / sizeof(shm_syscalls[0]),
+};
+
+const struct module shm_module = {
+	.name = "shm",
+	.summary = "System V shared memory calls: shmget, shmat, shmdt, shmctl",
+	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
+	.default_on = false,
+	.defs = shm_defs,
+	.nr_defs = SHM_NR_COUNTERS,
+	.nr_counters = SHM_NR_COUNTERS,
+	.hooks = shm_hooks,
+	.nr_hooks = sizeof(shm_hooks) / sizeof(shm_hooks[0]),
+	.acct = &shm_acct,
+	ACCT_MODULE_OPS,
+};

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sync: calls that flush data to storage, by call: sync, syncfs, fsync,
+ * fdatasync, msync, sync_file_range (Netdata's sync thread: mem.sync,
+ * mem.file_sync, mem.memory_map, mem.file_segment). Failed calls count too,
+ * as in Netdata, whose kprobes fire at the call.
+ *
+ * Built on the accounting core: syscall rules into its process slots (rare
+ * calls: an atomic add to the process's entry costs nothing next to a
+ * flush), so every call is also counted per application and per cgroup.
+ * Ladder per call: tp_btf/sys_exit, syscalls:sys_exit_<name>, a kretprobe on
+ * the syscall (Netdata attaches kprobes to the same entry points).
+ */
+#include <sys/syscall.h>
+
+#include "core/accounting.h"
+#include "modules/sync/sync.h"
+
+_Static_assert(SYNC_NR_COUNTERS <= EBPFMON_MAX_COUNTERS, "the store's rows hold every counter");
+
+#define SYNC_HELP "Calls that flush data to storage, failed ones included"
+#define SYNC_DEF(value, chart) \
+	{ "calls_total", SYNC_HELP, .netdata_chart = chart, .netdata_app_chart = "", \
+	  .fixed_label = "call", .fixed_value = value }
+
+static const struct counter_def sync_defs[] = {
+	[SYNC_SYNC] = SYNC_DEF("sync", "mem.sync"),
+	[SYNC_SYNCFS] = SYNC_DEF("syncfs", "mem.sync"),
+	[SYNC_FSYNC] = SYNC_DEF("fsync", "mem.file_sync"),
+	[SYNC_FDATASYNC] = SYNC_DEF("fdatasync", "mem.file_sync"),
+	[SYNC_MSYNC] = SYNC_DEF("msync", "mem.memory_map"),
+	[SYNC_FILE_RANGE] = SYNC_DEF("sync_file_range", "mem.file_segment"),
+};
+_Static_assert(sizeof(sync_defs) / sizeof(sync_defs[0]) == SYNC_NR_COUNTERS, "one def per counter");
+
+static const unsigned char sync_slots[SYNC_NR_COUNTERS] = {
+	[SYNC_SYNC] = SL_SYNC_SYNC,	      [SYNC_SYNCFS] = SL_SYNC_SYNCFS,
+	[SYNC_FSYNC] = SL_SYNC_FSYNC,	      [SYNC_FDATASYNC] = SL_SYNC_FDATASYNC,
+	[SYNC_MSYNC] = SL_SYNC_MSYNC,	      [SYNC_FILE_RANGE] = SL_SYNC_FILE_RANGE,
+};
+
+#define SYNC_IMPLS(var, name)                                                     \
+	static const struct hook_impl var[] = {                                   \
+		ACCT_SYS_EXIT_BTF,                                                \
+		SYSCALL_TRACEPOINTS("tp_exit_" name),                             \
+		KRETSYSCALLS("kp_exit_" name),                                    \
+	}
+
+SYNC_IMPLS(sync_impls, "sync");
+SYNC_IMPLS(syncfs_impls, "syncfs");
+SYNC_IMPLS(fsync_impls, "fsync");
+SYNC_IMPLS(fdatasync_impls, "fdatasync");
+SYNC_IMPLS(msync_impls, "msync");
+SYNC_IMPLS(sync_file_range_impls, "sync_file_range");
+
+static const struct hook_def sync_hooks[] = {
+	[SYNC_SYNC] = HOOK("sync", sync_impls),
+	[SYNC_SYNCFS] = HOOK("syncfs", syncfs_impls),
+	[SYNC_FSYNC] = HOOK("fsync", fsync_impls),
+	[SYNC_FDATASYNC] = HOOK("fdatasync", fdatasync_impls),
+	[SYNC_MSYNC] = HOOK("msync", msync_impls),
+	[SYNC_FILE_RANGE] = HOOK("sync_file_range", sync_file_range_impls),
+};
+
+#define CALL(nr, counter, slot) { nr, counter, 0, ACCT_RULE(slot, ACCT_NO_SLOT, ACCT_NO_SLOT) }
+
+static const struct acct_syscall_def sync_syscalls[] = {
+	CALL(SYS_sync, SYNC_SYNC, SL_SYNC_SYNC),
+	CALL(SYS_syncfs, SYNC_SYNCFS, SL_SYNC_SYNCFS),
+	CALL(SYS_fsync, SYNC_FSYNC, SL_SYNC_FSYNC),
+	CALL(SYS_fdatasync, SYNC_FDATASYNC, SL_SYNC_FDATASYNC),
+	CALL(SYS_msync, SYNC_MSYNC, SL_SYNC_MSYNC),
+	CALL(SYS_sync_file_range, SYNC_FILE_RANGE, SL_SYNC_FILE_RANGE),
+};
+
+static const struct acct_desc sync_acct = {
+	.slot_of = sync_slots,
+	.syscalls = sync_syscalls,
+	.nr_syscalls = sizeof(sync_syscalls) / sizeof(sync_syscalls[0]),
+};
+
+const struct module sync_module = {
+	.name = "sync",
+	.summary = "sync, syncfs, fsync, fdatasync, msync, sync_file_range calls",
+	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
+	.default_on = true,
+	.defs = sync_defs,
+	.nr_defs = SYNC_NR_COUNTERS,
+	.nr_counters = SYNC_NR_COUNTERS,
+	.hooks = sync_hooks,
+	.nr_hooks = sizeof(sync_hooks) / sizeof(sync_hooks[0]),
+	.acct = &sync_acct,
+	ACCT_MODULE_OPS,
+};
