@@ -113,6 +113,7 @@ window() { # rung label, then EBPFMON_DISABLE value
 	sleep 1.2 # a collection with everything before the window in it
 	scrape "$TMP/before.$rung"
 	read -r s0 ms <<<"$(dev_stat)"
+	cp "/sys/block/$dev/stat" "$TMP/stat0.$rung"
 	h0=$(hist "$TMP/before.$rung")
 	mkfifo "$TMP/hold.$rung"
 	"$DIO" "$LOOP" "$WRITES" "$READS" <"$TMP/hold.$rung" >"$TMP/dio.$rung" 2>&1 &
@@ -125,6 +126,7 @@ window() { # rung label, then EBPFMON_DISABLE value
 	done
 	grep -q '^done$' "$TMP/dio.$rung" || not_ok "$rung: dio failed: $(cat "$TMP/dio.$rung")"
 	read -r s1 lat_ms <<<"$(dev_stat)"
+	cp "/sys/block/$dev/stat" "$TMP/stat1.$rung"
 	truth=$((s1 - s0))
 	lat_ms=$((lat_ms - ms))
 	# Collections run every second: wait for the one that has the whole workload.
@@ -143,6 +145,10 @@ window() { # rung label, then EBPFMON_DISABLE value
 	got=$((${h1% *} - ${h0% *}))
 	missed=$(($(metric "$TMP/after.$rung" ebpfmon_disk_missed_events_total) -
 		$(metric "$TMP/before.$rung" ebpfmon_disk_missed_events_total)))
+	echo "# $rung: /sys/block/$dev/stat in the window: $(paste "$TMP/stat0.$rung" "$TMP/stat1.$rung" |
+		awk '{ print "reads +" $18 - $1, "writes +" $22 - $5, "discards +" $29 - $12, "flushes +" $33 - $16 }');" \
+		"unmatched completions +$(($(metric "$TMP/after.$rung" ebpfmon_disk_unmatched_completions_total) -
+			$(metric "$TMP/before.$rung" ebpfmon_disk_unmatched_completions_total)))"
 	expect_eq "$rung: /sys/block/$dev/stat completed requests in the window" "$truth" "$want"
 	# Exact, unless the kernel skipped our programs for an event (a BPF
 	# program already running on that CPU: with classic tracepoints any
@@ -175,7 +181,14 @@ sys.exit(0 if ours > 0 and 0.5 * share * (ticks - 4) <= ours <= ticks + 4 else 1
 PY
 	if [ -n "$BT_PID" ]; then
 		bt_missed=$(prog_misses "$BT_PID")
-		kill -INT "$BT_PID"
+		# SIGINT prints its maps and ends it; bpftrace can miss a SIGINT that
+		# lands just before it waits (nothing else wakes it): send it again.
+		for _ in $(seq 50); do
+			kill -INT "$BT_PID" 2>/dev/null || break
+			sleep 0.2
+			grep -q '^@n:' "$TMP/bt.$rung" && break
+		done
+		grep -q '^@n:' "$TMP/bt.$rung" || kill -KILL "$BT_PID" 2>/dev/null
 		wait "$BT_PID"
 		BT_PID=
 		bt_n=$(awk '$1 == "@n:" { print $2 }' "$TMP/bt.$rung")
