@@ -47,6 +47,25 @@ void acct_module_unload(struct module_inst *mi);
 	.probe = acct_module_probe, .load = acct_module_load, .collect = acct_module_collect, \
 	.unload = acct_module_unload
 
+/*
+ * The ladder of a syscall hook on the core: the one sys_exit program, the
+ * classic syscalls:sys_exit_<name> tracepoint, a kretprobe on the syscall.
+ */
+#define ACCT_SYSCALL_IMPLS(var, name)                                             \
+	static const struct hook_impl var[] = {                                   \
+		ACCT_SYS_EXIT_BTF,                                                \
+		SYSCALL_TRACEPOINTS("tp_exit_" name),                             \
+		KRETSYSCALLS("kp_exit_" name),                                    \
+	}
+/* A rule that counts every call of syscall @nr (hook @hook) in slot @slot. */
+#define ACCT_CALLS(nr, hook, slot) { nr, hook, 0, ACCT_RULE(slot, ACCT_NO_SLOT, ACCT_NO_SLOT) }
+
+#define ACCT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* The tables of a module on the core whose defs are all kernel counters. */
+#define ACCT_MODULE_TABLES(defs_, hooks_, acct_)                                         \
+	.defs = defs_, .nr_defs = ACCT_ARRAY_LEN(defs_), .nr_counters = ACCT_ARRAY_LEN(defs_), \
+	.hooks = hooks_, .nr_hooks = ACCT_ARRAY_LEN(hooks_), .acct = &acct_, ACCT_MODULE_OPS
+
 /* Implementations of the syscall hooks: rung 1 is the one sys_exit program for all. */
 #define ACCT_SYS_EXIT_BTF { "tp_btf", PROGS("sys_exit_btf"), IMPL_SYSCALL }
 /* Light mode's read/write counting: the kernel's per-task I/O accounting, read at exit and live. */

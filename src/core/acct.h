@@ -102,11 +102,19 @@ enum acct_slot {
 
 #define ACCT_NO_SLOT 0xff
 
+/* Generations of an epoch a joiner may start while one is being retired (acct_key.zero). */
+#define ACCT_EPOCH_GENERATIONS 4
+
 /* An epoch: process @tgid (told apart from a reused pid by its start time) named @comm. */
 struct acct_key {
 	__u64 start_ns; /* the thread-group leader's start_time (CLOCK_MONOTONIC ns) */
 	__u32 tgid;	/* 0: no epoch (table full or apps off): host totals only */
-	__u32 zero;	/* padding, always 0 */
+	/*
+	 * The epoch's generation, 0 but when a thread joined while the entry
+	 * was being retired (see join()): the next one is a separate entry
+	 * of the same process under the same name.
+	 */
+	__u32 zero;
 	char comm[ACCT_COMM_LEN]; /* the thread-group leader's name */
 };
 

@@ -878,10 +878,13 @@ static bool ep_eq(void *ctx, uint32_t i, const void *key)
 	return !memcmp(&((struct acct *)ctx)->eps[i].key, key, sizeof(struct acct_key));
 }
 
-static struct ep_row *ep_get(struct acct *a, const struct acct_key *k)
+static struct ep_row *ep_get(struct acct *a, const struct acct_key *key)
 {
+	struct acct_key one = *key, *k = &one;
 	struct ep_row *e;
 	uint32_t *s;
+
+	one.zero = 0; /* the generations of an epoch are one process */
 
 	if (index_reserve(&a->ep_ix, a->nr_eps + 1, a, ep_hash))
 		return NULL;

@@ -169,13 +169,14 @@ int agent_start(struct agent *a)
 /* Kernel memory of every map of ours, and the core's own numbers, for the store. */
 static unsigned int gather_self(struct agent *a, struct map_mem *mem, struct store_acct *sa)
 {
-	struct acct_mem am[16];
+	/* The core's maps, cachestat's task storage and libbpf's internal ones. */
+	struct acct_mem am[32];
 	unsigned int n = 0;
 
 	memset(sa, 0, sizeof(*sa));
 	if (a->acct) {
 		struct acct_stats st;
-		size_t k = acct_kernel_memory(a->acct, am, 16, KMEM_PROJECT_CPUS);
+		size_t k = acct_kernel_memory(a->acct, am, 32, KMEM_PROJECT_CPUS);
 
 		for (size_t j = 0; j < k && n < STORE_MAX_MAPS; j++, n++) {
 			snprintf(mem[n].module, sizeof(mem[n].module), "core");

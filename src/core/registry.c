@@ -11,7 +11,11 @@ extern const struct module sync_module;
 extern const struct module mount_module;
 extern const struct module shm_module;
 extern const struct module oomkill_module;
+extern const struct module cachestat_module;
+extern const struct module swap_module;
 extern const struct module flows_module;
+extern const struct module hardirq_module;
+extern const struct module softirq_module;
 extern const struct module disk_module;
 extern const struct module mdflush_module;
 
@@ -23,7 +27,11 @@ const struct module *const modules[] = {
 	&mount_module,
 	&shm_module,
 	&oomkill_module,
+	&cachestat_module,
+	&swap_module,
 	&flows_module,
+	&hardirq_module,
+	&softirq_module,
 	&disk_module,
 	&mdflush_module,
 };

@@ -202,7 +202,8 @@ struct labeled_row *store_row_append(struct module_stats *m)
 	for (unsigned int i = 0; i < m->nr_hist_defs; i++)
 		if (!grow((void **)&m->hists, &m->cap_hists, h + i, sizeof(*m->hists)))
 			return NULL;
-	memset(m->hists + h, 0, m->nr_hist_defs * sizeof(*m->hists));
+	if (m->nr_hist_defs) /* no array at all without histograms */
+		memset(m->hists + h, 0, m->nr_hist_defs * sizeof(*m->hists));
 	r = &m->rows[m->nr_rows++];
 	memset(r, 0, sizeof(*r));
 	return r;
@@ -253,7 +254,8 @@ void store_row_label(struct labeled_row *r, const char *name, const char *value)
 
 uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_t *v)
 {
-	(void)m;
+	if (m->defs[i].derive)
+		return m->defs[i].derive(v);
 	return v[i];
 }
 

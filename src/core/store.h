@@ -21,6 +21,7 @@
 enum counter_kind {
 	COUNTER_TOTAL, /* monotonic, rendered with _total */
 	GAUGE_HOST,    /* a gauge with a host value only (e.g. zombies) */
+	GAUGE,	       /* a gauge per host, application and cgroup (e.g. a derived ratio) */
 	HISTOGRAM,     /* labeled rows only: buckets and sum in module_stats.hists */
 };
 
@@ -61,6 +62,14 @@ struct counter_def {
 	 * (nothing to escape).
 	 */
 	const char *fixed_label, *fixed_value;
+	/* Stored in nanoseconds (exact integers), rendered in seconds (a _seconds metric). */
+	bool ns_as_seconds;
+	/*
+	 * A derived def (after the kernel counters, defs[nr_counters ..]): its
+	 * value for every row, host, application, cgroup and process alike, from
+	 * that row's kernel counters @v.
+	 */
+	uint64_t (*derive)(const uint64_t *v);
 };
 
 /* A host series with labels of its module's own (e.g. iface, direction, proto). */

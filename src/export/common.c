@@ -169,16 +169,36 @@ void export_put_u64(FILE *out, uint64_t v)
 	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, out);
 }
 
+char *export_seconds_digits(char *end, uint64_t ns)
+{
+	uint64_t frac = ns % 1000000000u;
+
+	for (int i = 0; i < 9; i++, frac /= 10)
+		*--end = '0' + frac % 10;
+	*--end = '.';
+	return export_u64_digits(end, ns / 1000000000u);
+}
+
+void export_put_value(FILE *out, const struct counter_def *d, uint64_t v)
+{
+	char buf[32], *p;
+
+	if (!d->ns_as_seconds) {
+		export_put_u64(out, v);
+		return;
+	}
+	p = export_seconds_digits(buf + sizeof(buf), v);
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, out);
+}
+
 void export_put_seconds(FILE *out, uint64_t ns)
 {
-	char frac[16];
-	int len;
+	char buf[32], *end = buf + sizeof(buf), *p = export_seconds_digits(end, ns);
 
-	export_put_u64(out, ns / 1000000000u);
-	if (!(ns % 1000000000u))
-		return;
-	len = snprintf(frac, sizeof(frac), ".%09u", (unsigned int)(ns % 1000000000u));
-	while (len > 1 && frac[len - 1] == '0')
-		len--;
-	fwrite_unlocked(frac, 1, (size_t)len, out);
+	/* No trailing zeros, nor a bare point: 0.000002, 1.5, 0. */
+	while (end[-1] == '0')
+		end--;
+	if (end[-1] == '.')
+		end--;
+	fwrite_unlocked(p, 1, (size_t)(end - p), out);
 }

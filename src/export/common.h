@@ -51,6 +51,13 @@ char *export_u64_digits(char *end, uint64_t v);
  * (flockfile) because exporters write hundreds of thousands of numbers.
  */
 void export_put_u64(FILE *out, uint64_t v);
+/* @ns as seconds ("12.000345678") ending just before @end; returns where it starts (<= 30 chars). */
+char *export_seconds_digits(char *end, uint64_t ns);
+/*
+ * A value of def @d: export_put_u64(), or for a def with ns_as_seconds the
+ * nanoseconds as seconds, written exactly ("12.000345678", no double).
+ */
+void export_put_value(FILE *out, const struct counter_def *d, uint64_t v);
 /*
  * @ns nanoseconds as seconds, exactly, with no trailing zeros: 2000 ->
  * 0.000002, 1500000000 -> 1.5, 0 -> 0 (valid in Prometheus text and JSON).

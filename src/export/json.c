@@ -164,8 +164,8 @@ static void put_row_hists(FILE *out, const struct store *s, const struct module_
  * (@host false) without the host-only gauges. A family of defs told apart by
  * a fixed label is one object: "calls_total":{"sync":N,"fsync":N,...}.
  */
-static void put_values(FILE *out, const struct store *s, const struct module_stats *m,
-		       const uint64_t *v, bool first, bool host)
+static void put_values_of(FILE *out, const struct store *s, const struct module_stats *m,
+			  const uint64_t *v, bool first, bool host, bool labeled_only)
 {
 	for (unsigned int i = 0, end; i < m->nr_defs; i = end) {
 		bool opened = false;
@@ -176,10 +176,11 @@ static void put_values(FILE *out, const struct store *s, const struct module_sta
 		for (unsigned int k = i; k < end; k++) {
 			const struct counter_def *d = &m->defs[k];
 
-			if (!store_def_visible(s, d))
+			if (!store_def_visible(s, d) || (labeled_only && !d->labeled))
 				continue;
 			if (!d->fixed_label) {
-				put_number(out, d->name, store_value(m, k, v), first);
+				put_key(out, d->name, first);
+				export_put_value(out, d, store_value(m, k, v));
 				first = false;
 				continue;
 			}
@@ -188,12 +189,19 @@ static void put_values(FILE *out, const struct store *s, const struct module_sta
 				putc_unlocked('{', out);
 				first = false;
 			}
-			put_number(out, d->fixed_value, store_value(m, k, v), !opened);
+			put_key(out, d->fixed_value, !opened);
+			export_put_value(out, d, store_value(m, k, v));
 			opened = true;
 		}
 		if (opened)
 			putc_unlocked('}', out);
 	}
+}
+
+static void put_values(FILE *out, const struct store *s, const struct module_stats *m,
+		       const uint64_t *v, bool first, bool host)
+{
+	put_values_of(out, s, m, v, first, host, false);
 }
 
 /* {"<label>":{values},...} */
@@ -292,7 +300,8 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 				putc_unlocked('{', out);
 				put_key(out, "labels", true);
 				put_string(out, m->rows[r].labels);
-				put_values(out, s, m, m->rows[r].v, false, true);
+				/* Only what rows hold: a host-only counter is not per row. */
+				put_values_of(out, s, m, m->rows[r].v, false, true, true);
 				put_row_hists(out, s, m, r);
 				putc_unlocked('}', out);
 			}

@@ -70,6 +70,7 @@ static void put_header(FILE *out, const char *name, const char *help, const char
 /* A def's own label (e.g. call="sync"), with or without one before it. */
 struct fixed {
 	const char *label, *value;
+	bool ns_as_seconds; /* the def's value is nanoseconds, written as seconds */
 };
 static const struct fixed no_fixed;
 
@@ -97,7 +98,13 @@ static void put_sample_slow(FILE *out, const char *name, const char *label, cons
 	if (label || fx->label)
 		putc_unlocked('}', out);
 	putc_unlocked(' ', out);
-	export_put_u64(out, v);
+	if (fx->ns_as_seconds) {
+		char num[32], *p = export_seconds_digits(num + sizeof(num), v);
+
+		fwrite_unlocked(p, 1, num + sizeof(num) - p, out);
+	} else {
+		export_put_u64(out, v);
+	}
 	putc_unlocked('\n', out);
 }
 
@@ -143,7 +150,7 @@ static void put_sample_fx(FILE *out, const char *name, const char *label, const 
 	size_t name_len = strlen(name), label_len = label ? strlen(label) : 0;
 	size_t value_len = value ? strlen(value) : 0;
 	size_t fx_len = fx->label ? strlen(fx->label) + 2 * strlen(fx->value) : 0;
-	char num[24];
+	char num[32];
 
 	/* Names and labels are short; the value of a label may double when escaped. */
 	if (name_len + label_len + 2 * value_len + fx_len + 40 > sizeof(line)) {
@@ -164,7 +171,8 @@ static void put_sample_fx(FILE *out, const char *name, const char *label, const 
 	if (label || fx->label)
 		*p++ = '}';
 	*p++ = ' ';
-	digits = export_u64_digits(num + sizeof(num), v);
+	digits = fx->ns_as_seconds ? export_seconds_digits(num + sizeof(num), v)
+				   : export_u64_digits(num + sizeof(num), v);
 	memcpy(p, digits, num + sizeof(num) - digits);
 	p += num + sizeof(num) - digits;
 	*p++ = '\n';
@@ -245,7 +253,7 @@ static void put_family(FILE *out, const struct store *s, const struct module_sta
 	snprintf(name, sizeof(name), "ebpfmon_%s%s_%s", sc->prefix, m->name, d->name);
 	for (unsigned int k = i; k < end; k++) {
 		const struct counter_def *dk = &m->defs[k];
-		struct fixed fx = { dk->fixed_label, dk->fixed_value };
+		struct fixed fx = { dk->fixed_label, dk->fixed_value, dk->ns_as_seconds };
 
 		if (!store_def_visible(s, dk))
 			continue;
@@ -257,7 +265,7 @@ static void put_family(FILE *out, const struct store *s, const struct module_sta
 		if (!set && dk->labeled) {
 			for (size_t r = 0; r < m->nr_rows; r++) {
 				fprintf(out, "%s{%s} ", name, m->rows[r].labels);
-				export_put_u64(out, store_value(m, k, m->rows[r].v));
+				export_put_value(out, dk, store_value(m, k, m->rows[r].v));
 				putc_unlocked('\n', out);
 			}
 		} else if (!set) {

@@ -91,6 +91,14 @@ void summary_print(const struct store *s, FILE *out, unsigned int interval)
 				fprintf(out, "{%s}", m->defs[i].fixed_value);
 			if (m->defs[i].kind == HISTOGRAM) {
 				print_hist(m, i, out);
+			} else if (m->defs[i].ns_as_seconds && m->defs[i].kind != COUNTER_TOTAL) {
+				fprintf(out, "=%.3f", v / 1e9); /* a fraction in billionths (a ratio) */
+			} else if (m->defs[i].ns_as_seconds) {
+				/* Nanoseconds stored; seconds shown, the rate as a share of one CPU. */
+				double rate = (double)(v - prev_host[mi][i]) / 1e9 / (interval ? interval : 1);
+
+				fprintf(out, "=%.3f (%.4f/s)", v / 1e9, rate);
+				prev_host[mi][i] = v;
 			} else if (m->defs[i].kind == COUNTER_TOTAL) {
 				uint64_t rate = (v - prev_host[mi][i]) / (interval ? interval : 1);
 

@@ -143,8 +143,8 @@ window() { # rung label, then EBPFMON_DISABLE value
 	DIO_PID=
 	h1=$(hist "$TMP/after.$rung")
 	got=$((${h1% *} - ${h0% *}))
-	missed=$(($(metric "$TMP/after.$rung" ebpfmon_disk_missed_events_total) -
-		$(metric "$TMP/before.$rung" ebpfmon_disk_missed_events_total)))
+	missed=$(($(metric "$TMP/after.$rung" ebpfmon_disk_missed_total) -
+		$(metric "$TMP/before.$rung" ebpfmon_disk_missed_total)))
 	echo "# $rung: /sys/block/$dev/stat in the window: $(paste "$TMP/stat0.$rung" "$TMP/stat1.$rung" |
 		awk '{ print "reads +" $18 - $1, "writes +" $22 - $5, "discards +" $29 - $12, "flushes +" $33 - $16 }');" \
 		"unmatched completions +$(($(metric "$TMP/after.$rung" ebpfmon_disk_unmatched_completions_total) -
@@ -153,12 +153,12 @@ window() { # rung label, then EBPFMON_DISABLE value
 	# Exact, unless the kernel skipped our programs for an event (a BPF
 	# program already running on that CPU: with classic tracepoints any
 	# program, e.g. another test's, while an I/O completes in an interrupt
-	# on top of it). Such skips are counted (missed_events_total, for every
+	# on top of it). Such skips are counted (missed_total, for every
 	# disk): the count may then fall short by at most that many.
 	if [ "$missed" -eq 0 ]; then
 		expect_eq "$rung: ebpfmon_disk_latency_seconds_count{device=\"$dev\"} grew by" "$got" "$want"
 	elif [ "$got" -le "$want" ] && [ $((got + missed)) -ge "$want" ]; then
-		ok "$rung: ebpfmon_disk_latency_seconds_count{device=\"$dev\"} grew by $got of $want # the kernel skipped our programs $missed times (ebpfmon_disk_missed_events_total)"
+		ok "$rung: ebpfmon_disk_latency_seconds_count{device=\"$dev\"} grew by $got of $want # the kernel skipped our programs $missed times (ebpfmon_disk_missed_total)"
 	else
 		not_ok "$rung: ebpfmon_disk_latency_seconds_count{device=\"$dev\"} grew by $got, want $want ($missed events missed)"
 	fi

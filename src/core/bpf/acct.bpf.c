@@ -260,34 +260,47 @@ static __always_inline struct acct_counts *cgroup_counts(__u64 cgid)
  * Take a reference on epoch @k, creating it. -1 when there is no room (the
  * counts then go to the host only). An epoch at -1 is being retired by the
  * thread that dropped its last reference, which deletes it right after; a
- * joiner waits for that by retrying.
+ * joiner waits for that by retrying. When the retiring thread was preempted
+ * in between (a loaded machine), waiting could last: the joiner then starts
+ * the next generation of the epoch (k->zero, which the caller's record
+ * keeps), a separate entry that user space adds to the same process and
+ * application.
  */
-static __noinline int join(const struct acct_key *k)
+static __noinline int join(struct acct_key *k)
 {
-	for (int i = 0; i < 16; i++) {
-		struct acct_epoch *e = bpf_map_lookup_elem(&epochs, k);
-		__s64 refs;
-		long err;
+	for (int gen = 0; gen < ACCT_EPOCH_GENERATIONS; gen++) {
+		bool retiring = false;
 
-		if (!e) {
-			err = bpf_map_update_elem(&epochs, k, &epoch_joined, BPF_NOEXIST);
-			if (!err) {
+		for (int i = 0; i < 16; i++) {
+			struct acct_epoch *e = bpf_map_lookup_elem(&epochs, k);
+			__s64 refs;
+			long err;
+
+			if (!e) {
+				err = bpf_map_update_elem(&epochs, k, &epoch_joined, BPF_NOEXIST);
+				if (!err) {
+					epochs_changed();
+					return 0;
+				}
+				if (err != -EEXIST) {
+					LOST(epoch_table_full);
+					return -1;
+				}
+				continue;
+			}
+			refs = e->refs;
+			if (refs < 0) {
+				retiring = true;
+				continue;
+			}
+			if (__sync_val_compare_and_swap(&e->refs, refs, refs + 1) == refs) {
 				epochs_changed();
 				return 0;
 			}
-			if (err != -EEXIST) {
-				LOST(epoch_table_full);
-				return -1;
-			}
-			continue;
 		}
-		refs = e->refs;
-		if (refs < 0)
-			continue;
-		if (__sync_val_compare_and_swap(&e->refs, refs, refs + 1) == refs) {
-			epochs_changed();
-			return 0;
-		}
+		if (!retiring)
+			break;
+		k->zero++;
 	}
 	LOST(join_raced);
 	return -1;
@@ -1008,6 +1021,7 @@ int BPF_PROG(rename_btf, struct task_struct *task, const char *comm)
 	fold(r, task, true);
 	if (track_apps && r->key.tgid) {
 		__builtin_memcpy(&k, &r->key, sizeof(k));
+		k.zero = 0; /* a new name starts at generation 0 */
 		__builtin_memset(k.comm, 0, sizeof(k.comm));
 		bpf_probe_read_kernel_str(k.comm, sizeof(k.comm), comm);
 		if (!same_key(&k, &r->key)) {
@@ -1151,3 +1165,5 @@ int iter_seed(struct bpf_iter__task *ctx)
  * their own (not syscall rules), kept in their module folders.
  */
 #include "modules/oomkill/oomkill.bpf.h"
+#include "modules/cachestat/cachestat.bpf.h"
+#include "modules/swap/swap.bpf.h"

@@ -53,7 +53,7 @@ static const struct counter_def disk_defs[] = {
 				.light = true, .netdata_chart = "", .netdata_app_chart = "" },
 	[DISK_UNMATCHED] = { "unmatched_completions_total", "Completions with no issue seen: requests issued before attach or refused by a full in-flight table, later parts of a request completed in parts, and requests the flush machinery completes without issuing them (about one per fsync on a disk with a write cache; the flush it issues instead is timed)",
 			     .light = true, .netdata_chart = "", .netdata_app_chart = "" },
-	[DISK_MISSED] = { "missed_events_total", "Block events the kernel did not run our programs for (classic tracepoints: while any BPF program or map access from user space is under way on that CPU; tp_btf: only while the same program runs there): requests missing from latency_seconds",
+	[DISK_MISSED] = { "missed_total", "Block events the kernel did not run our programs for (classic tracepoints: while any BPF program or map access from user space is under way on that CPU; tp_btf: only while the same program runs there): requests missing from latency_seconds",
 			  .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 };
 

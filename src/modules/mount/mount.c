@@ -78,11 +78,5 @@ const struct module mount_module = {
 	.summary = "mount and umount calls and errors (the new mount API counts as mount)",
 	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
 	.default_on = true,
-	.defs = mount_defs,
-	.nr_defs = MOUNT_NR_COUNTERS,
-	.nr_counters = MOUNT_NR_COUNTERS,
-	.hooks = mount_hooks,
-	.nr_hooks = sizeof(mount_hooks) / sizeof(mount_hooks[0]),
-	.acct = &mount_acct,
-	ACCT_MODULE_OPS,
+	ACCT_MODULE_TABLES(mount_defs, mount_hooks, mount_acct),
 };

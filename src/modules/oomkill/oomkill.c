@@ -37,11 +37,5 @@ const struct module oomkill_module = {
 	.summary = "Processes killed by the OOM killer, per application and cgroup",
 	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
 	.default_on = true,
-	.defs = oomkill_defs,
-	.nr_defs = OOMKILL_NR_COUNTERS,
-	.nr_counters = OOMKILL_NR_COUNTERS,
-	.hooks = oomkill_hooks,
-	.nr_hooks = sizeof(oomkill_hooks) / sizeof(oomkill_hooks[0]),
-	.acct = &oomkill_acct,
-	ACCT_MODULE_OPS,
+	ACCT_MODULE_TABLES(oomkill_defs, oomkill_hooks, oomkill_acct),
 };

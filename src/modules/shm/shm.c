@@ -33,17 +33,10 @@ static const unsigned char shm_slots[SHM_NR_COUNTERS] = {
 	[SHM_GET] = SL_SHM_GET, [SHM_AT] = SL_SHM_AT, [SHM_DT] = SL_SHM_DT, [SHM_CTL] = SL_SHM_CTL,
 };
 
-#define SHM_IMPLS(var, name)                                                      \
-	static const struct hook_impl var[] = {                                   \
-		ACCT_SYS_EXIT_BTF,                                                \
-		SYSCALL_TRACEPOINTS("tp_exit_" name),                             \
-		KRETSYSCALLS("kp_exit_" name),                                    \
-	}
-
-SHM_IMPLS(shmget_impls, "shmget");
-SHM_IMPLS(shmat_impls, "shmat");
-SHM_IMPLS(shmdt_impls, "shmdt");
-SHM_IMPLS(shmctl_impls, "shmctl");
+ACCT_SYSCALL_IMPLS(shmget_impls, "shmget");
+ACCT_SYSCALL_IMPLS(shmat_impls, "shmat");
+ACCT_SYSCALL_IMPLS(shmdt_impls, "shmdt");
+ACCT_SYSCALL_IMPLS(shmctl_impls, "shmctl");
 
 static const struct hook_def shm_hooks[] = {
 	[SHM_GET] = HOOK("shmget", shmget_impls),
@@ -52,13 +45,11 @@ static const struct hook_def shm_hooks[] = {
 	[SHM_CTL] = HOOK("shmctl", shmctl_impls),
 };
 
-#define CALL(nr, counter, slot) { nr, counter, 0, ACCT_RULE(slot, ACCT_NO_SLOT, ACCT_NO_SLOT) }
-
 static const struct acct_syscall_def shm_syscalls[] = {
-	CALL(SYS_shmget, SHM_GET, SL_SHM_GET),
-	CALL(SYS_shmat, SHM_AT, SL_SHM_AT),
-	CALL(SYS_shmdt, SHM_DT, SL_SHM_DT),
-	CALL(SYS_shmctl, SHM_CTL, SL_SHM_CTL),
+	ACCT_CALLS(SYS_shmget, SHM_GET, SL_SHM_GET),
+	ACCT_CALLS(SYS_shmat, SHM_AT, SL_SHM_AT),
+	ACCT_CALLS(SYS_shmdt, SHM_DT, SL_SHM_DT),
+	ACCT_CALLS(SYS_shmctl, SHM_CTL, SL_SHM_CTL),
 };
 
 static const struct acct_desc shm_acct = {
@@ -72,11 +63,5 @@ const struct module shm_module = {
 	.summary = "System V shared memory calls: shmget, shmat, shmdt, shmctl",
 	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
 	.default_on = false,
-	.defs = shm_defs,
-	.nr_defs = SHM_NR_COUNTERS,
-	.nr_counters = SHM_NR_COUNTERS,
-	.hooks = shm_hooks,
-	.nr_hooks = sizeof(shm_hooks) / sizeof(shm_hooks[0]),
-	.acct = &shm_acct,
-	ACCT_MODULE_OPS,
+	ACCT_MODULE_TABLES(shm_defs, shm_hooks, shm_acct),
 };

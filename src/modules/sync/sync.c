@@ -39,19 +39,12 @@ static const unsigned char sync_slots[SYNC_NR_COUNTERS] = {
 	[SYNC_MSYNC] = SL_SYNC_MSYNC,	      [SYNC_FILE_RANGE] = SL_SYNC_FILE_RANGE,
 };
 
-#define SYNC_IMPLS(var, name)                                                     \
-	static const struct hook_impl var[] = {                                   \
-		ACCT_SYS_EXIT_BTF,                                                \
-		SYSCALL_TRACEPOINTS("tp_exit_" name),                             \
-		KRETSYSCALLS("kp_exit_" name),                                    \
-	}
-
-SYNC_IMPLS(sync_impls, "sync");
-SYNC_IMPLS(syncfs_impls, "syncfs");
-SYNC_IMPLS(fsync_impls, "fsync");
-SYNC_IMPLS(fdatasync_impls, "fdatasync");
-SYNC_IMPLS(msync_impls, "msync");
-SYNC_IMPLS(sync_file_range_impls, "sync_file_range");
+ACCT_SYSCALL_IMPLS(sync_impls, "sync");
+ACCT_SYSCALL_IMPLS(syncfs_impls, "syncfs");
+ACCT_SYSCALL_IMPLS(fsync_impls, "fsync");
+ACCT_SYSCALL_IMPLS(fdatasync_impls, "fdatasync");
+ACCT_SYSCALL_IMPLS(msync_impls, "msync");
+ACCT_SYSCALL_IMPLS(sync_file_range_impls, "sync_file_range");
 
 static const struct hook_def sync_hooks[] = {
 	[SYNC_SYNC] = HOOK("sync", sync_impls),
@@ -62,15 +55,13 @@ static const struct hook_def sync_hooks[] = {
 	[SYNC_FILE_RANGE] = HOOK("sync_file_range", sync_file_range_impls),
 };
 
-#define CALL(nr, counter, slot) { nr, counter, 0, ACCT_RULE(slot, ACCT_NO_SLOT, ACCT_NO_SLOT) }
-
 static const struct acct_syscall_def sync_syscalls[] = {
-	CALL(SYS_sync, SYNC_SYNC, SL_SYNC_SYNC),
-	CALL(SYS_syncfs, SYNC_SYNCFS, SL_SYNC_SYNCFS),
-	CALL(SYS_fsync, SYNC_FSYNC, SL_SYNC_FSYNC),
-	CALL(SYS_fdatasync, SYNC_FDATASYNC, SL_SYNC_FDATASYNC),
-	CALL(SYS_msync, SYNC_MSYNC, SL_SYNC_MSYNC),
-	CALL(SYS_sync_file_range, SYNC_FILE_RANGE, SL_SYNC_FILE_RANGE),
+	ACCT_CALLS(SYS_sync, SYNC_SYNC, SL_SYNC_SYNC),
+	ACCT_CALLS(SYS_syncfs, SYNC_SYNCFS, SL_SYNC_SYNCFS),
+	ACCT_CALLS(SYS_fsync, SYNC_FSYNC, SL_SYNC_FSYNC),
+	ACCT_CALLS(SYS_fdatasync, SYNC_FDATASYNC, SL_SYNC_FDATASYNC),
+	ACCT_CALLS(SYS_msync, SYNC_MSYNC, SL_SYNC_MSYNC),
+	ACCT_CALLS(SYS_sync_file_range, SYNC_FILE_RANGE, SL_SYNC_FILE_RANGE),
 };
 
 static const struct acct_desc sync_acct = {
@@ -84,11 +75,5 @@ const struct module sync_module = {
 	.summary = "sync, syncfs, fsync, fdatasync, msync, sync_file_range calls",
 	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
 	.default_on = true,
-	.defs = sync_defs,
-	.nr_defs = SYNC_NR_COUNTERS,
-	.nr_counters = SYNC_NR_COUNTERS,
-	.hooks = sync_hooks,
-	.nr_hooks = sizeof(sync_hooks) / sizeof(sync_hooks[0]),
-	.acct = &sync_acct,
-	ACCT_MODULE_OPS,
+	ACCT_MODULE_TABLES(sync_defs, sync_hooks, sync_acct),
 };
