@@ -777,7 +777,9 @@ static int cmd_metrics(int argc, char **argv)
 
 		for (unsigned int d = 0, end; d < m->nr_defs; d = end) {
 			const struct counter_def *def = &m->defs[d];
-			const char *type = def->kind == COUNTER_TOTAL ? "counter" : "gauge";
+			const char *type = def->kind == COUNTER_TOTAL ? "counter"
+					   : def->kind == HISTOGRAM   ? "histogram"
+								      : "gauge";
 			const char *labels = def->labeled ? m->row_labels : "";
 			char fixed[160] = "", app_labels[48], cg_labels[48];
 

@@ -122,7 +122,11 @@ const char config_embedded_default[] =
 	"\tcachestat = no\n"
 	"\tswap = no\n"
 	"\t# flows = yes: per-direction, per-protocol packet and byte totals\n"
-	"\t# on 'flows interface' (off by default).\n";
+	"\t# on 'flows interface' (off by default).\n"
+	"\t# Block request latency per disk (Netdata's disk.latency_io).\n"
+	"\tdisk = no\n"
+	"\t# MD (software RAID) flushes per array; needs kprobes or fentry.\n"
+	"\tmdflush = no\n";
 
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",

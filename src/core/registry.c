@@ -16,6 +16,8 @@ extern const struct module swap_module;
 extern const struct module flows_module;
 extern const struct module hardirq_module;
 extern const struct module softirq_module;
+extern const struct module disk_module;
+extern const struct module mdflush_module;
 
 const struct module *const modules[] = {
 	&process_module,
@@ -30,6 +32,8 @@ const struct module *const modules[] = {
 	&flows_module,
 	&hardirq_module,
 	&softirq_module,
+	&disk_module,
+	&mdflush_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
 

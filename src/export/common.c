@@ -190,3 +190,15 @@ void export_put_value(FILE *out, const struct counter_def *d, uint64_t v)
 	p = export_seconds_digits(buf + sizeof(buf), v);
 	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, out);
 }
+
+void export_put_seconds(FILE *out, uint64_t ns)
+{
+	char buf[32], *end = buf + sizeof(buf), *p = export_seconds_digits(end, ns);
+
+	/* No trailing zeros, nor a bare point: 0.000002, 1.5, 0. */
+	while (end[-1] == '0')
+		end--;
+	if (end[-1] == '.')
+		end--;
+	fwrite_unlocked(p, 1, (size_t)(end - p), out);
+}

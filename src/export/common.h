@@ -58,5 +58,10 @@ char *export_seconds_digits(char *end, uint64_t ns);
  * nanoseconds as seconds, written exactly ("12.000345678", no double).
  */
 void export_put_value(FILE *out, const struct counter_def *d, uint64_t v);
+/*
+ * @ns nanoseconds as seconds, exactly, with no trailing zeros: 2000 ->
+ * 0.000002, 1500000000 -> 1.5, 0 -> 0 (valid in Prometheus text and JSON).
+ */
+void export_put_seconds(FILE *out, uint64_t ns);
 
 #endif

@@ -122,6 +122,44 @@ static void put_number(FILE *out, const char *key, uint64_t v, bool first)
 }
 
 /*
+ * The histograms of labeled row @r: "<def>":{"count":N,"sum":S,"bounds":[..],
+ * "buckets":[..]}: sum and bounds in seconds, buckets per bucket (not
+ * cumulative), one more than bounds (the last is above the last bound).
+ */
+static void put_row_hists(FILE *out, const struct store *s, const struct module_stats *m,
+			  size_t r)
+{
+	for (unsigned int i = 0; i < m->nr_defs; i++) {
+		const struct counter_def *d = &m->defs[i];
+		const struct hist_value *h = store_row_hist(m, r, i);
+
+		if (!h || !store_def_visible(s, d))
+			continue;
+		put_key(out, d->name, false);
+		putc_unlocked('{', out);
+		put_number(out, "count", store_hist_count(d, h), true);
+		put_key(out, "sum", false);
+		export_put_seconds(out, h->sum_ns);
+		put_key(out, "bounds", false);
+		putc_unlocked('[', out);
+		for (unsigned int b = 0; b < d->nr_le; b++) {
+			if (b)
+				putc_unlocked(',', out);
+			export_put_seconds(out, d->le_ns[b]);
+		}
+		put_str(out, "]");
+		put_key(out, "buckets", false);
+		putc_unlocked('[', out);
+		for (unsigned int b = 0; b <= d->nr_le; b++) {
+			if (b)
+				putc_unlocked(',', out);
+			export_put_u64(out, h->buckets[b]);
+		}
+		put_str(out, "]}");
+	}
+}
+
+/*
  * "<def>":N,... for the visible defs of @m over counters @v; for a breakdown
  * (@host false) without the host-only gauges. A family of defs told apart by
  * a fixed label is one object: "calls_total":{"sync":N,"fsync":N,...}.
@@ -133,7 +171,7 @@ static void put_values_of(FILE *out, const struct store *s, const struct module_
 		bool opened = false;
 
 		end = store_family_end(m, i);
-		if (!host && !store_def_broken_down(&m->defs[i]))
+		if (m->defs[i].kind == HISTOGRAM || (!host && !store_def_broken_down(&m->defs[i])))
 			continue;
 		for (unsigned int k = i; k < end; k++) {
 			const struct counter_def *d = &m->defs[k];
@@ -264,6 +302,7 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 				put_string(out, m->rows[r].labels);
 				/* Only what rows hold: a host-only counter is not per row. */
 				put_values_of(out, s, m, m->rows[r].v, false, true, true);
+				put_row_hists(out, s, m, r);
 				putc_unlocked('}', out);
 			}
 			putc_unlocked(']', out);

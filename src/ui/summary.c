@@ -52,6 +52,20 @@ static void print_top_apps(const struct module_stats *m, FILE *out)
 	free(rows);
 }
 
+/* A histogram in one item: observations over every row, and their mean. */
+static void print_hist(const struct module_stats *m, unsigned int i, FILE *out)
+{
+	uint64_t n = 0, sum_ns = 0;
+
+	for (size_t r = 0; r < m->nr_rows; r++) {
+		const struct hist_value *h = store_row_hist(m, r, i);
+
+		n += store_hist_count(&m->defs[i], h);
+		sum_ns += h->sum_ns;
+	}
+	fprintf(out, ": count=%" PRIu64 " mean=%.3fms", n, n ? sum_ns / 1e6 / (double)n : 0.0);
+}
+
 void summary_print(const struct store *s, FILE *out, unsigned int interval)
 {
 	fprintf(out, "\033[H\033[J"); /* home, clear: redraw in place */
@@ -75,7 +89,9 @@ void summary_print(const struct store *s, FILE *out, unsigned int interval)
 			fprintf(out, "%s%s", i % 3 ? "  " : "\n  ", m->defs[i].name);
 			if (m->defs[i].fixed_label)
 				fprintf(out, "{%s}", m->defs[i].fixed_value);
-			if (m->defs[i].ns_as_seconds && m->defs[i].kind != COUNTER_TOTAL) {
+			if (m->defs[i].kind == HISTOGRAM) {
+				print_hist(m, i, out);
+			} else if (m->defs[i].ns_as_seconds && m->defs[i].kind != COUNTER_TOTAL) {
 				fprintf(out, "=%.3f", v / 1e9); /* a fraction in billionths (a ratio) */
 			} else if (m->defs[i].ns_as_seconds) {
 				/* Nanoseconds stored; seconds shown, the rate as a share of one CPU. */

@@ -48,6 +48,19 @@ if promtool check metrics <"$TMP/snap.prom" >"$TMP/lint" 2>&1; then
 else
 	not_ok "promtool on snapshot: $(head -c 400 "$TMP/lint")"
 fi
+# A histogram (the disk module), with requests in it: direct writes to a file of ours.
+"$EBPFMON" snapshot --duration 2 --modules disk >"$TMP/disk.prom" 2>"$TMP/disk.err" &
+disk_snap=$!
+sleep 1
+dd if=/dev/zero of="$TMP/disk.dd" bs=4k count=64 oflag=direct status=none
+wait "$disk_snap"
+if ! grep -q '^# TYPE ebpfmon_disk_latency_seconds histogram$' "$TMP/disk.prom"; then
+	not_ok "snapshot --modules disk has no latency histogram: $(tr '\n' ' ' <"$TMP/disk.err")"
+elif promtool check metrics <"$TMP/disk.prom" >"$TMP/lint" 2>&1; then
+	ok "snapshot with the disk histogram passes promtool check metrics"
+else
+	not_ok "promtool on the disk histogram: $(head -c 400 "$TMP/lint")"
+fi
 "$EBPFMON" snapshot --duration 1 --format json >"$TMP/snap.json" 2>/dev/null
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["modules"]["vfs"]["state"]=="up"' "$TMP/snap.json"; then
 	ok "snapshot --format json parses"
