@@ -114,7 +114,10 @@ const char config_embedded_default[] =
 	"\tfd = yes\n"
 	"\tvfs = yes\n"
 	"\t# flows = yes: per-direction, per-protocol packet and byte totals\n"
-	"\t# on 'flows interface' (off by default).\n";
+	"\t# on 'flows interface' (off by default).\n"
+	"\t# Directory-cache lookups: kernel-function hooks only (fentry or kprobes,\n"
+	"\t# no tracepoint exists); unavailable where neither attaches.\n"
+	"\tdcstat = no\n";
 
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",

@@ -8,12 +8,14 @@ extern const struct module process_module;
 extern const struct module fd_module;
 extern const struct module vfs_module;
 extern const struct module flows_module;
+extern const struct module dcstat_module;
 
 const struct module *const modules[] = {
 	&process_module,
 	&fd_module,
 	&vfs_module,
 	&flows_module,
+	&dcstat_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
 
