@@ -724,7 +724,9 @@ static int cmd_metrics(int argc, char **argv)
 
 		for (unsigned int d = 0; d < m->nr_defs; d++) {
 			const struct counter_def *def = &m->defs[d];
-			const char *type = def->kind == COUNTER_TOTAL ? "counter" : "gauge";
+			const char *type = def->kind == COUNTER_TOTAL ? "counter"
+					   : def->kind == HISTOGRAM   ? "histogram"
+								      : "gauge";
 
 			snprintf(help, sizeof(help), "%s%s", def->help,
 				 def->is_error ? " (not in `ebpf load mode = entry`)" : "");

@@ -19,6 +19,9 @@ void store_stats_free(struct module_stats *m)
 	free(m->cgroups);
 	free(m->pids);
 	free(m->rows);
+	free(m->hists);
+	m->hists = NULL;
+	m->cap_hists = 0;
 	m->apps = NULL;
 	m->cgroups = NULL;
 	m->pids = NULL;
@@ -42,6 +45,7 @@ void store_stats_init_like(struct module_stats *next, const struct module_stats 
 	next->defs = m->defs;
 	next->nr_defs = m->nr_defs;
 	next->nr_counters = m->nr_counters;
+	next->nr_hist_defs = m->nr_hist_defs;
 	next->state = m->state;
 }
 
@@ -69,6 +73,8 @@ void store_swap(struct module_stats *live, struct module_stats *next)
 	SWAP(live->rows, next->rows);
 	SWAP(live->nr_rows, next->nr_rows);
 	SWAP(live->cap_rows, next->cap_rows);
+	SWAP(live->hists, next->hists);
+	SWAP(live->cap_hists, next->cap_hists);
 }
 
 void store_published(struct store *s)
@@ -92,6 +98,16 @@ struct module_stats *store_add_module(struct store *s, const char *name,
 	m->nr_defs = nr_defs;
 	m->nr_counters = nr_counters;
 	m->state = MODULE_DISABLED;
+	for (unsigned int i = 0; i < nr_defs; i++) {
+		if (defs[i].kind != HISTOGRAM)
+			continue;
+		/* A histogram's series are labeled rows; its buckets must fit hist_value. */
+		if (!defs[i].labeled || defs[i].nr_le >= EBPFMON_MAX_BUCKETS) {
+			s->nr_modules--;
+			return NULL;
+		}
+		m->nr_hist_defs++;
+	}
 	return m;
 }
 
@@ -178,12 +194,38 @@ struct pid_row *store_pid_append(struct module_stats *m)
 struct labeled_row *store_row_append(struct module_stats *m)
 {
 	struct labeled_row *r;
+	size_t h = m->nr_rows * m->nr_hist_defs;
 
 	if (!grow((void **)&m->rows, &m->cap_rows, m->nr_rows, sizeof(*m->rows)))
 		return NULL;
+	/* The row's histograms, one per HISTOGRAM def, after the previous rows'. */
+	for (unsigned int i = 0; i < m->nr_hist_defs; i++)
+		if (!grow((void **)&m->hists, &m->cap_hists, h + i, sizeof(*m->hists)))
+			return NULL;
+	memset(m->hists + h, 0, m->nr_hist_defs * sizeof(*m->hists));
 	r = &m->rows[m->nr_rows++];
 	memset(r, 0, sizeof(*r));
 	return r;
+}
+
+struct hist_value *store_row_hist(const struct module_stats *m, size_t row, unsigned int def)
+{
+	unsigned int k = 0;
+
+	if (def >= m->nr_defs || m->defs[def].kind != HISTOGRAM || row >= m->nr_rows)
+		return NULL;
+	for (unsigned int i = 0; i < def; i++)
+		k += m->defs[i].kind == HISTOGRAM;
+	return &m->hists[row * m->nr_hist_defs + k];
+}
+
+uint64_t store_hist_count(const struct counter_def *d, const struct hist_value *h)
+{
+	uint64_t n = 0;
+
+	for (unsigned int b = 0; b <= d->nr_le; b++)
+		n += h->buckets[b];
+	return n;
 }
 
 void store_row_label(struct labeled_row *r, const char *name, const char *value)
@@ -222,5 +264,5 @@ bool store_def_visible(const struct store *s, const struct counter_def *d)
 
 bool store_def_broken_down(const struct counter_def *d)
 {
-	return d->kind != GAUGE_HOST;
+	return d->kind != GAUGE_HOST && d->kind != HISTOGRAM;
 }

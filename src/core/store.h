@@ -21,6 +21,24 @@
 enum counter_kind {
 	COUNTER_TOTAL, /* monotonic, rendered with _total */
 	GAUGE_HOST,    /* a gauge with a host value only (e.g. zombies) */
+	HISTOGRAM,     /* labeled rows only: buckets and sum in module_stats.hists */
+};
+
+/*
+ * Histograms. A HISTOGRAM def is labeled (its series are the module's
+ * labeled rows) and names its bucket bounds: le_ns[0 .. nr_le) are the
+ * finite upper bounds in nanoseconds, ascending, inclusive (Prometheus `le`),
+ * rendered in seconds; one more bucket, +Inf, takes the rest. Every labeled
+ * row of the module has one struct hist_value per HISTOGRAM def, in
+ * module_stats.hists (store_row_hist() finds it); its slot in the row's v[]
+ * is unused. The count is the sum of the buckets, so _count and the +Inf
+ * bucket can never disagree.
+ */
+#define EBPFMON_MAX_BUCKETS 32 /* finite bounds + the +Inf bucket */
+
+struct hist_value {
+	uint64_t sum_ns;			/* sum of the observations */
+	uint64_t buckets[EBPFMON_MAX_BUCKETS]; /* per bucket, not cumulative; [nr_le] is +Inf */
 };
 
 /* One metric of a module, e.g. vfs "read_bytes_total". */
@@ -33,6 +51,8 @@ struct counter_def {
 	const char *netdata_chart;     /* host chart id, for docs and the netdata output */
 	const char *netdata_app_chart; /* per-application chart id */
 	bool labeled;		  /* host value is module_stats.rows (labels of the module's own) */
+	const uint64_t *le_ns;	  /* HISTOGRAM: finite bucket bounds (ns, ascending) */
+	unsigned int nr_le;	  /* HISTOGRAM: how many; at most EBPFMON_MAX_BUCKETS - 1 */
 };
 
 /* A host series with labels of its module's own (e.g. iface, direction, proto). */
@@ -83,6 +103,10 @@ struct module_stats {
 
 	struct labeled_row *rows; /* rebuilt at each collection */
 	size_t nr_rows, cap_rows;
+	/* nr_hist_defs per labeled row, row-major: grown by store_row_append(). */
+	struct hist_value *hists;
+	size_t cap_hists;
+	unsigned int nr_hist_defs; /* HISTOGRAM defs among defs[] */
 
 	uint64_t lost_pid_table_full;
 	uint64_t lost_cgroup_table_full;
@@ -147,6 +171,13 @@ struct pid_row *store_pid_append(struct module_stats *m);
 struct app_row *store_app_append(struct module_stats *m);
 struct cgroup_row *store_cgroup_append(struct module_stats *m);
 struct labeled_row *store_row_append(struct module_stats *m);
+/*
+ * The histogram of HISTOGRAM def @def for labeled row @row (zeroed when the
+ * row was appended); NULL when @def is not a histogram.
+ */
+struct hist_value *store_row_hist(const struct module_stats *m, size_t row, unsigned int def);
+/* Observations in @h (the sum of its buckets). */
+uint64_t store_hist_count(const struct counter_def *d, const struct hist_value *h);
 /* Append name="value" (escaped for Prometheus) to a row's labels. */
 void store_row_label(struct labeled_row *r, const char *name, const char *value);
 /* Value of def @i for counters @v. */

@@ -168,3 +168,17 @@ void export_put_u64(FILE *out, uint64_t v)
 
 	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, out);
 }
+
+void export_put_seconds(FILE *out, uint64_t ns)
+{
+	char frac[16];
+	int len;
+
+	export_put_u64(out, ns / 1000000000u);
+	if (!(ns % 1000000000u))
+		return;
+	len = snprintf(frac, sizeof(frac), ".%09u", (unsigned int)(ns % 1000000000u));
+	while (len > 1 && frac[len - 1] == '0')
+		len--;
+	fwrite_unlocked(frac, 1, (size_t)len, out);
+}

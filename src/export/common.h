@@ -51,5 +51,10 @@ char *export_u64_digits(char *end, uint64_t v);
  * (flockfile) because exporters write hundreds of thousands of numbers.
  */
 void export_put_u64(FILE *out, uint64_t v);
+/*
+ * @ns nanoseconds as seconds, exactly, with no trailing zeros: 2000 ->
+ * 0.000002, 1500000000 -> 1.5, 0 -> 0 (valid in Prometheus text and JSON).
+ */
+void export_put_seconds(FILE *out, uint64_t ns);
 
 #endif

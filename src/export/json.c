@@ -122,6 +122,44 @@ static void put_number(FILE *out, const char *key, uint64_t v, bool first)
 }
 
 /*
+ * The histograms of labeled row @r: "<def>":{"count":N,"sum":S,"bounds":[..],
+ * "buckets":[..]}: sum and bounds in seconds, buckets per bucket (not
+ * cumulative), one more than bounds (the last is above the last bound).
+ */
+static void put_row_hists(FILE *out, const struct store *s, const struct module_stats *m,
+			  size_t r)
+{
+	for (unsigned int i = 0; i < m->nr_defs; i++) {
+		const struct counter_def *d = &m->defs[i];
+		const struct hist_value *h = store_row_hist(m, r, i);
+
+		if (!h || !store_def_visible(s, d))
+			continue;
+		put_key(out, d->name, false);
+		putc_unlocked('{', out);
+		put_number(out, "count", store_hist_count(d, h), true);
+		put_key(out, "sum", false);
+		export_put_seconds(out, h->sum_ns);
+		put_key(out, "bounds", false);
+		putc_unlocked('[', out);
+		for (unsigned int b = 0; b < d->nr_le; b++) {
+			if (b)
+				putc_unlocked(',', out);
+			export_put_seconds(out, d->le_ns[b]);
+		}
+		put_str(out, "]");
+		put_key(out, "buckets", false);
+		putc_unlocked('[', out);
+		for (unsigned int b = 0; b <= d->nr_le; b++) {
+			if (b)
+				putc_unlocked(',', out);
+			export_put_u64(out, h->buckets[b]);
+		}
+		put_str(out, "]}");
+	}
+}
+
+/*
  * "<def>":N,... for the visible defs of @m over counters @v; for a breakdown
  * (@host false) without the host-only gauges.
  */
@@ -129,7 +167,7 @@ static void put_values(FILE *out, const struct store *s, const struct module_sta
 		       const uint64_t *v, bool first, bool host)
 {
 	for (unsigned int i = 0; i < m->nr_defs; i++) {
-		if (!store_def_visible(s, &m->defs[i]) ||
+		if (!store_def_visible(s, &m->defs[i]) || m->defs[i].kind == HISTOGRAM ||
 		    (!host && !store_def_broken_down(&m->defs[i])))
 			continue;
 		put_number(out, m->defs[i].name, store_value(m, i, v), first);
@@ -234,6 +272,7 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 				put_key(out, "labels", true);
 				put_string(out, m->rows[r].labels);
 				put_values(out, s, m, m->rows[r].v, false, true);
+				put_row_hists(out, s, m, r);
 				putc_unlocked('}', out);
 			}
 			putc_unlocked(']', out);

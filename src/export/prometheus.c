@@ -46,8 +46,8 @@ static void put_escaped(FILE *out, const char *s, bool label)
 	}
 }
 
-static void put_header(FILE *out, const char *name, const char *help, const char *help_suffix,
-		       bool counter)
+static void put_header_type(FILE *out, const char *name, const char *help,
+			    const char *help_suffix, const char *type)
 {
 	put_str(out, "# HELP ");
 	put_str(out, name);
@@ -56,7 +56,15 @@ static void put_header(FILE *out, const char *name, const char *help, const char
 	put_escaped(out, help_suffix, false);
 	put_str(out, "\n# TYPE ");
 	put_str(out, name);
-	put_str(out, counter ? " counter\n" : " gauge\n");
+	putc_unlocked(' ', out);
+	put_str(out, type);
+	putc_unlocked('\n', out);
+}
+
+static void put_header(FILE *out, const char *name, const char *help, const char *help_suffix,
+		       bool counter)
+{
+	put_header_type(out, name, help, help_suffix, counter ? "counter" : "gauge");
 }
 
 /* put_sample() for a line too long for its buffer. */
@@ -131,6 +139,56 @@ static void put_sample(FILE *out, const char *name, const char *label, const cha
 	fwrite_unlocked(line, 1, p - line, out);
 }
 
+/* name_suffix{labels[,le="bound"]} v */
+static void put_hist_line(FILE *out, const char *name, const char *suffix, const char *labels,
+			  const char *le, const uint64_t *le_ns, uint64_t v, bool seconds)
+{
+	put_str(out, name);
+	put_str(out, suffix);
+	putc_unlocked('{', out);
+	put_str(out, labels);
+	if (le || le_ns) {
+		put_str(out, labels[0] ? ",le=\"" : "le=\"");
+		if (le)
+			put_str(out, le);
+		else
+			export_put_seconds(out, *le_ns);
+		putc_unlocked('"', out);
+	}
+	put_str(out, "} ");
+	if (seconds)
+		export_put_seconds(out, v);
+	else
+		export_put_u64(out, v);
+	putc_unlocked('\n', out);
+}
+
+/* A HISTOGRAM def: cumulative _bucket lines with +Inf, _sum (seconds), _count, per row. */
+static void put_histogram(FILE *out, const struct module_stats *m, unsigned int i)
+{
+	const struct counter_def *d = &m->defs[i];
+	char name[256];
+
+	if (!m->nr_rows)
+		return;
+	snprintf(name, sizeof(name), "ebpfmon_%s_%s", m->name, d->name);
+	put_header_type(out, name, d->help ? d->help : d->name, "", "histogram");
+	for (size_t r = 0; r < m->nr_rows; r++) {
+		const struct hist_value *h = store_row_hist(m, r, i);
+		const char *labels = m->rows[r].labels;
+		uint64_t cum = 0;
+
+		for (unsigned int b = 0; b < d->nr_le; b++) {
+			cum += h->buckets[b];
+			put_hist_line(out, name, "_bucket", labels, NULL, &d->le_ns[b], cum, false);
+		}
+		cum += h->buckets[d->nr_le];
+		put_hist_line(out, name, "_bucket", labels, "+Inf", NULL, cum, false);
+		put_hist_line(out, name, "_sum", labels, NULL, NULL, h->sum_ns, true);
+		put_hist_line(out, name, "_count", labels, NULL, NULL, cum, false);
+	}
+}
+
 /* One family of def @i: the host value when @set is NULL, else one sample per row. */
 static void put_family(FILE *out, const struct module_stats *m, unsigned int i,
 		       const struct scope *sc, const struct series_set *set)
@@ -172,6 +230,10 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 	for (unsigned int i = 0; i < m->nr_defs; i++) {
 		if (!store_def_visible(s, &m->defs[i]))
 			continue;
+		if (m->defs[i].kind == HISTOGRAM) {
+			put_histogram(out, m, i);
+			continue;
+		}
 		put_family(out, m, i, &scope_host, NULL);
 		if (!store_def_broken_down(&m->defs[i]))
 			continue;

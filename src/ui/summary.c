@@ -52,6 +52,21 @@ static void print_top_apps(const struct module_stats *m, FILE *out)
 	free(rows);
 }
 
+/* A histogram in one item: observations over every row, and their mean. */
+static void print_hist(const struct module_stats *m, unsigned int i, FILE *out)
+{
+	uint64_t n = 0, sum_ns = 0;
+
+	for (size_t r = 0; r < m->nr_rows; r++) {
+		const struct hist_value *h = store_row_hist(m, r, i);
+
+		n += store_hist_count(&m->defs[i], h);
+		sum_ns += h->sum_ns;
+	}
+	fprintf(out, "%s%s: count=%" PRIu64 " mean=%.3fms", i % 3 ? "  " : "\n  ",
+		m->defs[i].name, n, n ? sum_ns / 1e6 / (double)n : 0.0);
+}
+
 void summary_print(const struct store *s, FILE *out, unsigned int interval)
 {
 	fprintf(out, "\033[H\033[J"); /* home, clear: redraw in place */
@@ -72,7 +87,9 @@ void summary_print(const struct store *s, FILE *out, unsigned int interval)
 
 			if (!store_def_visible(s, &m->defs[i]))
 				continue;
-			if (m->defs[i].kind == COUNTER_TOTAL) {
+			if (m->defs[i].kind == HISTOGRAM) {
+				print_hist(m, i, out);
+			} else if (m->defs[i].kind == COUNTER_TOTAL) {
 				uint64_t rate = (v - prev_host[mi][i]) / (interval ? interval : 1);
 
 				fprintf(out, "%s%s=%" PRIu64 " (%" PRIu64 "/s)", i % 3 ? "  " : "\n  ",
