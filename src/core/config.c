@@ -115,6 +115,9 @@ const char config_embedded_default[] =
 	"\tvfs = yes\n"
 	"\t# flows = yes: per-direction, per-protocol packet and byte totals\n"
 	"\t# on 'flows interface' (off by default).\n"
+	"\t# Latency histograms of read, write, open and sync on ext4, xfs, btrfs,\n"
+	"\t# nfs and zfs files. Its syscall hooks slow every syscall of every task.\n"
+	"\tfilesystem = no\n"
 	"\t# Directory-cache lookups: kernel-function hooks only (fentry or kprobes,\n"
 	"\t# no tracepoint exists); unavailable where neither attaches.\n"
 	"\tdcstat = no\n";

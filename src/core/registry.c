@@ -8,6 +8,7 @@ extern const struct module process_module;
 extern const struct module fd_module;
 extern const struct module vfs_module;
 extern const struct module flows_module;
+extern const struct module filesystem_module;
 extern const struct module dcstat_module;
 
 const struct module *const modules[] = {
@@ -15,6 +16,7 @@ const struct module *const modules[] = {
 	&fd_module,
 	&vfs_module,
 	&flows_module,
+	&filesystem_module,
 	&dcstat_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
