@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 enum { OP_READ, OP_WRITE, OP_OPEN, OP_SYNC, NR_OPS };
-static const char *const op_names[NR_OPS] = { "read", "write", "open", "sync" };
+static const char *const op_names[NR_OPS] = {"read", "write", "open", "sync"};
 static long calls[NR_OPS], ns[NR_OPS];
 static struct timespec t0;
 
@@ -52,7 +52,7 @@ static void done(int op)
 /* The i-th open, through open, creat, openat and openat2 in turn. */
 static int do_open(const char *path, int i)
 {
-	struct open_how how = { .flags = O_RDWR };
+	struct open_how how = {.flags = O_RDWR};
 	long fd;
 
 	start();
@@ -79,7 +79,7 @@ static int do_open(const char *path, int i)
 int main(int argc, char **argv)
 {
 	char path[4096], buf[4096], *end;
-	struct iovec iov = { buf, sizeof(buf) };
+	struct iovec iov = {buf, sizeof(buf)};
 	long n[4];
 	int fd, p[2];
 
