@@ -18,10 +18,10 @@
 #include "core/config.h"
 #include "core/textfile.h"
 
-static const char *const known[] = { "process", "fd", "vfs", "cachestat" };
-static const bool known_on[] = { true, false, false, false };
+static const char *const known[] = { "process", "fd", "vfs", "cachestat", "filesystem", "dcstat" };
+static const bool known_on[] = { true, false, false, false, false, false };
 #define NR_KNOWN (sizeof(known) / sizeof(known[0]))
-#define KNOWN_LIST "process, fd, vfs, cachestat"
+#define KNOWN_LIST "process, fd, vfs, cachestat, filesystem, dcstat"
 #define GLOBAL_KEYS                                                                     \
 	"update every, ebpf load mode, apps, cgroups, pid table size, cgroup table size, " \
 	"listen, apps groups file, maps per core, flows interface, apps max, series retention, " \
@@ -84,16 +84,19 @@ static void test_init_defaults(void **state)
 
 static void test_init_limits(void **state)
 {
-	static const char *const many[CONFIG_MAX_MODULES + 1] = {
-		"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q",
-	};
+	static char names[CONFIG_MAX_MODULES + 1][8];
+	const char *many[CONFIG_MAX_MODULES + 1];
 	static const char *const long_name[] = { "a_module_name_of_thirty_two_char" };
 	struct config c;
 
 	(void)state;
+	for (int i = 0; i <= CONFIG_MAX_MODULES; i++) {
+		snprintf(names[i], sizeof(names[i]), "m%d", i);
+		many[i] = names[i];
+	}
 	assert_int_equal(config_init(&c, many, NULL, CONFIG_MAX_MODULES), 0);
 	assert_int_equal(c.nr_modules, CONFIG_MAX_MODULES);
-	assert_false(config_module_enabled(&c, "a"));
+	assert_false(config_module_enabled(&c, "m0"));
 	assert_int_equal(config_init(&c, many, NULL, CONFIG_MAX_MODULES + 1), -1);
 	assert_int_equal(config_init(&c, long_name, NULL, 1), -1);
 }

@@ -54,47 +54,11 @@ struct {
 	__type(value, struct fs_stats);
 } fs_stats SEC(".maps");
 
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0;
-
-	if (v >> 32) {
-		v >>= 32;
-		r += 32;
-	}
-	if (v >> 16) {
-		v >>= 16;
-		r += 16;
-	}
-	if (v >> 8) {
-		v >>= 8;
-		r += 8;
-	}
-	if (v >> 4) {
-		v >>= 4;
-		r += 4;
-	}
-	if (v >> 2) {
-		v >>= 2;
-		r += 2;
-	}
-	return r + (__u32)(v >> 1);
-}
-
-/* The smallest k with ns <= 1000 * 2^k, at most FS_HIST_FINITE (the +Inf slot). */
-static __always_inline __u32 hist_slot(__u64 ns)
-{
-	__u64 us = (ns + 999) / 1000; /* rounded up: the bounds are inclusive */
-	__u32 slot = us <= 1 ? 0 : log2_u64(us - 1) + 1;
-
-	return slot > FS_HIST_FINITE ? FS_HIST_FINITE : slot;
-}
-
 static __always_inline void record(__u32 kind, __u32 op, __u64 ns)
 {
 	__u32 key = kind * FS_NR_OPS + op;
 	struct fs_hist *h = bpf_map_lookup_elem(&fs_hists, &key);
-	__u32 slot = hist_slot(ns);
+	__u32 slot = fs_hist_slot(ns);
 
 	if (!h || slot >= FS_HIST_SLOTS)
 		return;

@@ -36,6 +36,46 @@ enum fs_op {
 #define FS_HIST_SLOTS  24
 #define FS_HIST_FINITE (FS_HIST_SLOTS - 1)
 
+static inline __u32 fs_log2(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	return r + (__u32)(v >> 1);
+}
+
+/*
+ * The slot of a call that took @ns: the smallest k with ns <= 1000 * 2^k,
+ * at most FS_HIST_FINITE (+Inf). Shared with user space, whose bucket
+ * bounds (le) must agree with it (a unit test checks).
+ */
+static inline __u32 fs_hist_slot(__u64 ns)
+{
+	__u64 us = (ns + 999) / 1000; /* rounded up: the bounds are inclusive */
+	__u32 slot = us <= 1 ? 0 : fs_log2(us - 1) + 1;
+
+	return slot > FS_HIST_FINITE ? FS_HIST_FINITE : slot;
+}
+
 /* One (filesystem, operation): a per-CPU array entry, summed in user space. */
 struct fs_hist {
 	__u64 slots[FS_HIST_SLOTS];
