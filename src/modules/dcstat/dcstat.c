@@ -38,35 +38,35 @@ enum {
 #define DC_RATIO_ONE 1000000000ULL
 
 static const struct counter_def dcstat_defs[] = {
-    [DC_REFERENCES] = {"references_total",
-		       "Path components looked up in the directory cache (lookup_fast calls)",
-		       .netdata_chart = "filesystem.dc_reference", .netdata_app_chart = ""},
-    [DC_SLOW] = {"slow_total", "Directory-cache lookups that took the slow path (d_lookup calls)",
-		 .netdata_chart = "filesystem.dc_reference", .netdata_app_chart = ""},
-    [DC_MISSES] = {"misses_total", "Slow lookups that found no dentry (d_lookup returned NULL)",
-		   .netdata_chart = "filesystem.dc_reference", .netdata_app_chart = ""},
-    [DC_HIT_RATIO] =
-	{"hit_ratio",
-	 "(references - misses) / references over the last collection interval, in billionths",
-	 GAUGE_HOST, .netdata_chart = "filesystem.dc_hit_ratio", .netdata_app_chart = ""},
+	[DC_REFERENCES] = { "references_total",
+			    "Path components looked up in the directory cache (lookup_fast calls)",
+			    .netdata_chart = "filesystem.dc_reference", .netdata_app_chart = "" },
+	[DC_SLOW] = { "slow_total", "Directory-cache lookups that took the slow path (d_lookup calls)",
+		      .netdata_chart = "filesystem.dc_reference", .netdata_app_chart = "" },
+	[DC_MISSES] = { "misses_total", "Slow lookups that found no dentry (d_lookup returned NULL)",
+			.netdata_chart = "filesystem.dc_reference", .netdata_app_chart = "" },
+	[DC_HIT_RATIO] = { "hit_ratio",
+			   "(references - misses) / references over the last collection interval, in billionths",
+			   GAUGE_HOST, .netdata_chart = "filesystem.dc_hit_ratio",
+			   .netdata_app_chart = "" },
 };
 _Static_assert(DC_NR_DEFS <= EBPFMON_MAX_COUNTERS, "dcstat defs fit a row");
 
 static const struct hook_impl lookup_fast_impls[] = {
-    {"fentry", PROGS("dc_lookup_fast_fentry")},
-    {"kprobe", PROGS("dc_lookup_fast_kprobe")},
+	{ "fentry", PROGS("dc_lookup_fast_fentry") },
+	{ "kprobe", PROGS("dc_lookup_fast_kprobe") },
 };
 
 static const struct hook_impl d_lookup_impls[] = {
-    {"fentry", PROGS("dc_d_lookup_fentry", "dc_d_lookup_fexit")},
-    {"kprobe", PROGS("dc_d_lookup_kprobe", "dc_d_lookup_kretprobe")},
+	{ "fentry", PROGS("dc_d_lookup_fentry", "dc_d_lookup_fexit") },
+	{ "kprobe", PROGS("dc_d_lookup_kprobe", "dc_d_lookup_kretprobe") },
 };
 
 enum { DC_HOOK_FAST, DC_HOOK_SLOW, DC_NR_HOOKS };
 
 static const struct hook_def dcstat_hooks[] = {
-    [DC_HOOK_FAST] = HOOK("lookup_fast (references)", lookup_fast_impls),
-    [DC_HOOK_SLOW] = HOOK("d_lookup (slow, misses)", d_lookup_impls),
+	[DC_HOOK_FAST] = HOOK("lookup_fast (references)", lookup_fast_impls),
+	[DC_HOOK_SLOW] = HOOK("d_lookup (slow, misses)", d_lookup_impls),
 };
 
 struct dcstat_agent {
@@ -191,7 +191,7 @@ uint64_t dcstat_hit_ratio(uint64_t references, uint64_t misses, uint64_t last)
 static int dcstat_collect(struct module_inst *mi, struct module_stats *next)
 {
 	struct dcstat_agent *da = mi->priv;
-	struct dcstat_counts sum = {0};
+	struct dcstat_counts sum = { 0 };
 	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(da->skel->maps.dc_counts), &zero, da->percpu))
@@ -243,21 +243,20 @@ static void dcstat_unload(struct module_inst *mi)
 }
 
 const struct module dcstat_module = {
-    .name = "dcstat",
-    .summary = "Directory-cache references, slow lookups and misses (lookup_fast, d_lookup: fentry "
-	       "or kprobes only)",
-    .privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
-    .default_on = false,
-    .defs = dcstat_defs,
-    .nr_defs = DC_NR_DEFS,
-    .nr_counters = DC_NR_COUNTERS,
-    .hooks = dcstat_hooks,
-    .nr_hooks = DC_NR_HOOKS,
-    /* Host series only: no labels of its own, no per-application rows. */
-    .row_labels = "",
-    .probe = dcstat_probe,
-    .load = dcstat_load,
-    .collect = dcstat_collect,
-    .unload = dcstat_unload,
-    .kernel_memory = dcstat_kernel_memory,
+	.name = "dcstat",
+	.summary = "Directory-cache references, slow lookups and misses (lookup_fast, d_lookup: fentry or kprobes only)",
+	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
+	.default_on = false,
+	.defs = dcstat_defs,
+	.nr_defs = DC_NR_DEFS,
+	.nr_counters = DC_NR_COUNTERS,
+	.hooks = dcstat_hooks,
+	.nr_hooks = DC_NR_HOOKS,
+	/* Host series only: no labels of its own, no per-application rows. */
+	.row_labels = "",
+	.probe = dcstat_probe,
+	.load = dcstat_load,
+	.collect = dcstat_collect,
+	.unload = dcstat_unload,
+	.kernel_memory = dcstat_kernel_memory,
 };

@@ -31,62 +31,57 @@ enum {
 #define US(k) (1000ULL << (k))
 /* Netdata's log2 microsecond bins: at most 1 us, 2 us, ... 2^22 us; then +Inf. */
 static const uint64_t fs_le_ns[FS_HIST_FINITE] = {
-    US(0),  US(1),  US(2),  US(3),  US(4),  US(5),  US(6),  US(7),  US(8),  US(9),  US(10), US(11),
-    US(12), US(13), US(14), US(15), US(16), US(17), US(18), US(19), US(20), US(21), US(22),
+	US(0),	US(1),	US(2),	US(3),	US(4),	US(5),	US(6),	US(7),	US(8),	US(9),	US(10), US(11),
+	US(12), US(13), US(14), US(15), US(16), US(17), US(18), US(19), US(20), US(21), US(22),
 };
 
 static const struct counter_def filesystem_defs[] = {
-    [FSM_LATENCY] = {"latency_seconds",
-		     "Time of read, write, open and sync calls on files of the filesystem (see "
-		     "docs/metrics.md for what each op includes)",
-		     HISTOGRAM, .light = true, .labeled = true, .le_ns = fs_le_ns,
-		     .nr_le = FS_HIST_FINITE,
-		     .netdata_chart =
-			 "filesystem.<fs>_<op>_latency (e.g. filesystem.ext4_read_latency)",
-		     .netdata_app_chart = ""},
-    [FSM_UNTIMED] = {"untimed_total",
-		     "Calls not timed because no per-thread record could be allocated",
-		     .light = true, .netdata_chart = "", .netdata_app_chart = ""},
+	[FSM_LATENCY] = { "latency_seconds",
+			  "Time of read, write, open and sync calls on regular files of the filesystem (docs/metrics.md says what each op includes)",
+			  HISTOGRAM, .light = true, .labeled = true, .le_ns = fs_le_ns,
+			  .nr_le = FS_HIST_FINITE,
+			  .netdata_chart = "filesystem.ext4_read_latency, ..._write_, ..._open_, ..._sync_latency; likewise xfs, btrfs, nfs, zfs",
+			  .netdata_app_chart = "" },
+	[FSM_UNTIMED] = { "untimed_total",
+			  "Calls not timed because no per-thread record could be allocated",
+			  .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 };
 _Static_assert(FSM_NR_DEFS <= EBPFMON_MAX_COUNTERS, "filesystem defs fit a row");
 
 static const char *const kind_names[FS_NR_KINDS] = {
-    [FS_EXT4] = "ext4", [FS_XFS] = "xfs", [FS_BTRFS] = "btrfs", [FS_NFS] = "nfs", [FS_ZFS] = "zfs",
+	[FS_EXT4] = "ext4", [FS_XFS] = "xfs", [FS_BTRFS] = "btrfs", [FS_NFS] = "nfs", [FS_ZFS] = "zfs",
 };
 static const char *const op_names[FS_NR_OPS] = {
-    [FS_OP_READ] = "read",
-    [FS_OP_WRITE] = "write",
-    [FS_OP_OPEN] = "open",
-    [FS_OP_SYNC] = "sync",
+	[FS_OP_READ] = "read", [FS_OP_WRITE] = "write", [FS_OP_OPEN] = "open", [FS_OP_SYNC] = "sync",
 };
 
 #define KPROBE_PAIR(fn) "fs_kp_" #fn, "fs_krp_" #fn
 
 static const struct hook_impl syscall_impls[] = {
-    {"tp_btf", PROGS("fs_sys_enter", "fs_sys_exit"), IMPL_SYSCALL},
-    {"kprobe",
-     PROGS(KPROBE_PAIR(ext4_file_read_iter), KPROBE_PAIR(ext4_file_write_iter),
-	   KPROBE_PAIR(ext4_file_open), KPROBE_PAIR(xfs_file_read_iter),
-	   KPROBE_PAIR(xfs_file_write_iter), KPROBE_PAIR(xfs_file_open),
-	   KPROBE_PAIR(xfs_file_fsync), KPROBE_PAIR(btrfs_file_read_iter),
-	   KPROBE_PAIR(btrfs_file_write_iter), KPROBE_PAIR(btrfs_file_open),
-	   KPROBE_PAIR(btrfs_sync_file), KPROBE_PAIR(nfs_file_read), KPROBE_PAIR(nfs_file_write),
-	   KPROBE_PAIR(nfs_file_open), KPROBE_PAIR(nfs4_file_open), KPROBE_PAIR(nfs_file_fsync),
-	   KPROBE_PAIR(zpl_iter_read), KPROBE_PAIR(zpl_iter_write), KPROBE_PAIR(zpl_open),
-	   KPROBE_PAIR(zpl_fsync))},
+	{ "tp_btf", PROGS("fs_sys_enter", "fs_sys_exit"), IMPL_SYSCALL },
+	{ "kprobe", PROGS(KPROBE_PAIR(ext4_file_read_iter), KPROBE_PAIR(ext4_file_write_iter),
+			  KPROBE_PAIR(ext4_file_open), KPROBE_PAIR(xfs_file_read_iter),
+			  KPROBE_PAIR(xfs_file_write_iter), KPROBE_PAIR(xfs_file_open),
+			  KPROBE_PAIR(xfs_file_fsync), KPROBE_PAIR(btrfs_file_read_iter),
+			  KPROBE_PAIR(btrfs_file_write_iter), KPROBE_PAIR(btrfs_file_open),
+			  KPROBE_PAIR(btrfs_sync_file), KPROBE_PAIR(nfs_file_read),
+			  KPROBE_PAIR(nfs_file_write), KPROBE_PAIR(nfs_file_open),
+			  KPROBE_PAIR(nfs4_file_open), KPROBE_PAIR(nfs_file_fsync),
+			  KPROBE_PAIR(zpl_iter_read), KPROBE_PAIR(zpl_iter_write), KPROBE_PAIR(zpl_open),
+			  KPROBE_PAIR(zpl_fsync)) },
 };
 
 static const struct hook_impl ext4_sync_impls[] = {
-    {"tp_btf", PROGS("fs_ext4_sync_enter_btf", "fs_ext4_sync_exit_btf")},
-    {"tracepoint", PROGS("fs_ext4_sync_enter_tp", "fs_ext4_sync_exit_tp")},
-    {"kprobe", PROGS("fs_ext4_sync_kprobe", "fs_ext4_sync_kretprobe")},
+	{ "tp_btf", PROGS("fs_ext4_sync_enter_btf", "fs_ext4_sync_exit_btf") },
+	{ "tracepoint", PROGS("fs_ext4_sync_enter_tp", "fs_ext4_sync_exit_tp") },
+	{ "kprobe", PROGS("fs_ext4_sync_kprobe", "fs_ext4_sync_kretprobe") },
 };
 
 enum { FSH_CALLS, FSH_EXT4_SYNC, FSH_NR_HOOKS };
 
 static const struct hook_def filesystem_hooks[] = {
-    [FSH_CALLS] = HOOK("read/write/open/sync", syscall_impls),
-    [FSH_EXT4_SYNC] = HOOK("ext4 sync", ext4_sync_impls),
+	[FSH_CALLS] = HOOK("read/write/open/sync", syscall_impls),
+	[FSH_EXT4_SYNC] = HOOK("ext4 sync", ext4_sync_impls),
 };
 
 struct fs_agent {
@@ -245,7 +240,7 @@ static int filesystem_collect(struct module_inst *mi, struct module_stats *next)
 	struct fs_agent *fa = mi->priv;
 	int hfd = bpf_map__fd(fa->skel->maps.fs_hists);
 	struct fs_hist sums[FS_HIST_ENTRIES];
-	bool any[FS_NR_KINDS] = {false};
+	bool any[FS_NR_KINDS] = { false };
 	__u32 zero = 0;
 
 	for (__u32 key = 0; key < FS_HIST_ENTRIES; key++) {
@@ -316,20 +311,19 @@ static void filesystem_unload(struct module_inst *mi)
 }
 
 const struct module filesystem_module = {
-    .name = "filesystem",
-    .summary = "Latency histograms of read, write, open and sync per filesystem (ext4, xfs, btrfs, "
-	       "nfs, zfs)",
-    .privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
-    .default_on = false,
-    .defs = filesystem_defs,
-    .nr_defs = FSM_NR_DEFS,
-    .nr_counters = FSM_NR_DEFS,
-    .hooks = filesystem_hooks,
-    .nr_hooks = FSH_NR_HOOKS,
-    .row_labels = "fs, op",
-    .probe = filesystem_probe,
-    .load = filesystem_load,
-    .collect = filesystem_collect,
-    .unload = filesystem_unload,
-    .kernel_memory = filesystem_kernel_memory,
+	.name = "filesystem",
+	.summary = "Latency histograms of read, write, open and sync per filesystem (ext4, xfs, btrfs, nfs, zfs)",
+	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
+	.default_on = false,
+	.defs = filesystem_defs,
+	.nr_defs = FSM_NR_DEFS,
+	.nr_counters = FSM_NR_DEFS,
+	.hooks = filesystem_hooks,
+	.nr_hooks = FSH_NR_HOOKS,
+	.row_labels = "fs, op",
+	.probe = filesystem_probe,
+	.load = filesystem_load,
+	.collect = filesystem_collect,
+	.unload = filesystem_unload,
+	.kernel_memory = filesystem_kernel_memory,
 };
