@@ -5,7 +5,7 @@
  *
  * Hooks, each with its ladder (user space picks the rung, filesystem.c):
  *   read, write, open,   tp_btf/sys_enter + sys_exit, filtered by the
- *   other fs' sync       syscall number and by the file's superblock type
+ *   other fs' sync       syscall number and by the file's superblock magic
  *                        > kprobes on the filesystems' own functions
  *                        (ext4_file_read_iter, xfs_file_fsync, ...)
  *   ext4 sync            tp_btf/ext4_sync_file_enter + exit
@@ -90,49 +90,64 @@ static __always_inline struct fs_start *current_slot(void)
 	return bpf_task_storage_get(&fs_starts, bpf_get_current_task_btf(), NULL, 0);
 }
 
-/*
- * The kind of a regular file's filesystem, or -1 (another filesystem, not
- * a regular file, no file). Netdata's hooks are the filesystems' file
- * operations, which only regular files reach.
- */
-static __always_inline int file_kind(struct file *f)
-{
-	struct inode *inode;
-	const char *name;
-	char n[8] = {};
+/* Superblock magic numbers (uapi linux/magic.h; ZFS's from its sources). */
+#define EXT4_MAGIC  0xEF53 /* also ext2 and ext3 volumes, which the ext4 driver serves */
+#define XFS_MAGIC   0x58465342
+#define BTRFS_MAGIC 0x9123683E
+#define NFS_MAGIC   0x6969 /* nfs and nfs4 */
+#define ZFS_MAGIC   0x2FC12FC1
 
-	if (!f)
+/* Turns a pointer read from memory back into a typed one: its fields load without a helper call. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * The kind of a regular file's filesystem, or -1 (another filesystem, not a
+ * regular file, no file), from the superblock's magic number (statfs(2)'s
+ * f_type): one load, where the type's name would be a string to read.
+ * Netdata's hooks are the filesystems' file operations, which only regular
+ * files reach.
+ */
+static __always_inline int file_kind(struct file *file)
+{
+	struct file *f;
+	struct inode *inode;
+	unsigned long magic;
+
+	if (!file)
 		return -1;
-	inode = BPF_CORE_READ(f, f_inode);
-	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT_) != S_IFREG_)
+	f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	inode = f->f_inode;
+	if (!inode || (inode->i_mode & S_IFMT_) != S_IFREG_)
 		return -1;
-	name = BPF_CORE_READ(inode, i_sb, s_type, name);
-	if (!name || bpf_probe_read_kernel_str(n, sizeof(n), name) < 0)
-		return -1;
-	if (n[0] == 'e' && n[1] == 'x' && n[2] == 't' && n[3] == '4' && !n[4])
+	magic = inode->i_sb->s_magic;
+	switch (magic) {
+	case EXT4_MAGIC:
 		return FS_EXT4;
-	if (n[0] == 'x' && n[1] == 'f' && n[2] == 's' && !n[3])
+	case XFS_MAGIC:
 		return FS_XFS;
-	if (n[0] == 'b' && n[1] == 't' && n[2] == 'r' && n[3] == 'f' && n[4] == 's' && !n[5])
+	case BTRFS_MAGIC:
 		return FS_BTRFS;
-	if (n[0] == 'n' && n[1] == 'f' && n[2] == 's' && (!n[3] || (n[3] == '4' && !n[4])))
+	case NFS_MAGIC:
 		return FS_NFS;
-	if (n[0] == 'z' && n[1] == 'f' && n[2] == 's' && !n[3])
+	case ZFS_MAGIC:
 		return FS_ZFS;
+	}
 	return -1;
 }
 
-/* The current task's open file @fd (its descriptor table, read with CO-RE). */
+/*
+ * The current task's open file @fd. The task's descriptor table is reached
+ * through typed pointers (plain loads); the table's slot is an array of
+ * pointers, read with one helper call.
+ */
 static __always_inline struct file *fd_file(long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *f = NULL;
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct file *f = NULL;
 
-	if (!fdt || fd < 0 || (__u64)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt || fd < 0 || (__u64)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]))
 		return NULL;
 	return f;
 }

@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #endif
 
-/* The filesystems Netdata charts, by their superblock type name. */
+/* The filesystems Netdata charts (told apart in the kernel by superblock magic). */
 enum fs_kind {
 	FS_EXT4,
 	FS_XFS,
