@@ -32,14 +32,19 @@ mkfs_mount() {
 		skip "$type filesystem" "no mkfs.$type (scripts/deps.sh test installs it)"
 		return 1
 	fi
-	truncate -s "$size" "$img" && dev=$(losetup -f --show "$img") || {
-		not_ok "$type: no loop device"; return 1; }
+	if ! truncate -s "$size" "$img" || ! dev=$(losetup -f --show "$img"); then
+		not_ok "$type: no loop device"
+		return 1
+	fi
 	LOOPS+=("$dev")
 	if ! "mkfs.$type" -q "$dev" >/dev/null 2>&1 && ! "mkfs.$type" "$dev" >/dev/null 2>&1; then
 		not_ok "$type: mkfs.$type $dev failed"
 		return 1
 	fi
-	mkdir -p "$mnt" && mount -t "$type" "$dev" "$mnt" || { not_ok "$type: mount failed"; return 1; }
+	if ! mkdir -p "$mnt" || ! mount -t "$type" "$dev" "$mnt"; then
+		not_ok "$type: mount failed"
+		return 1
+	fi
 	MNTS+=("$mnt")
 }
 
