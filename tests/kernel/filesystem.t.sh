@@ -126,7 +126,7 @@ delta() { # TYPE OP [SERIES]: after - before of the row's _count (or another ser
 
 for t in "${types[@]}"; do
 	while read -r op calls ns; do
-		[ "$op" = dirsync ] && continue
+		[[ "$op" == dirsync || "$op" == hist_* ]] && continue
 		want=$calls
 		# ext4's sync hook is ext4_sync_file itself: the directory's fsync too.
 		[ "$t" = ext4 ] && [ "$op" = sync ] && want=$((calls + 1))
@@ -162,6 +162,48 @@ for t in "${types[@]}"; do
 			not_ok "$t sync: kernel time ${sum} ns, under half the workload's ${ns} ns"
 		fi
 	done <"$TMP/$t.truth"
+done
+
+# Bucket by bucket against the workload's own clock: each call's kernel time
+# lies inside the time the workload measured around it, so at every bound
+# the kernel counts at least as many calls as the workload does.
+for t in xfs btrfs; do
+	[[ " ${types[*]} " == *" $t "* ]] && [ "${alone[$t]}" = 1 ] || continue
+	if out=$(python3 - "$TMP/before.prom" "$TMP/after.prom" "$TMP/$t.truth" "$t" <<'PY'
+import collections, re, sys
+def buckets(path, fs):
+    b = collections.defaultdict(dict)
+    for line in open(path):
+        m = re.match(r'ebpfmon_filesystem_latency_seconds_bucket\{fs="(\w+)",op="(\w+)",le="([^"]+)"\} (\d+)$', line)
+        if m and m.group(1) == fs:
+            b[m.group(2)][m.group(3)] = int(m.group(4))
+    return b
+before, after = buckets(sys.argv[1], sys.argv[4]), buckets(sys.argv[2], sys.argv[4])
+bad, n = [], 0
+for line in open(sys.argv[3]):
+    if not line.startswith("hist_"):
+        continue
+    op, *counts = line.split()
+    op = op[5:]
+    les = list(after[op])  # in exposition order: ascending, +Inf last
+    if len(les) != len(counts):
+        bad.append(f"{op}: {len(les)} buckets, the workload has {len(counts)}")
+        continue
+    user = 0
+    for le, c in zip(les, counts):
+        user += int(c)
+        kern = after[op][le] - before[op].get(le, 0)
+        n += 1
+        if kern < user:
+            bad.append(f"{op} le={le}: kernel {kern} < workload {user}")
+print("; ".join(bad) if bad else f"{n} bounds")
+sys.exit(1 if bad else 0)
+PY
+	); then
+		ok "$t: at every bucket bound, kernel-timed calls >= the workload's own ($out)"
+	else
+		not_ok "$t: buckets against the workload's clock: $out"
+	fi
 done
 
 # Every row's histogram: cumulative buckets, +Inf = _count, and a _sum the

@@ -10,8 +10,9 @@
  *
  * Prints "op calls ns" for read, write, open and sync: the calls made and
  * the time they took as this process saw it (CLOCK_MONOTONIC around each
- * call, so it contains the kernel's own measure), and "dirsync 1 0" for the
- * directory's fsync. Every result is checked.
+ * call, so it contains the kernel's own measure), "dirsync 1 0" for the
+ * directory's fsync, and "hist_<op> c0 .. c23": those calls in Netdata's 24
+ * log2 microsecond bins (slot k: at most 2^k us). Every result is checked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,9 @@
 enum { OP_READ, OP_WRITE, OP_OPEN, OP_SYNC, NR_OPS };
 static const char *const op_names[NR_OPS] = {"read", "write", "open", "sync"};
 static long calls[NR_OPS], ns[NR_OPS];
+/* Netdata's 24 bins: slot k holds the calls of at most 1000 * 2^k ns (slot 23: the rest). */
+#define SLOTS 24
+static long hist[NR_OPS][SLOTS];
 static struct timespec t0;
 
 static void die(const char *what)
@@ -43,9 +47,15 @@ static void start(void)
 static void done(int op)
 {
 	struct timespec t1;
+	long d;
+	int k = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ns[op] += (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
+	d = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
+	while (k < SLOTS - 1 && d > 1000L << k)
+		k++;
+	hist[op][k]++;
+	ns[op] += d;
 	calls[op]++;
 }
 
@@ -193,5 +203,11 @@ int main(int argc, char **argv)
 	for (int op = 0; op < NR_OPS; op++)
 		printf("%s %ld %ld\n", op_names[op], calls[op], ns[op]);
 	printf("dirsync 1 0\n");
+	for (int op = 0; op < NR_OPS; op++) {
+		printf("hist_%s", op_names[op]);
+		for (int k = 0; k < SLOTS; k++)
+			printf(" %ld", hist[op][k]);
+		printf("\n");
+	}
 	return 0;
 }
