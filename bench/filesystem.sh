@@ -5,14 +5,18 @@
 # alone and vfs with filesystem (the default modules already pay for a
 # syscall hook: the last two give filesystem's own share); each round's
 # added cost is its time minus that round's baseline, and the medians are
-# shown with the ratio. No peer tool applies here: libbpf-tools'
-# fsdist/fsslower/ext4dist need fentry or kprobes, which this kernel lacks.
+# shown with the ratio. libbpf-tools' own filesystem tools (fsdist, fsslower,
+# ext4dist) need fentry or kprobes, which this kernel lacks; the nearest
+# peer is `syscount -L`, which also times syscalls between sys_enter and
+# sys_exit (every syscall, into a shared hash): its added cost is shown too,
+# and filesystem's as a ratio of it.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 EBPFMON=$PWD/$BUILD/ebpfmon
 ROUNDS=${ROUNDS:-7}
 TMP=$(mktemp -d /tmp/ebpfmon-bench-fs.XXXXXX)
 BG=
+SYSCOUNT=$(command -v syscount || echo /usr/sbin/syscount)
 trap '[ -n "$BG" ] && kill -KILL "$BG" 2>/dev/null; rm -rf "$TMP"' EXIT
 cc -O2 -Wall -o "$TMP/fs_read_cost" bench/fs_read_cost.c || exit 1
 fstype=$(findmnt -n -o FSTYPE --target "$TMP")
@@ -31,7 +35,7 @@ with_snapshot() { # round label modules
 	if grep -q '^attached' "$TMP/snap.err"; then
 		measure "$1" "$2"
 	else
-		echo "bench filesystem: ebpfmon did not attach: $(head -c 200 "$TMP/snap.err")"
+		echo "bench filesystem: ebpfmon --modules $3 did not attach in 20 s: $(head -c 200 "$TMP/snap.err")"
 	fi
 	kill -INT "$BG"; wait "$BG" 2>/dev/null; BG=
 }
@@ -40,6 +44,14 @@ for r in $(seq "$ROUNDS"); do
 	with_snapshot "$r" on filesystem
 	with_snapshot "$r" vfs vfs
 	with_snapshot "$r" vfs+fs vfs,filesystem
+	if [ -x "$SYSCOUNT" ]; then
+		# Line-buffered, so its "Tracing" line shows when it has attached.
+		stdbuf -oL "$SYSCOUNT" -L >"$TMP/syscount.out" 2>&1 &
+		BG=$!
+		for _ in $(seq 200); do grep -q 'Tracing' "$TMP/syscount.out" && break; sleep 0.1; done
+		grep -q 'Tracing' "$TMP/syscount.out" && measure "$r" syscount
+		kill -INT "$BG"; wait "$BG" 2>/dev/null; BG=
+	fi
 done
 python3 - "$TMP/results" <<'PY'
 import collections, statistics, sys
@@ -60,4 +72,7 @@ for i, name in ((0, "pread 4 KiB (timed)"), (1, "getppid (not timed)")):
             continue
         b, o = med(base, i), med(label, i)
         print(f"{name:20s} {what:26s} {b:7.1f} -> {o:7.1f} ns: +{added(label, base, i):6.1f} ns per call, ratio {o / b:.2f}")
+    if any("syscount" in v for v in rounds.values()):
+        sc, fs = added("syscount", "bare", i), added("on", "bare", i)
+        print(f"{name:20s} {'syscount -L vs bare':26s} +{sc:6.1f} ns per call; filesystem's added cost = {fs / sc:.2f} x syscount -L's")
 PY
