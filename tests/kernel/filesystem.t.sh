@@ -98,12 +98,38 @@ else
 fi
 start_run --modules filesystem || exit 1
 expect_eq "programs loaded" "$(programs_of "$RUN_PID")" \
-	"fs_ext4_sync_enter_btf fs_ext4_sync_exit_btf fs_sys_enter fs_sys_exit"
+	"fs_ext4_sync_enter_btf fs_ext4_sync_exit_btf fs_iter_records fs_sys_enter fs_sys_exit"
 wait_collections "$TMP/before.prom" 1
 for t in "${types[@]}"; do
 	"$FSLOAD" "${dir[$t]}" 41 500 300 12 >"$TMP/$t.truth" || not_ok "$t: fsload failed"
 done
 wait_collections "$TMP/after.prom" 2
+# Kernel memory: the start records live in task storage, charged per task
+# rather than to the map; the agent adds 96 bytes (the slab of a 72-byte
+# element header and the 24-byte record) per live thread holding one. A
+# sleeping process that opened files at exec holds one until it exits.
+sleep 30 &
+SLEEPER=$!
+wait_collections "$TMP/kmem.prom" 2
+memlock=$(for id in $(grep -h '^map_id:' /proc/"$RUN_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un); do
+	bpftool map show id "$id" -j 2>/dev/null
+	echo
+done | python3 -c '
+import json, sys
+for line in sys.stdin:
+    if line.strip():
+        m = json.loads(line)
+        if m.get("name") == "fs_starts":
+            print(m["bytes_memlock"])')
+kill -TERM "$SLEEPER"
+wait "$SLEEPER" 2>/dev/null
+got=$(metric "$TMP/kmem.prom" ebpfmon_kernel_map_bytes 'module="filesystem",map="fs_starts"')
+if [ -n "$memlock" ] && [ "$got" != missing ] && [ "$got" -gt "$memlock" ] &&
+	[ $(((got - memlock) % 96)) = 0 ]; then
+	ok "fs_starts: $got bytes = memlock $memlock + $(((got - memlock) / 96)) records of 96"
+else
+	not_ok "fs_starts: $got bytes, memlock ${memlock:-?}: want memlock + a positive multiple of 96"
+fi
 stop_run || not_ok "run exited with an error"
 if [ -n "$BT_PID" ]; then
 	kill -INT "$BT_PID"
@@ -269,7 +295,7 @@ fi
 # remain, and ext4 sync is still counted, including the directory's fsync.
 EBPFMON_DISABLE=tp_btf start_run --modules filesystem || exit 1
 expect_eq "tp_btf disabled: programs loaded" "$(programs_of "$RUN_PID")" \
-	"fs_ext4_sync_enter_tp fs_ext4_sync_exit_tp"
+	"fs_ext4_sync_enter_tp fs_ext4_sync_exit_tp fs_iter_records"
 wait_collections "$TMP/before.prom" 1
 "$FSLOAD" "${dir[ext4]}" 1 0 0 7 >"$TMP/ext4-sync.truth" || not_ok "ext4 sync: fsload failed"
 [ -n "${dir[xfs]:-}" ] && [ -d "${dir[xfs]}" ] && "$FSLOAD" "${dir[xfs]}" 1 5 5 3 >/dev/null

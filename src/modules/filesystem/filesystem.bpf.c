@@ -380,3 +380,19 @@ FS_KPROBE(zpl_iter_read, FS_ZFS, FS_OP_READ)
 FS_KPROBE(zpl_iter_write, FS_ZFS, FS_OP_WRITE)
 FS_KPROBE(zpl_open, FS_ZFS, FS_OP_OPEN)
 FS_KPROBE(zpl_fsync, FS_ZFS, FS_OP_SYNC)
+
+/*
+ * Reading, not a hook: counts the threads holding a start record (for the
+ * kernel memory report: task storage is charged per task, not to the map).
+ */
+__u64 iter_records;
+
+SEC("iter/task")
+int fs_iter_records(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (task && bpf_task_storage_get(&fs_starts, task, NULL, 0))
+		iter_records++;
+	return 0;
+}

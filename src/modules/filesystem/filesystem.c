@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -86,6 +87,7 @@ static const struct hook_def filesystem_hooks[] = {
 
 struct fs_agent {
 	struct filesystem_bpf *skel;
+	uint64_t records; /* threads holding a start record, at the last collection */
 	int ncpus;
 	struct fs_hist *percpu;
 	struct fs_stats *stats;
@@ -215,6 +217,9 @@ static int filesystem_load(struct module_inst *mi, const struct module_cfg *mc)
 				bpf_program__set_autoload(
 				    bpf_object__find_program_by_name(fa->skel->obj, *p), true);
 	}
+	/* Where task iterators exist, one counts the per-thread records for kernel_memory. */
+	if (prog_ok(fa->skel->obj, mc->caps, "fs_iter_records", why, sizeof(why)))
+		bpf_program__set_autoload(fa->skel->progs.fs_iter_records, true);
 	fa->skel->rodata->ext4_sync_hooked = mi->plan.chosen[FSH_EXT4_SYNC] >= 0;
 	err = filesystem_bpf__load(fa->skel);
 	if (err)
@@ -235,6 +240,25 @@ void filesystem_hist_fold(const struct fs_hist *percpu, int ncpus, struct fs_his
 	}
 }
 
+/* Threads holding a start record, counted by the task iterator (0 without one). */
+static uint64_t count_records(struct fs_agent *fa)
+{
+	struct bpf_link *link = fa->skel->links.fs_iter_records;
+	char buf[64];
+	int fd;
+
+	if (!link)
+		return 0;
+	fa->skel->bss->iter_records = 0;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return fa->records;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return fa->skel->bss->iter_records;
+}
+
 static int filesystem_collect(struct module_inst *mi, struct module_stats *next)
 {
 	struct fs_agent *fa = mi->priv;
@@ -252,6 +276,7 @@ static int filesystem_collect(struct module_inst *mi, struct module_stats *next)
 	}
 	if (bpf_map_lookup_elem(bpf_map__fd(fa->skel->maps.fs_stats), &zero, fa->stats))
 		return -errno;
+	fa->records = count_records(fa);
 	memset(next->host, 0, sizeof(next->host));
 	for (int c = 0; c < fa->ncpus; c++)
 		next->host[FSM_UNTIMED] += fa->stats[c].no_storage;
@@ -286,13 +311,21 @@ static size_t filesystem_kernel_memory(struct module_inst *mi, struct map_mem *o
 	struct bpf_map *map;
 	size_t n = 0;
 
-	bpf_object__for_each_map(map, fa->skel->obj)
-	{
+	bpf_object__for_each_map(map, fa->skel->obj) {
+		uint64_t memlock;
+
 		if (n == max)
 			break;
 		if (bpf_map__fd(map) < 0)
 			continue;
-		kmem_project(map, kmem_memlock(bpf_map__fd(map)), cpus, &out[n++]);
+		memlock = kmem_memlock(bpf_map__fd(map));
+		/*
+		 * Task storage is charged per task, outside the map: each record is a
+		 * storage element (72 bytes of header, then the value) in its slab.
+		 */
+		if (bpf_map__type(map) == BPF_MAP_TYPE_TASK_STORAGE)
+			memlock += fa->records * kmem_slab_size(72 + sizeof(struct fs_start));
+		kmem_project(map, memlock, cpus, &out[n++]);
 	}
 	return n;
 }
