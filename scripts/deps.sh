@@ -11,6 +11,8 @@ build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 # the fuzz targets briefly).
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux wrk openssl
 	apache2-utils libclang-rt-dev bpftrace)
+# filesystem: loop filesystems of each type it charts here.
+test_pkgs+=(e2fsprogs xfsprogs btrfs-progs)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
 

@@ -126,7 +126,13 @@ const char config_embedded_default[] =
 	"\t# Block request latency per disk (Netdata's disk.latency_io).\n"
 	"\tdisk = no\n"
 	"\t# MD (software RAID) flushes per array; needs kprobes or fentry.\n"
-	"\tmdflush = no\n";
+	"\tmdflush = no\n"
+	"\t# Latency histograms of read, write, open and sync on ext4, xfs, btrfs,\n"
+	"\t# nfs and zfs files. Its syscall hooks slow every syscall of every task.\n"
+	"\tfilesystem = no\n"
+	"\t# Directory-cache lookups: kernel-function hooks only (fentry or kprobes,\n"
+	"\t# no tracepoint exists); unavailable where neither attaches.\n"
+	"\tdcstat = no\n";
 
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",

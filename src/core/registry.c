@@ -18,6 +18,8 @@ extern const struct module hardirq_module;
 extern const struct module softirq_module;
 extern const struct module disk_module;
 extern const struct module mdflush_module;
+extern const struct module filesystem_module;
+extern const struct module dcstat_module;
 
 const struct module *const modules[] = {
 	&process_module,
@@ -34,6 +36,8 @@ const struct module *const modules[] = {
 	&softirq_module,
 	&disk_module,
 	&mdflush_module,
+	&filesystem_module,
+	&dcstat_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
 

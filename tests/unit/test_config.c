@@ -18,10 +18,10 @@
 #include "core/config.h"
 #include "core/textfile.h"
 
-static const char *const known[] = { "process", "fd", "vfs", "cachestat" };
-static const bool known_on[] = { true, false, false, false };
+static const char *const known[] = { "process", "fd", "vfs", "cachestat", "filesystem", "dcstat" };
+static const bool known_on[] = { true, false, false, false, false, false };
 #define NR_KNOWN (sizeof(known) / sizeof(known[0]))
-#define KNOWN_LIST "process, fd, vfs, cachestat"
+#define KNOWN_LIST "process, fd, vfs, cachestat, filesystem, dcstat"
 #define GLOBAL_KEYS                                                                     \
 	"update every, ebpf load mode, apps, cgroups, pid table size, cgroup table size, " \
 	"listen, apps groups file, maps per core, flows interface, apps max, series retention, " \
