@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/kmem.h"
+#include "core/modobj.h"
 #include "core/module.h"
 #include "dcstat.skel.h"
 #include "modules/dcstat/dcstat.h"
@@ -77,23 +78,6 @@ struct dcstat_agent {
 	struct dcstat_counts *percpu;
 };
 
-/* Whether every program of @impl attaches here; @why says what is missing. */
-static bool impl_ok(struct bpf_object *obj, const struct caps *caps, const struct hook_impl *impl,
-		    char *why, size_t len)
-{
-	for (const char *const *p = impl->progs; *p; p++) {
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, *p);
-
-		if (!prog) {
-			snprintf(why, len, "program %s missing from the object", *p);
-			return false;
-		}
-		if (!caps_attach_point_ok(caps, bpf_program__section_name(prog), why, len))
-			return false;
-	}
-	return true;
-}
-
 static int dcstat_probe(const struct module *m, const struct caps *caps, const struct config *cfg,
 			struct module_plan *plan)
 {
@@ -107,38 +91,19 @@ static int dcstat_probe(const struct module *m, const struct caps *caps, const s
 			 strerror(errno));
 		return -EINVAL;
 	}
-	for (unsigned int h = 0; h < m->nr_hooks; h++) {
-		const struct hook_def *hook = &m->hooks[h];
-		char *why = plan->why[h];
-
-		plan->chosen[h] = -1;
-		for (unsigned int i = 0; i < hook->nr_impls && plan->chosen[h] < 0; i++) {
-			char reason[160] = "";
-			size_t used = strlen(why);
-
-			if (impl_ok(skel->obj, caps, &hook->impls[i], reason, sizeof(reason)))
-				plan->chosen[h] = (int)i;
-			else
-				snprintf(why + used, sizeof(plan->why[h]) - used, "%s%s: %s",
-					 used ? "; " : "", hook->impls[i].label, reason);
-		}
-		/* Both hooks or nothing: a ratio needs references and misses. */
-		if (plan->chosen[h] < 0 && !ret) {
+	modobj_plan(m->hooks, m->nr_hooks, skel->obj, caps, MODOBJ_ALL_PROGS, false, plan);
+	/* Both hooks or nothing: a ratio needs references and misses. */
+	for (unsigned int h = 0; h < m->nr_hooks && !ret; h++) {
+		if (plan->chosen[h] < 0) {
 			snprintf(plan->reason, sizeof(plan->reason),
 				 "no tracepoint sees %s and this kernel attaches neither fentry "
 				 "nor kprobes (%s)",
-				 hook->name, why);
+				 m->hooks[h].name, plan->why[h]);
 			ret = -EOPNOTSUPP;
 		}
 	}
 	dcstat_bpf__destroy(skel);
 	return ret;
-}
-
-static int dcstat_fail(struct module_inst *mi, int err, const char *what)
-{
-	snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s: %s", what, strerror(-err));
-	return err;
 }
 
 static int dcstat_load(struct module_inst *mi, const struct module_cfg *mc)
@@ -149,17 +114,17 @@ static int dcstat_load(struct module_inst *mi, const struct module_cfg *mc)
 
 	(void)mc;
 	if (!da)
-		return dcstat_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	mi->priv = da;
 	da->ncpus = libbpf_num_possible_cpus();
 	if (da->ncpus <= 0)
-		return dcstat_fail(mi, da->ncpus ? da->ncpus : -EINVAL, "count CPUs");
+		return modobj_fail(mi, da->ncpus ? da->ncpus : -EINVAL, "count CPUs");
 	da->percpu = calloc((size_t)da->ncpus, sizeof(*da->percpu));
 	if (!da->percpu)
-		return dcstat_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	da->skel = dcstat_bpf__open();
 	if (!da->skel)
-		return dcstat_fail(mi, -errno, "open BPF object");
+		return modobj_fail(mi, -errno, "open BPF object");
 	/* Only the chosen rung of each hook is loaded (and so attached). */
 	bpf_object__for_each_program(prog, da->skel->obj) bpf_program__set_autoload(prog, false);
 	for (unsigned int h = 0; h < DC_NR_HOOKS; h++) {
@@ -171,10 +136,10 @@ static int dcstat_load(struct module_inst *mi, const struct module_cfg *mc)
 	}
 	err = dcstat_bpf__load(da->skel);
 	if (err)
-		return dcstat_fail(mi, err, "load BPF programs (verifier)");
+		return modobj_fail(mi, err, "load BPF programs (verifier)");
 	err = dcstat_bpf__attach(da->skel); /* links: nothing stays attached after exit */
 	if (err)
-		return dcstat_fail(mi, err, "attach");
+		return modobj_fail(mi, err, "attach");
 	return 0;
 }
 
@@ -216,18 +181,8 @@ static size_t dcstat_kernel_memory(struct module_inst *mi, struct map_mem *out, 
 				   int cpus)
 {
 	struct dcstat_agent *da = mi->priv;
-	struct bpf_map *map;
-	size_t n = 0;
 
-	bpf_object__for_each_map(map, da->skel->obj)
-	{
-		if (n == max)
-			break;
-		if (bpf_map__fd(map) < 0)
-			continue;
-		kmem_project(map, kmem_memlock(bpf_map__fd(map)), cpus, &out[n++]);
-	}
-	return n;
+	return modobj_memory(da->skel->obj, out, max, cpus);
 }
 
 static void dcstat_unload(struct module_inst *mi)

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/kmem.h"
+#include "core/modobj.h"
 #include "core/module.h"
 #include "disk.skel.h"
 #include "modules/disk/disk.h"
@@ -81,23 +82,6 @@ struct disk_agent {
 	unsigned int nr_names;
 };
 
-/* Whether every program of @impl attaches here; @why says what is missing. */
-static bool impl_ok(struct bpf_object *obj, const struct caps *caps, const struct hook_impl *impl,
-		    char *why, size_t len)
-{
-	for (const char *const *p = impl->progs; *p; p++) {
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, *p);
-
-		if (!prog) {
-			snprintf(why, len, "program %s missing from the object", *p);
-			return false;
-		}
-		if (!caps_attach_point_ok(caps, bpf_program__section_name(prog), why, len))
-			return false;
-	}
-	return true;
-}
-
 static int disk_probe(const struct module *m, const struct caps *caps, const struct config *cfg,
 		      struct module_plan *plan)
 {
@@ -110,35 +94,18 @@ static int disk_probe(const struct module *m, const struct caps *caps, const str
 			 strerror(errno));
 		return -EINVAL;
 	}
+	/* Every hook or nothing: a latency needs the issue and the completion. */
+	modobj_plan(m->hooks, m->nr_hooks, skel->obj, caps, MODOBJ_ALL_PROGS, false, plan);
 	for (unsigned int h = 0; h < m->nr_hooks; h++) {
-		const struct hook_def *hook = &m->hooks[h];
-		char *why = plan->why[h];
-
-		plan->chosen[h] = -1;
-		for (unsigned int i = 0; i < hook->nr_impls && plan->chosen[h] < 0; i++) {
-			char reason[160];
-			size_t used = strlen(why);
-
-			if (impl_ok(skel->obj, caps, &hook->impls[i], reason, sizeof(reason)))
-				plan->chosen[h] = (int)i;
-			else
-				snprintf(why + used, sizeof(plan->why[h]) - used, "%s%s: %s",
-					 used ? "; " : "", hook->impls[i].label, reason);
-		}
 		if (plan->chosen[h] < 0) {
-			snprintf(plan->reason, sizeof(plan->reason), "%s: %s", hook->name, why);
+			snprintf(plan->reason, sizeof(plan->reason), "%s: %s", m->hooks[h].name,
+				 plan->why[h]);
 			disk_bpf__destroy(skel);
 			return -EOPNOTSUPP;
 		}
 	}
 	disk_bpf__destroy(skel);
 	return 0;
-}
-
-static int disk_fail(struct module_inst *mi, int err, const char *what)
-{
-	snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s: %s", what, strerror(-err));
-	return err;
 }
 
 static int disk_load(struct module_inst *mi, const struct module_cfg *mc)
@@ -150,11 +117,11 @@ static int disk_load(struct module_inst *mi, const struct module_cfg *mc)
 
 	(void)mc;
 	if (!da)
-		return disk_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	mi->priv = da;
 	da->skel = disk_bpf__open();
 	if (!da->skel)
-		return disk_fail(mi, -errno, "open BPF object");
+		return modobj_fail(mi, -errno, "open BPF object");
 	/* Only the chosen rung loads: the other's attach point may not exist. */
 	bpf_object__for_each_program(prog, da->skel->obj)
 		bpf_program__set_autoload(prog, false);
@@ -162,7 +129,7 @@ static int disk_load(struct module_inst *mi, const struct module_cfg *mc)
 		bpf_program__set_autoload(bpf_object__find_program_by_name(da->skel->obj, *p), true);
 	err = disk_bpf__load(da->skel);
 	if (err)
-		return disk_fail(mi, err, "load BPF programs (verifier)");
+		return modobj_fail(mi, err, "load BPF programs (verifier)");
 	for (const char *const *p = impl->progs; *p; p++) {
 		struct bpf_link *link;
 
@@ -279,14 +246,7 @@ static int disk_collect(struct module_inst *mi, struct module_stats *next)
 		memcpy(h->buckets, rd[i].h.slots, sizeof(rd[i].h.slots));
 		h->sum_ns = rd[i].h.sum_ns;
 	}
-	/* The kernel counts the runs it skipped per program (recursion_misses). */
-	for (unsigned int i = 0; i < da->nr_links; i++) {
-		struct bpf_prog_info info = {};
-		uint32_t len = sizeof(info);
-
-		if (!bpf_obj_get_info_by_fd(bpf_program__fd(da->progs[i]), &info, &len))
-			next->host[DISK_MISSED] += info.recursion_misses;
-	}
+	next->host[DISK_MISSED] = modobj_prog_misses(da->skel->obj);
 	key = 0;
 	if (!bpf_map_lookup_elem(sfd, &key, st)) {
 		for (int c = 0; c < ncpu; c++) {
@@ -304,17 +264,8 @@ out:
 static size_t disk_kernel_memory(struct module_inst *mi, struct map_mem *out, size_t max, int cpus)
 {
 	struct disk_agent *da = mi->priv;
-	struct bpf_map *map;
-	size_t n = 0;
 
-	bpf_object__for_each_map(map, da->skel->obj) {
-		if (n == max)
-			break;
-		if (bpf_map__fd(map) < 0)
-			continue;
-		kmem_project(map, kmem_memlock(bpf_map__fd(map)), cpus, &out[n++]);
-	}
-	return n;
+	return modobj_memory(da->skel->obj, out, max, cpus);
 }
 
 static void disk_unload(struct module_inst *mi)

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/kmem.h"
+#include "core/modobj.h"
 #include "core/module.h"
 #include "filesystem.skel.h"
 #include "modules/filesystem/filesystem.h"
@@ -94,19 +95,6 @@ struct fs_agent {
 	bool known[FS_NR_KINDS]; /* in /proc/filesystems at load */
 };
 
-/* Whether program @name's attach point exists here. */
-static bool prog_ok(struct bpf_object *obj, const struct caps *caps, const char *name, char *why,
-		    size_t len)
-{
-	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
-
-	if (!p) {
-		snprintf(why, len, "program %s missing from the object", name);
-		return false;
-	}
-	return caps_attach_point_ok(caps, bpf_program__section_name(p), why, len);
-}
-
 /*
  * The first usable rung of each hook: one whose attach points exist (for
  * the kprobe rung, those of at least one filesystem). A syscall rung is
@@ -125,43 +113,13 @@ static int filesystem_probe(const struct module *m, const struct caps *caps,
 			 strerror(errno));
 		return -EINVAL;
 	}
-	for (unsigned int h = 0; h < m->nr_hooks; h++) {
-		const struct hook_def *hook = &m->hooks[h];
-		char *why = plan->why[h];
-
-		plan->chosen[h] = -1;
-		for (unsigned int i = 0; i < hook->nr_impls && plan->chosen[h] < 0; i++) {
-			const struct hook_impl *impl = &hook->impls[i];
-			size_t used = strlen(why);
-			char reason[160] = "";
-
-			if (light && impl->modes == IMPL_SYSCALL)
-				snprintf(reason, sizeof(reason),
-					 "a syscall hook, not used in ebpf load mode = light");
-			else
-				for (const char *const *p = impl->progs; *p; p++)
-					if (prog_ok(skel->obj, caps, *p, reason, sizeof(reason))) {
-						plan->chosen[h] = (int)i;
-						break;
-					}
-			if (plan->chosen[h] < 0)
-				snprintf(why + used, sizeof(plan->why[h]) - used, "%s%s: %s",
-					 used ? "; " : "", impl->label, reason);
-		}
-		usable += plan->chosen[h] >= 0;
-	}
+	usable = modobj_plan(m->hooks, m->nr_hooks, skel->obj, caps, MODOBJ_ANY_PROG, light, plan);
 	filesystem_bpf__destroy(skel);
 	if (usable)
 		return 0;
 	snprintf(plan->reason, sizeof(plan->reason), "no hook can be attached on this kernel: %s",
 		 plan->why[FSH_CALLS]);
 	return -EOPNOTSUPP;
-}
-
-static int fs_fail(struct module_inst *mi, int err, const char *what)
-{
-	snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s: %s", what, strerror(-err));
-	return err;
 }
 
 /* The filesystems this kernel knows, from /proc/filesystems ("nodev\tnfs4", "\text4"). */
@@ -191,19 +149,19 @@ static int filesystem_load(struct module_inst *mi, const struct module_cfg *mc)
 	int err;
 
 	if (!fa)
-		return fs_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	mi->priv = fa;
 	fa->ncpus = libbpf_num_possible_cpus();
 	if (fa->ncpus <= 0)
-		return fs_fail(mi, fa->ncpus ? fa->ncpus : -EINVAL, "count CPUs");
+		return modobj_fail(mi, fa->ncpus ? fa->ncpus : -EINVAL, "count CPUs");
 	fa->percpu = calloc((size_t)fa->ncpus, sizeof(*fa->percpu));
 	fa->stats = calloc((size_t)fa->ncpus, sizeof(*fa->stats));
 	if (!fa->percpu || !fa->stats)
-		return fs_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	known_kinds(fa->known);
 	fa->skel = filesystem_bpf__open();
 	if (!fa->skel)
-		return fs_fail(mi, -errno, "open BPF object");
+		return modobj_fail(mi, -errno, "open BPF object");
 	/* Only the chosen rungs load (and attach), and of those only what exists here. */
 	bpf_object__for_each_program(prog, fa->skel->obj) bpf_program__set_autoload(prog, false);
 	for (unsigned int h = 0; h < FSH_NR_HOOKS; h++) {
@@ -213,20 +171,20 @@ static int filesystem_load(struct module_inst *mi, const struct module_cfg *mc)
 			continue;
 		impl = &filesystem_hooks[h].impls[mi->plan.chosen[h]];
 		for (const char *const *p = impl->progs; *p; p++)
-			if (prog_ok(fa->skel->obj, mc->caps, *p, why, sizeof(why)))
+			if (modobj_prog_ok(fa->skel->obj, mc->caps, *p, why, sizeof(why)))
 				bpf_program__set_autoload(
 				    bpf_object__find_program_by_name(fa->skel->obj, *p), true);
 	}
 	/* Where task iterators exist, one counts the per-thread records for kernel_memory. */
-	if (prog_ok(fa->skel->obj, mc->caps, "fs_iter_records", why, sizeof(why)))
+	if (modobj_prog_ok(fa->skel->obj, mc->caps, "fs_iter_records", why, sizeof(why)))
 		bpf_program__set_autoload(fa->skel->progs.fs_iter_records, true);
 	fa->skel->rodata->ext4_sync_hooked = mi->plan.chosen[FSH_EXT4_SYNC] >= 0;
 	err = filesystem_bpf__load(fa->skel);
 	if (err)
-		return fs_fail(mi, err, "load BPF programs (verifier)");
+		return modobj_fail(mi, err, "load BPF programs (verifier)");
 	err = filesystem_bpf__attach(fa->skel); /* links: nothing stays attached after exit */
 	if (err)
-		return fs_fail(mi, err, "attach");
+		return modobj_fail(mi, err, "attach");
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/kmem.h"
+#include "core/modobj.h"
 #include "core/module.h"
 #include "flows.skel.h"
 #include "modules/flows/flows_int.h"
@@ -100,12 +101,6 @@ static int flows_probe(const struct module *m, const struct caps *caps, const st
 	return 0;
 }
 
-static int flows_fail(struct module_inst *mi, int err, const char *what)
-{
-	snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s: %s", what, strerror(-err));
-	return err;
-}
-
 static int flows_load(struct module_inst *mi, const struct module_cfg *mc)
 {
 	struct flows_agent *fa = calloc(1, sizeof(*fa));
@@ -113,7 +108,7 @@ static int flows_load(struct module_inst *mi, const struct module_cfg *mc)
 	int err;
 
 	if (!fa)
-		return flows_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	mi->priv = fa;
 	flows_attach_init(&fa->att, "ebpfmon: module flows");
 	fa->ifindex = pick_iface(mc->cfg, fa->o.iface, sizeof(fa->o.iface), why, sizeof(why));
@@ -126,15 +121,15 @@ static int flows_load(struct module_inst *mi, const struct module_cfg *mc)
 	fa->o.max_entries = AGENT_FLOW_TABLE;
 	fa->skel = flows_bpf__open();
 	if (!fa->skel)
-		return flows_fail(mi, -errno, "open BPF object");
+		return modobj_fail(mi, -errno, "open BPF object");
 	err = bpf_map__set_max_entries(fa->skel->maps.flows, AGENT_FLOW_TABLE);
 	if (err)
-		return flows_fail(mi, err, "size the flow table");
+		return modobj_fail(mi, err, "size the flow table");
 	fa->skel->rodata->track_flows = false;
 	flows_prepare_load(fa->skel, &fa->o, fa->ifindex);
 	err = flows_bpf__load(fa->skel);
 	if (err)
-		return flows_fail(mi, err, "load BPF programs (verifier)");
+		return modobj_fail(mi, err, "load BPF programs (verifier)");
 	if (flows_attach(fa->skel, &fa->o, fa->ifindex, NULL, &fa->att, why, sizeof(why))) {
 		snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s: %s", fa->o.iface, why);
 		return -EIO;
@@ -184,17 +179,8 @@ static size_t flows_kernel_memory(struct module_inst *mi, struct map_mem *out, s
 				  int cpus)
 {
 	struct flows_agent *fa = mi->priv;
-	struct bpf_map *map;
-	size_t n = 0;
 
-	bpf_object__for_each_map(map, fa->skel->obj) {
-		if (n == max)
-			break;
-		if (bpf_map__fd(map) < 0)
-			continue;
-		kmem_project(map, kmem_memlock(bpf_map__fd(map)), cpus, &out[n++]);
-	}
-	return n;
+	return modobj_memory(fa->skel->obj, out, max, cpus);
 }
 
 static void flows_unload(struct module_inst *mi)

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/kmem.h"
+#include "core/modobj.h"
 #include "core/module.h"
 #include "hardirq.skel.h"
 #include "modules/hardirq/hardirq.h"
@@ -117,46 +118,6 @@ struct hardirq_agent {
 	bool in_proc[HV_NR]; /* the vector has a /proc/interrupts row */
 };
 
-/*
- * Pick the first implementation whose every program (entries and exits)
- * attaches here; why[] collects what the better ones lacked.
- */
-static unsigned int plan_pairs(const struct hook_def *hooks, unsigned int n, struct bpf_object *obj,
-			       const struct caps *caps, struct module_plan *plan)
-{
-	unsigned int usable = 0;
-
-	for (unsigned int h = 0; h < n; h++) {
-		char *why = plan->why[h];
-
-		plan->chosen[h] = -1;
-		for (unsigned int i = 0; i < hooks[h].nr_impls && plan->chosen[h] < 0; i++) {
-			const struct hook_impl *impl = &hooks[h].impls[i];
-			char reason[160] = "";
-			bool all = true;
-
-			for (const char *const *p = impl->progs; *p && all; p++) {
-				struct bpf_program *prog = bpf_object__find_program_by_name(obj, *p);
-
-				if (!prog)
-					snprintf(reason, sizeof(reason), "program %s missing", *p);
-				all = prog && caps_attach_point_ok(caps, bpf_program__section_name(prog),
-								   reason, sizeof(reason));
-			}
-			if (all) {
-				plan->chosen[h] = (int)i;
-			} else {
-				size_t used = strlen(why);
-
-				snprintf(why + used, sizeof(plan->why[h]) - used, "%s%s: %s",
-					 used ? "; " : "", impl->label, reason);
-			}
-		}
-		usable += plan->chosen[h] >= 0;
-	}
-	return usable;
-}
-
 static int hardirq_probe(const struct module *m, const struct caps *caps, const struct config *cfg,
 			 struct module_plan *plan)
 {
@@ -171,19 +132,13 @@ static int hardirq_probe(const struct module *m, const struct caps *caps, const 
 			 strerror(errno));
 		return -EINVAL;
 	}
-	usable = plan_pairs(hardirq_hooks, NR_HOOKS, skel->obj, caps, plan);
+	usable = modobj_plan(hardirq_hooks, NR_HOOKS, skel->obj, caps, MODOBJ_ALL_PROGS, false, plan);
 	hardirq_bpf__destroy(skel);
 	if (usable)
 		return 0;
 	snprintf(plan->reason, sizeof(plan->reason), "no hook can be attached on this kernel: %s",
 		 plan->why[0]);
 	return -EOPNOTSUPP;
-}
-
-static int hardirq_fail(struct module_inst *mi, int err, const char *what)
-{
-	snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s: %s", what, strerror(-err));
-	return err;
 }
 
 /* Whether program @name is one of the chosen implementations'. */
@@ -229,23 +184,23 @@ static int hardirq_load(struct module_inst *mi, const struct module_cfg *mc)
 
 	(void)mc;
 	if (!ha)
-		return hardirq_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	mi->priv = ha;
 	ha->ncpus = libbpf_num_possible_cpus();
 	if (ha->ncpus <= 0)
-		return hardirq_fail(mi, ha->ncpus ? ha->ncpus : -EINVAL, "count possible CPUs");
+		return modobj_fail(mi, ha->ncpus ? ha->ncpus : -EINVAL, "count possible CPUs");
 	ha->percpu = calloc(ha->ncpus, sizeof(struct hardirq_val));
 	if (!ha->percpu)
-		return hardirq_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	read_proc_rows(ha);
 	ha->skel = hardirq_bpf__open();
 	if (!ha->skel)
-		return hardirq_fail(mi, -errno, "open BPF object");
+		return modobj_fail(mi, -errno, "open BPF object");
 	bpf_object__for_each_program(prog, ha->skel->obj)
 		bpf_program__set_autoload(prog, chosen(&mi->plan, bpf_program__name(prog)));
 	err = hardirq_bpf__load(ha->skel);
 	if (err)
-		return hardirq_fail(mi, err, "load BPF programs (verifier)");
+		return modobj_fail(mi, err, "load BPF programs (verifier)");
 	/*
 	 * Exits before entries: an exit without its entry is ignored or
 	 * untimed, an entry without its exit would leave a stale start.
@@ -259,34 +214,14 @@ static int hardirq_load(struct module_inst *mi, const struct module_cfg *mc)
 			if (!bpf_program__autoload(prog) || is_exit != (pass == 0))
 				continue;
 			if (ha->nr_links == MAX_LINKS)
-				return hardirq_fail(mi, -E2BIG, "too many programs");
+				return modobj_fail(mi, -E2BIG, "too many programs");
 			link = bpf_program__attach(prog);
 			if (!link)
-				return hardirq_fail(mi, -errno, name);
+				return modobj_fail(mi, -errno, name);
 			ha->links[ha->nr_links++] = link;
 		}
 	}
 	return 0;
-}
-
-/*
- * Runs of our programs the kernel skipped (bpf_prog_info.recursion_misses):
- * a classic tracepoint's program does not run while any other tracing BPF
- * program runs on that CPU (bpf_prog_active), a tp_btf one while itself does.
- */
-static uint64_t prog_misses(struct bpf_object *obj)
-{
-	struct bpf_program *p;
-	uint64_t n = 0;
-
-	bpf_object__for_each_program(p, obj) {
-		struct bpf_prog_info info = {};
-		uint32_t len = sizeof(info);
-
-		if (bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
-			n += info.recursion_misses;
-	}
-	return n;
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -392,7 +327,7 @@ static int hardirq_collect(struct module_inst *mi, struct module_stats *next)
 		return -errno;
 	for (int c = 0; c < ha->ncpus; c++)
 		next->host[HARDIRQ_TABLE_FULL] += st[c].table_full;
-	next->host[HARDIRQ_MISSED] = prog_misses(ha->skel->obj);
+	next->host[HARDIRQ_MISSED] = modobj_prog_misses(ha->skel->obj);
 	return 0;
 }
 
@@ -400,17 +335,8 @@ static size_t hardirq_kernel_memory(struct module_inst *mi, struct map_mem *out,
 				    int cpus)
 {
 	struct hardirq_agent *ha = mi->priv;
-	struct bpf_map *map;
-	size_t n = 0;
 
-	bpf_object__for_each_map(map, ha->skel->obj) {
-		if (n == max)
-			break;
-		if (bpf_map__fd(map) < 0)
-			continue;
-		kmem_project(map, kmem_memlock(bpf_map__fd(map)), cpus, &out[n++]);
-	}
-	return n;
+	return modobj_memory(ha->skel->obj, out, max, cpus);
 }
 
 static void hardirq_unload(struct module_inst *mi)

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/kmem.h"
+#include "core/modobj.h"
 #include "core/module.h"
 #include "mdflush.skel.h"
 #include "modules/mdflush/mdflush.h"
@@ -108,12 +109,6 @@ static int mdflush_probe(const struct module *m, const struct caps *caps,
 	return 0;
 }
 
-static int mdflush_fail(struct module_inst *mi, int err, const char *what)
-{
-	snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s: %s", what, strerror(-err));
-	return err;
-}
-
 static int mdflush_load(struct module_inst *mi, const struct module_cfg *mc)
 {
 	struct mdflush_agent *ma = calloc(1, sizeof(*ma));
@@ -122,20 +117,20 @@ static int mdflush_load(struct module_inst *mi, const struct module_cfg *mc)
 
 	(void)mc;
 	if (!ma)
-		return mdflush_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	mi->priv = ma;
 	ma->skel = mdflush_bpf__open();
 	if (!ma->skel)
-		return mdflush_fail(mi, -errno, "open BPF object");
+		return modobj_fail(mi, -errno, "open BPF object");
 	keep = mi->plan.chosen[0] == 0 ? ma->skel->progs.mdflush_fentry : ma->skel->progs.mdflush_kprobe;
 	bpf_object__for_each_program(prog, ma->skel->obj)
 		bpf_program__set_autoload(prog, prog == keep);
 	err = mdflush_bpf__load(ma->skel);
 	if (err)
-		return mdflush_fail(mi, err, "load BPF programs (verifier)");
+		return modobj_fail(mi, err, "load BPF programs (verifier)");
 	ma->link = bpf_program__attach(keep);
 	if (!ma->link)
-		return mdflush_fail(mi, -errno, "attach " MD_FUNC);
+		return modobj_fail(mi, -errno, "attach " MD_FUNC);
 	return 0;
 }
 
@@ -214,17 +209,8 @@ static size_t mdflush_kernel_memory(struct module_inst *mi, struct map_mem *out,
 				    int cpus)
 {
 	struct mdflush_agent *ma = mi->priv;
-	struct bpf_map *map;
-	size_t n = 0;
 
-	bpf_object__for_each_map(map, ma->skel->obj) {
-		if (n == max)
-			break;
-		if (bpf_map__fd(map) < 0)
-			continue;
-		kmem_project(map, kmem_memlock(bpf_map__fd(map)), cpus, &out[n++]);
-	}
-	return n;
+	return modobj_memory(ma->skel->obj, out, max, cpus);
 }
 
 static void mdflush_unload(struct module_inst *mi)

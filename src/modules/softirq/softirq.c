@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/kmem.h"
+#include "core/modobj.h"
 #include "core/module.h"
 #include "modules/softirq/softirq.h"
 #include "softirq.skel.h"
@@ -61,46 +62,6 @@ struct softirq_agent {
 	struct softirq_val *percpu; /* one lookup's values, ncpus of them */
 };
 
-/*
- * Pick the first implementation whose every program (entry and exit: a
- * pair) attaches here; why[] collects what the better ones lacked.
- */
-static unsigned int plan_pairs(const struct hook_def *hooks, unsigned int n, struct bpf_object *obj,
-			       const struct caps *caps, struct module_plan *plan)
-{
-	unsigned int usable = 0;
-
-	for (unsigned int h = 0; h < n; h++) {
-		char *why = plan->why[h];
-
-		plan->chosen[h] = -1;
-		for (unsigned int i = 0; i < hooks[h].nr_impls && plan->chosen[h] < 0; i++) {
-			const struct hook_impl *impl = &hooks[h].impls[i];
-			char reason[160] = "";
-			bool all = true;
-
-			for (const char *const *p = impl->progs; *p && all; p++) {
-				struct bpf_program *prog = bpf_object__find_program_by_name(obj, *p);
-
-				if (!prog)
-					snprintf(reason, sizeof(reason), "program %s missing", *p);
-				all = prog && caps_attach_point_ok(caps, bpf_program__section_name(prog),
-								   reason, sizeof(reason));
-			}
-			if (all) {
-				plan->chosen[h] = (int)i;
-			} else {
-				size_t used = strlen(why);
-
-				snprintf(why + used, sizeof(plan->why[h]) - used, "%s%s: %s",
-					 used ? "; " : "", impl->label, reason);
-			}
-		}
-		usable += plan->chosen[h] >= 0;
-	}
-	return usable;
-}
-
 static int softirq_probe(const struct module *m, const struct caps *caps, const struct config *cfg,
 			 struct module_plan *plan)
 {
@@ -115,19 +76,13 @@ static int softirq_probe(const struct module *m, const struct caps *caps, const 
 			 strerror(errno));
 		return -EINVAL;
 	}
-	usable = plan_pairs(softirq_hooks, NR_HOOKS, skel->obj, caps, plan);
+	usable = modobj_plan(softirq_hooks, NR_HOOKS, skel->obj, caps, MODOBJ_ALL_PROGS, false, plan);
 	softirq_bpf__destroy(skel);
 	if (usable)
 		return 0;
 	snprintf(plan->reason, sizeof(plan->reason), "no hook can be attached on this kernel: %s",
 		 plan->why[0]);
 	return -EOPNOTSUPP;
-}
-
-static int softirq_fail(struct module_inst *mi, int err, const char *what)
-{
-	snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s: %s", what, strerror(-err));
-	return err;
 }
 
 /* The vector names, in vector order: the first column of /proc/softirqs. */
@@ -161,18 +116,18 @@ static int softirq_load(struct module_inst *mi, const struct module_cfg *mc)
 
 	(void)mc;
 	if (!sa)
-		return softirq_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	mi->priv = sa;
 	sa->ncpus = libbpf_num_possible_cpus();
 	if (sa->ncpus <= 0)
-		return softirq_fail(mi, sa->ncpus ? sa->ncpus : -EINVAL, "count possible CPUs");
+		return modobj_fail(mi, sa->ncpus ? sa->ncpus : -EINVAL, "count possible CPUs");
 	sa->percpu = calloc(sa->ncpus, sizeof(*sa->percpu));
 	if (!sa->percpu)
-		return softirq_fail(mi, -ENOMEM, "allocate");
+		return modobj_fail(mi, -ENOMEM, "allocate");
 	read_names(sa);
 	sa->skel = softirq_bpf__open();
 	if (!sa->skel)
-		return softirq_fail(mi, -errno, "open BPF object");
+		return modobj_fail(mi, -errno, "open BPF object");
 	impl = &softirq_impls[mi->plan.chosen[0]];
 	bpf_object__for_each_program(prog, sa->skel->obj) {
 		bool want = false;
@@ -183,7 +138,7 @@ static int softirq_load(struct module_inst *mi, const struct module_cfg *mc)
 	}
 	err = softirq_bpf__load(sa->skel);
 	if (err)
-		return softirq_fail(mi, err, "load BPF programs (verifier)");
+		return modobj_fail(mi, err, "load BPF programs (verifier)");
 	/*
 	 * Exit before entry: an exit without its entry only lacks a time, an
 	 * entry without its exit would leave a start for the wrong run.
@@ -194,30 +149,10 @@ static int softirq_load(struct module_inst *mi, const struct module_cfg *mc)
 		if (!sa->links[i]) {
 			err = -errno;
 			sa->links[i] = NULL;
-			return softirq_fail(mi, err, impl->progs[i]);
+			return modobj_fail(mi, err, impl->progs[i]);
 		}
 	}
 	return 0;
-}
-
-/*
- * Runs of our programs the kernel skipped (bpf_prog_info.recursion_misses):
- * a classic tracepoint's program does not run while any other tracing BPF
- * program runs on that CPU (bpf_prog_active), a tp_btf one while itself does.
- */
-static uint64_t prog_misses(struct bpf_object *obj)
-{
-	struct bpf_program *p;
-	uint64_t n = 0;
-
-	bpf_object__for_each_program(p, obj) {
-		struct bpf_prog_info info = {};
-		uint32_t len = sizeof(info);
-
-		if (bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
-			n += info.recursion_misses;
-	}
-	return n;
 }
 
 static int softirq_collect(struct module_inst *mi, struct module_stats *next)
@@ -251,7 +186,7 @@ static int softirq_collect(struct module_inst *mi, struct module_stats *next)
 		next->host[SOFTIRQ_CALLS] += calls;
 		next->host[SOFTIRQ_LATENCY] += ns;
 	}
-	next->host[SOFTIRQ_MISSED] = prog_misses(sa->skel->obj);
+	next->host[SOFTIRQ_MISSED] = modobj_prog_misses(sa->skel->obj);
 	return 0;
 }
 
@@ -259,17 +194,8 @@ static size_t softirq_kernel_memory(struct module_inst *mi, struct map_mem *out,
 				    int cpus)
 {
 	struct softirq_agent *sa = mi->priv;
-	struct bpf_map *map;
-	size_t n = 0;
 
-	bpf_object__for_each_map(map, sa->skel->obj) {
-		if (n == max)
-			break;
-		if (bpf_map__fd(map) < 0)
-			continue;
-		kmem_project(map, kmem_memlock(bpf_map__fd(map)), cpus, &out[n++]);
-	}
-	return n;
+	return modobj_memory(sa->skel->obj, out, max, cpus);
 }
 
 static void softirq_unload(struct module_inst *mi)
