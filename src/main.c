@@ -81,7 +81,7 @@ enum {
 
 static const char common_help[] =
 	"  --config FILE           INI configuration (default " CONFIG_DEFAULT_PATH " when present)\n"
-	"  --modules LIST          run only these modules (comma-separated: process,fd,vfs,flows)\n"
+	"  --modules LIST          run only these modules (comma-separated names; `ebpfmon check` lists them)\n"
 	"  --update-every SECONDS  collection interval ([global] update every)\n"
 	"  --apps yes|no           per-application series ([global] apps)\n"
 	"  --cgroups yes|no        per-cgroup series ([global] cgroups)\n"
