@@ -3,7 +3,7 @@
 # (issue "Counting core that holds on a 128-CPU server").
 #
 #  1. ns per read(2) (1 byte from /dev/zero) and per getppid(2): bare, with
-#     ebpfmon's default modules (process,fd,vfs; return mode; per application
+#     ebpfmon's default modules (those on by default and available here; return mode; per application
 #     on) on their default tp_btf/sys_exit hook, forced onto classic syscall
 #     tracepoints, and in light load mode (no syscall hook at all); with the
 #     vfs module alone; and with libbpf-tools' syscount attached. Rounds
@@ -34,7 +34,14 @@ ROUNDS=${ROUNDS:-7}
 NPROCS=${BENCH_PROCS:-30000}
 NIDLE=${BENCH_IDLE_PROCS:-10000}
 PROJECT_CPUS=128
-DEFAULT_MODULES=process,fd,vfs
+# The modules on by default that this kernel runs, and every module it can run (from check).
+modules_where() { # python condition on m (a module of check --json)
+	"$EBPFMON" check --json 2>/dev/null | python3 -c "import json, sys
+print(','.join(m['name'] for m in json.load(sys.stdin)['modules']
+               if m['name'] not in ('core', 'flows') and ($1)))"
+}
+DEFAULT_MODULES=$(modules_where "m['state'] == 'available'")
+ALL_MODULES=$(modules_where "'available' in (m['state'], m.get('kernel'))")
 PARTS=${BENCH_PARTS:-syscalls,memory,load,collection,idle,others}
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 TMP=$(mktemp -d /tmp/ebpfmon-bench.XXXXXX)
@@ -346,8 +353,8 @@ if ip netns add "$NETNS" &&
 	ip -n "$NETNS" link set lo up && ip -n "$NETNS" link set "$IFACE" up &&
 	ip -n "$NETNS" link set "${IFACE}p" up; then
 	IN_NS=(nsenter --net="/run/netns/$NETNS")
-	memory_part "every module ($DEFAULT_MODULES,flows on a veth)" 64 \
-		--modules $DEFAULT_MODULES,flows --flows-iface "$IFACE"
+	memory_part "every module this kernel runs ($ALL_MODULES,flows on a veth)" 64 \
+		--modules $ALL_MODULES,flows --flows-iface "$IFACE"
 	IN_NS=()
 else
 	echo "every module: could not make a veth pair in a namespace"
