@@ -589,8 +589,12 @@ size_t acct_kernel_memory(struct acct *a, struct acct_mem *out, size_t max, int 
 		if (bpf_map__fd(map) < 0)
 			continue;
 		memlock = kmem_memlock(bpf_map__fd(map));
-		/* Task storage is charged per task, outside the map: count the live records. */
-		if (bpf_map__type(map) == BPF_MAP_TYPE_TASK_STORAGE)
+		/*
+		 * Task storage is charged per task, outside the map: count the live
+		 * records. (cachestat's per-thread state is not counted: nothing
+		 * here knows how many threads hold one.)
+		 */
+		if (map == a->skel->maps.records)
 			memlock += (a->nr_live - a->nr_free) * record_bytes(a->caps);
 		kmem_project(map, memlock, cpus, &mm);
 		snprintf(out[n].map, sizeof(out[n].map), "%s", mm.map);
