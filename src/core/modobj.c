@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shared by the modules with a BPF object of their own (core/modobj.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,6 +66,23 @@ unsigned int modobj_plan(const struct hook_def *hooks, unsigned int n, struct bp
 		usable += plan->chosen[h] >= 0;
 	}
 	return usable;
+}
+
+int modobj_probe(struct bpf_object *obj, const struct hook_def *hooks, unsigned int n,
+		 const struct caps *caps, enum modobj_rule rule, bool light,
+		 struct module_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (!obj) {
+		snprintf(plan->reason, sizeof(plan->reason), "cannot open BPF object: %s",
+			 strerror(errno));
+		return -EINVAL;
+	}
+	if (modobj_plan(hooks, n, obj, caps, rule, light, plan))
+		return 0;
+	snprintf(plan->reason, sizeof(plan->reason), "no hook can be attached on this kernel: %s",
+		 plan->why[0]);
+	return -EOPNOTSUPP;
 }
 
 size_t modobj_memory(struct bpf_object *obj, struct map_mem *out, size_t max, int cpus)

@@ -37,6 +37,16 @@ unsigned int modobj_plan(const struct hook_def *hooks, unsigned int n, struct bp
 			 const struct caps *caps, enum modobj_rule rule, bool light,
 			 struct module_plan *plan);
 
+/*
+ * A module's probe when any one of its hooks is enough: @obj is its object,
+ * opened (NULL when opening failed, with errno set), planned by
+ * modobj_plan(). 0, or -EOPNOTSUPP (-EINVAL without @obj) with
+ * plan->reason; the caller destroys the object.
+ */
+int modobj_probe(struct bpf_object *obj, const struct hook_def *hooks, unsigned int n,
+		 const struct caps *caps, enum modobj_rule rule, bool light,
+		 struct module_plan *plan);
+
 /* Kernel memory of every created map of @obj, here and projected to @cpus CPUs. */
 size_t modobj_memory(struct bpf_object *obj, struct map_mem *out, size_t max, int cpus);
 

@@ -104,22 +104,12 @@ static int filesystem_probe(const struct module *m, const struct caps *caps,
 			    const struct config *cfg, struct module_plan *plan)
 {
 	struct filesystem_bpf *skel = filesystem_bpf__open();
-	bool light = cfg->load_mode == LOAD_MODE_LIGHT;
-	unsigned int usable = 0;
+	int err;
 
-	memset(plan, 0, sizeof(*plan));
-	if (!skel) {
-		snprintf(plan->reason, sizeof(plan->reason), "cannot open BPF object: %s",
-			 strerror(errno));
-		return -EINVAL;
-	}
-	usable = modobj_plan(m->hooks, m->nr_hooks, skel->obj, caps, MODOBJ_ANY_PROG, light, plan);
+	err = modobj_probe(skel ? skel->obj : NULL, m->hooks, m->nr_hooks, caps, MODOBJ_ANY_PROG,
+			   cfg->load_mode == LOAD_MODE_LIGHT, plan);
 	filesystem_bpf__destroy(skel);
-	if (usable)
-		return 0;
-	snprintf(plan->reason, sizeof(plan->reason), "no hook can be attached on this kernel: %s",
-		 plan->why[FSH_CALLS]);
-	return -EOPNOTSUPP;
+	return err;
 }
 
 /* The filesystems this kernel knows, from /proc/filesystems ("nodev\tnfs4", "\text4"). */

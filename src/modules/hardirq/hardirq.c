@@ -122,23 +122,14 @@ static int hardirq_probe(const struct module *m, const struct caps *caps, const 
 			 struct module_plan *plan)
 {
 	struct hardirq_bpf *skel = hardirq_bpf__open();
-	unsigned int usable;
+	int err;
 
 	(void)m;
 	(void)cfg;
-	memset(plan, 0, sizeof(*plan));
-	if (!skel) {
-		snprintf(plan->reason, sizeof(plan->reason), "cannot open BPF object: %s",
-			 strerror(errno));
-		return -EINVAL;
-	}
-	usable = modobj_plan(hardirq_hooks, NR_HOOKS, skel->obj, caps, MODOBJ_ALL_PROGS, false, plan);
+	err = modobj_probe(skel ? skel->obj : NULL, hardirq_hooks, NR_HOOKS, caps, MODOBJ_ALL_PROGS,
+			   false, plan);
 	hardirq_bpf__destroy(skel);
-	if (usable)
-		return 0;
-	snprintf(plan->reason, sizeof(plan->reason), "no hook can be attached on this kernel: %s",
-		 plan->why[0]);
-	return -EOPNOTSUPP;
+	return err;
 }
 
 /* Whether program @name is one of the chosen implementations'. */

@@ -66,23 +66,14 @@ static int softirq_probe(const struct module *m, const struct caps *caps, const 
 			 struct module_plan *plan)
 {
 	struct softirq_bpf *skel = softirq_bpf__open();
-	unsigned int usable;
+	int err;
 
 	(void)m;
 	(void)cfg;
-	memset(plan, 0, sizeof(*plan));
-	if (!skel) {
-		snprintf(plan->reason, sizeof(plan->reason), "cannot open BPF object: %s",
-			 strerror(errno));
-		return -EINVAL;
-	}
-	usable = modobj_plan(softirq_hooks, NR_HOOKS, skel->obj, caps, MODOBJ_ALL_PROGS, false, plan);
+	err = modobj_probe(skel ? skel->obj : NULL, softirq_hooks, NR_HOOKS, caps, MODOBJ_ALL_PROGS,
+			   false, plan);
 	softirq_bpf__destroy(skel);
-	if (usable)
-		return 0;
-	snprintf(plan->reason, sizeof(plan->reason), "no hook can be attached on this kernel: %s",
-		 plan->why[0]);
-	return -EOPNOTSUPP;
+	return err;
 }
 
 /* The vector names, in vector order: the first column of /proc/softirqs. */
