@@ -277,8 +277,10 @@ static bool planned_on_core(const struct module_inst *mi)
 }
 
 /* Switches and table sizes, before load. 0 or -errno. */
-static int configure(struct acct_bpf *skel, const struct module_cfg *mc, bool lifecycle)
+static int configure(struct acct_bpf *skel, const struct module_cfg *mc, bool lifecycle,
+		     bool sockets)
 {
+	const struct config *cfg = mc->cfg;
 	int e;
 
 	skel->rodata->track_apps = mc->apps;
@@ -297,6 +299,27 @@ static int configure(struct acct_bpf *skel, const struct module_cfg *mc, bool li
 					     mc->light ? 1 : mc->cfg->pid_table_size);
 	if (!e && mc->light)
 		e = bpf_map__set_max_entries(skel->maps.folds, (uint32_t)sysconf(_SC_PAGESIZE));
+	/* The socket module's tables: Netdata's network.conf sizes, or one entry when it is off. */
+	skel->rodata->sock_conns = sockets && cfg->net.enabled;
+	skel->rodata->conn_limit[0] = cfg->ipv4_conn_table_size;
+	skel->rodata->conn_limit[1] = cfg->ipv6_conn_table_size;
+	skel->rodata->conn_limit[2] = cfg->udp_conn_table_size;
+	if (!e)
+		e = bpf_map__set_max_entries(skel->maps.sock_procs,
+					     sockets && mc->apps ? cfg->bandwidth_table_size : 1);
+	if (!e)
+		e = bpf_map__set_max_entries(skel->maps.sock_cgroups,
+					     sockets && mc->cgroups ? cfg->cgroup_table_size : 1);
+	if (!e)
+		e = bpf_map__set_max_entries(skel->maps.conns,
+					     skel->rodata->sock_conns
+						     ? cfg->ipv4_conn_table_size +
+							       cfg->ipv6_conn_table_size +
+							       cfg->udp_conn_table_size
+						     : 1);
+	if (!e && !skel->rodata->sock_conns)
+		e = bpf_map__set_max_entries(skel->maps.conns_closed,
+					     (uint32_t)sysconf(_SC_PAGESIZE));
 	return e;
 }
 
@@ -309,7 +332,7 @@ int acct_verify(const struct module_cfg *mc, unsigned int *nr_progs, char *err, 
 	*nr_progs = 0;
 	if (!skel)
 		return fail(err, errlen, -errno, "open BPF object");
-	e = configure(skel, mc, true);
+	e = configure(skel, mc, true, true);
 	if (e) {
 		fail(err, errlen, e, "size the tables");
 		goto out;
@@ -354,10 +377,13 @@ struct acct *acct_start(const struct acct_plan *core, struct module_inst *insts,
 		fail(err, errlen, -errno, "open BPF object");
 		goto out;
 	}
-	for (unsigned int i = 0; i < nr_insts; i++)
-		if (planned_on_core(&insts[i]))
-			lifecycle |= insts[i].mod->acct->lifecycle;
-	e = configure(a->skel, mc, lifecycle);
+	for (unsigned int i = 0; i < nr_insts; i++) {
+		if (!planned_on_core(&insts[i]))
+			continue;
+		lifecycle |= insts[i].mod->acct->lifecycle;
+		a->sockets |= insts[i].mod->acct->sockets;
+	}
+	e = configure(a->skel, mc, lifecycle, a->sockets);
 	if (e) {
 		fail(err, errlen, e, "size the tables");
 		goto out;
@@ -657,7 +683,7 @@ int acct_estimate_memory(const struct config *cfg, int cpus, struct acct_mem_est
 	memset(e, 0, sizeof(*e));
 	if (!skel)
 		return -errno;
-	err = configure(skel, &mc, true); /* sized as acct_start() sizes them */
+	err = configure(skel, &mc, true, false); /* sized as acct_start() sizes them */
 	bpf_object__for_each_map(map, skel->obj) {
 		e->fixed_here += map_bytes_at_load(map, here);
 		e->fixed_at += map_bytes_at_load(map, cpus);

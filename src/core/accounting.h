@@ -31,6 +31,7 @@ struct acct_desc {
 	unsigned int nr_syscalls;
 	bool lifecycle; /* counts created, threads, exits, released (the process module) */
 	unsigned int zombies_def; /* index of a GAUGE_HOST def showing zombies, or 0 */
+	bool sockets;	/* counts into the socket tables (the socket module) */
 };
 
 /* Rule shorthands: ACCT_NO_SLOT where a module does not count that part. */

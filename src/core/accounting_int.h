@@ -22,19 +22,21 @@ struct index {
  */
 struct app_acc {
 	char name[64];
-	__u64 retired[ACCT_SLOTS];
-	__u64 table[ACCT_SLOTS];     /* this collection's epochs table */
+	__u64 retired[ACCT_ALL_SLOTS];
+	__u64 table[ACCT_ALL_SLOTS]; /* this collection's epochs table (and socket table) */
 	__u64 live[ACCT_REC_SLOTS];  /* kept up to date as records change */
-	__u64 shown[ACCT_SLOTS];
+	__u64 shown[ACCT_ALL_SLOTS];
 	uint32_t nlive;	  /* live records counting in it */
 	bool in_table;	  /* has epochs in the kernel table, as last read */
+	bool in_sock;	  /* has entries in the socket module's process table */
 	double active_at; /* when it last had a process or a count */
 };
 
 struct cg_acc {
 	uint64_t id;
 	char path[256];
-	__u64 retired[ACCT_SLOTS], table[ACCT_SLOTS], live[ACCT_REC_SLOTS], shown[ACCT_SLOTS];
+	__u64 retired[ACCT_ALL_SLOTS], table[ACCT_ALL_SLOTS], live[ACCT_REC_SLOTS];
+	__u64 shown[ACCT_ALL_SLOTS];
 	uint32_t nlive; /* live records counting in it */
 	bool in_table;	/* in the kernel table at this collection */
 	double gone_at; /* when the cgroup was found removed (0: not) */
@@ -53,7 +55,7 @@ struct live_entry {
 /* An epoch at this collection (only when per-process rows are wanted). */
 struct ep_row {
 	struct acct_key key;
-	__u64 c[ACCT_SLOTS];
+	__u64 c[ACCT_ALL_SLOTS];
 };
 
 /* Which application a process name goes to, remembered while the name is in use. */
@@ -103,9 +105,9 @@ struct acct {
 	uint32_t *free_live;	  /* free slots of live[] */
 	size_t nr_free, cap_free;
 	struct index live_ix;
-	__u64 host_table[ACCT_SLOTS], unattr_table[ACCT_SLOTS];
+	__u64 host_table[ACCT_ALL_SLOTS], unattr_table[ACCT_ALL_SLOTS];
 	__u64 host_live[ACCT_REC_SLOTS], unattr_live[ACCT_REC_SLOTS];
-	__u64 host_shown[ACCT_SLOTS], unattr_shown[ACCT_SLOTS];
+	__u64 host_shown[ACCT_ALL_SLOTS], unattr_shown[ACCT_ALL_SLOTS];
 	struct acct_cgroup_gone gone[64]; /* paths of recently removed cgroups, a ring */
 	unsigned int nr_gone;
 	struct acct_lost lost;
@@ -128,6 +130,15 @@ struct acct {
 	struct acct_tid *dkeys;
 	uint32_t *dvals;
 	size_t dcap;
+	/* The socket module's tables (when it runs: sockets). */
+	bool sockets;
+	struct acct_key *sk_keys;
+	struct sock_counts *sk_vals;
+	size_t sk_cap;
+	uint64_t *skcg_keys;
+	struct sock_counts *skcg_vals;
+	struct sock_lost sock_lost;
+	uint64_t sock_retired; /* process entries retired (their epoch gone) */
 	void *percpu_buf;
 	char *iter_buf;
 	double collect_seconds;

@@ -102,6 +102,54 @@ enum acct_slot {
 
 #define ACCT_NO_SLOT 0xff
 
+/*
+ * Socket slots (the socket module), counted in tables of their own: only
+ * the processes and cgroups that use TCP or UDP sockets get an entry
+ * (sock_procs, sock_cgroups; see src/modules/socket/socket.bpf.h). On the
+ * epoch entry they would add 144 bytes to every process. User space lists
+ * them after the core's slots: a module's slot for SK_X is ACCT_SLOTS + SK_X
+ * (SL_SOCK(SK_X)). The first twelve are two blocks of six, TCP then UDP,
+ * in the same order.
+ */
+enum sock_slot {
+	SK_TCP_SENT_BYTES,	/* sock:sock_send_length, successful calls */
+	SK_TCP_RECV_BYTES,	/* sock:sock_recv_length, MSG_PEEK aside */
+	SK_TCP_SEND_CALLS,	/* every call, failed ones included */
+	SK_TCP_RECV_CALLS,
+	SK_TCP_SEND_ERRORS,	/* failed calls but "would block" (EAGAIN) */
+	SK_TCP_RECV_ERRORS,
+	SK_UDP_SENT_BYTES,
+	SK_UDP_RECV_BYTES,
+	SK_UDP_SEND_CALLS,
+	SK_UDP_RECV_CALLS,
+	SK_UDP_SEND_ERRORS,
+	SK_UDP_RECV_ERRORS,	/* failed calls, and datagrams refused at queueing (udp_fail_queue_rcv_skb) */
+	SK_TCP_OUT_V4,		/* connect(2) started: CLOSE -> SYN_SENT */
+	SK_TCP_OUT_V6,
+	SK_TCP_IN_V4,		/* accept(2) returned a connection */
+	SK_TCP_IN_V6,
+	SK_TCP_CLOSED,		/* connections that reached CLOSE (listeners aside) */
+	SK_TCP_RETRANS,		/* tcp:tcp_retransmit_skb, for the connection's process */
+	SOCK_SLOTS,
+};
+
+#define SOCK_UDP_BLOCK (SK_UDP_SENT_BYTES - SK_TCP_SENT_BYTES)
+#define SL_SOCK(sk_slot) (ACCT_SLOTS + (sk_slot))
+#define ACCT_ALL_SLOTS (ACCT_SLOTS + SOCK_SLOTS)
+
+struct sock_counts {
+	__u64 c[SOCK_SLOTS];
+};
+
+/* What the socket module could not keep, summed over CPUs. */
+struct sock_lost {
+	__u64 proc_table_full;	 /* `bandwidth table size` processes at once: host totals only */
+	__u64 cgroup_table_full; /* `cgroup table size` cgroups at once */
+	__u64 conn_table_full;	 /* a connection table kind (ipv4, ipv6, udp) at its size: not shown */
+	__u64 closed_lost;	 /* closed connections the ring buffer had no room for */
+	__u64 unowned;		 /* softirq events (retransmit, close) of sockets not in the table */
+};
+
 /* Generations of an epoch a joiner may start while one is being retired (acct_key.zero). */
 #define ACCT_EPOCH_GENERATIONS 4
 

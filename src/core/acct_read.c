@@ -160,7 +160,7 @@ static void take_counts(__u64 *dst, const __u64 *src, unsigned int n)
 
 static void show_max(__u64 *shown, const __u64 *truth)
 {
-	for (int i = 0; i < ACCT_SLOTS; i++)
+	for (int i = 0; i < ACCT_ALL_SLOTS; i++)
 		if (truth[i] > shown[i])
 			shown[i] = truth[i];
 }
@@ -283,7 +283,7 @@ static void retire_apps(struct acct *a, double now)
 	for (size_t i = 0; i < a->nr_apps; i++) {
 		struct app_acc *app = &a->apps_v[i];
 
-		if (app->nlive || app->in_table)
+		if (app->nlive || app->in_table || app->in_sock)
 			app->active_at = now;
 		else if (now - app->active_at > a->retention)
 			apps_go = true;
@@ -300,7 +300,8 @@ static void retire_apps(struct acct *a, double now)
 	for (size_t i = 0; i < a->nr_apps; i++) {
 		struct app_acc *app = &a->apps_v[i];
 
-		if (!app->nlive && !app->in_table && now - app->active_at > a->retention) {
+		if (!app->nlive && !app->in_table && !app->in_sock &&
+		    now - app->active_at > a->retention) {
 			moved_to[i] = -1;
 			a->apps_retired++;
 			continue;
@@ -750,8 +751,82 @@ static int read_cgroups(struct acct *a)
 		struct cg_acc *c = cg_get(a, a->cg_keys[i]);
 
 		if (c) {
-			memcpy(c->table, a->cg_vals[i].c, sizeof(c->table));
+			memcpy(c->table, a->cg_vals[i].c, sizeof(a->cg_vals[i].c));
 			c->in_table = true;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The socket module's tables: per host, per process (by epoch) and per
+ * cgroup, in the slots after the core's. A process entry whose epoch has
+ * left the epochs table belongs to a process that is gone: its counts join
+ * the application's retired totals and the entry goes (taken and deleted
+ * in one step, so nothing counted in between is lost; a count that comes
+ * later, a retransmit of a dead process's connection, makes a new entry).
+ */
+static int read_sockets(struct acct *a)
+{
+	__u64 *host = a->host_table + ACCT_SLOTS, *unattr = a->unattr_table + ACCT_SLOTS;
+	int efd = bpf_map__fd(a->skel->maps.epochs), fd;
+	struct acct_epoch ev;
+	long n;
+	int err;
+
+	err = read_percpu(a, a->skel->maps.sock_host, host, sizeof(struct sock_counts));
+	if (!err)
+		err = read_percpu(a, a->skel->maps.sock_unattr, unattr, sizeof(struct sock_counts));
+	if (!err)
+		err = read_percpu(a, a->skel->maps.sock_lost, (__u64 *)&a->sock_lost,
+				  sizeof(a->sock_lost));
+	if (err)
+		return err;
+	for (size_t i = 0; i < a->nr_apps; i++) {
+		memset(a->apps_v[i].table + ACCT_SLOTS, 0, SOCK_SLOTS * sizeof(__u64));
+		a->apps_v[i].in_sock = false;
+	}
+	if (a->apps) {
+		fd = bpf_map__fd(a->skel->maps.sock_procs);
+		n = read_table(fd, a->sk_keys, sizeof(*a->sk_keys), a->sk_vals, sizeof(*a->sk_vals),
+			       a->sk_cap, false);
+		if (n < 0)
+			return (int)n;
+		for (long i = 0; i < n; i++) {
+			const struct acct_key *k = &a->sk_keys[i];
+			long app = app_of(a, k->comm);
+			struct sock_counts final;
+			struct ep_row *e;
+
+			if (bpf_map_lookup_elem(efd, k, &ev) && errno == ENOENT &&
+			    !bpf_map_lookup_and_delete_elem(fd, k, &final)) {
+				a->sock_retired++;
+				if (app >= 0)
+					add_counts(a->apps_v[app].retired + ACCT_SLOTS, final.c,
+						   SOCK_SLOTS);
+				continue;
+			}
+			if (app >= 0) {
+				add_counts(a->apps_v[app].table + ACCT_SLOTS, a->sk_vals[i].c, SOCK_SLOTS);
+				a->apps_v[app].in_sock = true;
+			}
+			if (a->pids && (e = ep_get(a, k)))
+				add_counts(e->c + ACCT_SLOTS, a->sk_vals[i].c, SOCK_SLOTS);
+		}
+	}
+	if (a->cgroups) {
+		n = read_table(bpf_map__fd(a->skel->maps.sock_cgroups), a->skcg_keys,
+			       sizeof(*a->skcg_keys), a->skcg_vals, sizeof(*a->skcg_vals), a->cg_cap,
+			       false);
+		if (n < 0)
+			return (int)n;
+		for (long i = 0; i < n; i++) {
+			struct cg_acc *c = cg_get(a, a->skcg_keys[i]);
+
+			if (c) {
+				memcpy(c->table + ACCT_SLOTS, a->skcg_vals[i].c, sizeof(a->skcg_vals[i].c));
+				c->in_table = true;
+			}
 		}
 	}
 	return 0;
@@ -842,7 +917,16 @@ static void prune_cgroups(struct acct *a, double now)
 		if (c->gone_at && c->in_table && !c->nlive &&
 		    bpf_map_lookup_and_delete_elem(fd, &c->id, &v) == 0) {
 			add_counts(c->retired, v.c, ACCT_SLOTS);
-			memset(c->table, 0, sizeof(c->table));
+			memset(c->table, 0, ACCT_SLOTS * sizeof(__u64));
+		}
+		if (c->gone_at && c->in_table && !c->nlive && a->sockets) {
+			struct sock_counts sv;
+
+			if (!bpf_map_lookup_and_delete_elem(bpf_map__fd(a->skel->maps.sock_cgroups),
+							    &c->id, &sv)) {
+				add_counts(c->retired + ACCT_SLOTS, sv.c, SOCK_SLOTS);
+				memset(c->table + ACCT_SLOTS, 0, sizeof(sv.c));
+			}
 		}
 		if (c->gone_at && !c->nlive && now - c->gone_at > a->retention)
 			continue;
@@ -914,7 +998,7 @@ static void pid_rows_from_live(struct acct *a)
 int acct_collect(struct acct *a)
 {
 	double t0 = a->now = now_mono();
-	__u64 truth[ACCT_SLOTS];
+	__u64 truth[ACCT_ALL_SLOTS];
 	struct acct_gens gens;
 	bool resync, epochs_moved, dirty_moved;
 	int err;
@@ -923,10 +1007,10 @@ int acct_collect(struct acct *a)
 	if (ring_buffer__consume(a->rb) < 0)
 		return -EIO;
 	/* 2. Host totals and tables. */
-	err = read_percpu(a, a->skel->maps.host, a->host_table, sizeof(a->host_table));
+	err = read_percpu(a, a->skel->maps.host, a->host_table, sizeof(struct acct_counts));
 	if (!err)
 		err = read_percpu(a, a->skel->maps.unattributed, a->unattr_table,
-				  sizeof(a->unattr_table));
+				  sizeof(struct acct_counts));
 	if (!err)
 		err = read_percpu(a, a->skel->maps.lost, (__u64 *)&a->lost, sizeof(a->lost));
 	if (!err)
@@ -953,6 +1037,8 @@ int acct_collect(struct acct *a)
 		a->cgs[i].in_table = false;
 	}
 	if (a->cgroups && (err = read_cgroups(a)))
+		return err;
+	if (a->sockets && (err = read_sockets(a)))
 		return err;
 
 	/* 3.-5. The live records. */
@@ -1110,6 +1196,15 @@ int acct_read_init(struct acct *a, const struct config *cfg)
 	a->dkeys = malloc(a->dcap * sizeof(*a->dkeys));
 	a->dvals = malloc(a->dcap * sizeof(*a->dvals));
 	a->percpu_buf = calloc((size_t)(a->nr_cpus > 0 ? a->nr_cpus : 1), sizeof(struct acct_counts));
+	if (a->sockets) {
+		a->sk_cap = a->apps ? cfg->bandwidth_table_size : 0;
+		a->sk_keys = malloc((a->sk_cap ? a->sk_cap : 1) * sizeof(*a->sk_keys));
+		a->sk_vals = malloc((a->sk_cap ? a->sk_cap : 1) * sizeof(*a->sk_vals));
+		a->skcg_keys = malloc((a->cg_cap ? a->cg_cap : 1) * sizeof(*a->skcg_keys));
+		a->skcg_vals = malloc((a->cg_cap ? a->cg_cap : 1) * sizeof(*a->skcg_vals));
+		if (!a->sk_keys || !a->sk_vals || !a->skcg_keys || !a->skcg_vals)
+			return -ENOMEM;
+	}
 	a->iter_buf = malloc(ITER_BUF);
 	if (!a->tkeys || !a->tvals || !a->cg_keys || !a->cg_vals || !a->dkeys || !a->dvals ||
 	    !a->percpu_buf || !a->iter_buf || a->nr_cpus <= 0)
@@ -1150,4 +1245,8 @@ void acct_read_free(struct acct *a)
 	free(a->dvals);
 	free(a->percpu_buf);
 	free(a->iter_buf);
+	free(a->sk_keys);
+	free(a->sk_vals);
+	free(a->skcg_keys);
+	free(a->skcg_vals);
 }

@@ -35,6 +35,11 @@
 
 #define SECTION_GLOBAL "global"
 #define SECTION_PROGRAMS "ebpf programs"
+#define SECTION_NET "network connections"
+#define SECTION_SERVICES "service name"
+#define KNOWN_SECTIONS                                                                   \
+	"[" SECTION_GLOBAL "], [" SECTION_PROGRAMS "], [" SECTION_NET "], [" SECTION_SERVICES \
+	"]"
 
 /* Keep the text and the defaults in config_init() in step; a unit test checks it. */
 const char config_embedded_default[] =
@@ -107,6 +112,15 @@ const char config_embedded_default[] =
 	"\t# plain HTTP, no auth.\n"
 	"\tweb config file =\n"
 	"\n"
+	"\t# The socket module's kernel tables (Netdata's network.conf): processes\n"
+	"\t# with socket counts, and the connections of the network viewer by\n"
+	"\t# kind, each 16 to 4194304. What does not fit is counted in\n"
+	"\t# ebpfmon_socket_table_full_total and the host totals.\n"
+	"\tbandwidth table size = 16384\n"
+	"\tipv4 connection table size = 16384\n"
+	"\tipv6 connection table size = 16384\n"
+	"\tudp connection table size = 4096\n"
+	"\n"
 	"# Modules to run: <module> = yes|no. A module not listed here keeps its\n"
 	"# built-in default; an unknown name is an error.\n"
 	"[ebpf programs]\n"
@@ -132,12 +146,42 @@ const char config_embedded_default[] =
 	"\tfilesystem = no\n"
 	"\t# Directory-cache lookups: kernel-function hooks only (fentry or kprobes,\n"
 	"\t# no tracepoint exists); unavailable where neither attaches.\n"
-	"\tdcstat = no\n";
+	"\tdcstat = no\n"
+	"\t# TCP and UDP calls, bytes, connections and retransmits per application\n"
+	"\t# and cgroup, and the connection table of the network viewer.\n"
+	"\tsocket = yes\n"
+	"\n"
+	"# The network viewer (ebpfmon connections, /api/v1/connections), as in\n"
+	"# Netdata's network.conf.\n"
+	"[network connections]\n"
+	"\t# Keep the connection table (the socket module's per-application\n"
+	"\t# retransmits and closes use it too).\n"
+	"\tenabled = yes\n"
+	"\t# Rows shown at most, 1 to 100000; the rest are summed in one row.\n"
+	"\tmaximum dimensions = 50\n"
+	"\tresolve hostnames = no\n"
+	"\tresolve service names = no\n"
+	"\t# Filters: space-separated patterns, the first that matches decides, '!'\n"
+	"\t# excludes, '*' is anything. ports: numbers, ranges (1000-2000), service\n"
+	"\t# names; ips: addresses, CIDR (10.0.0.0/8), ranges (a-b); hostnames: wildcards\n"
+	"\t# against the remote address's name.\n"
+	"\tports = *\n"
+	"\tips = *\n"
+	"\thostnames = *\n"
+	"\t# DataKit's collapse of the ephemeral side of a connection: ports from\n"
+	"\t# this one up are shown as * so connections aggregate. 0: off.\n"
+	"\tephemeral port = 0\n"
+	"\n"
+	"# Names of ports for the viewer: PORT = NAME (before /etc/services).\n"
+	"[service name]\n"
+	"\t19999 = Netdata\n";
 
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",
 	"pid table size", "cgroup table size", "listen", "apps groups file",
 	"maps per core", "flows interface", "apps max", "series retention", "web config file",
+	"bandwidth table size", "ipv4 connection table size", "ipv6 connection table size",
+	"udp connection table size",
 };
 
 enum global_key {
@@ -154,6 +198,10 @@ enum global_key {
 	KEY_APPS_MAX,
 	KEY_SERIES_RETENTION,
 	KEY_WEB_CONFIG_FILE,
+	KEY_BANDWIDTH_TABLE_SIZE,
+	KEY_IPV4_CONN_TABLE_SIZE,
+	KEY_IPV6_CONN_TABLE_SIZE,
+	KEY_UDP_CONN_TABLE_SIZE,
 	NR_GLOBAL_KEYS,
 };
 
@@ -216,6 +264,17 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	c->apps_max = 1000;
 	c->series_retention = 300;
 	c->maps_per_core = true;
+	c->bandwidth_table_size = 16384;
+	c->ipv4_conn_table_size = 16384;
+	c->ipv6_conn_table_size = 16384;
+	c->udp_conn_table_size = 4096;
+	c->net.enabled = true;
+	c->net.maximum_dimensions = 50;
+	strcpy(c->net.ports, "*");
+	strcpy(c->net.ips, "*");
+	strcpy(c->net.hostnames, "*");
+	c->net.services[0] = (struct config_service_name){ 19999, "Netdata" };
+	c->net.nr_services = 1;
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:9435");
 	/* A registry bigger than the table is a build-time mistake: say so rather than drop one. */
 	if (nr_known > CONFIG_MAX_MODULES) {
@@ -235,6 +294,8 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	}
 	return 0;
 }
+
+int (*config_check_pattern)(const char *key, const char *value, char *err, size_t errlen);
 
 int parse_bool(const char *s, bool *out)
 {
@@ -456,6 +517,21 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		}
 		c->cgroup_table_size = (unsigned int)u;
 		return 0;
+	case KEY_BANDWIDTH_TABLE_SIZE:
+	case KEY_IPV4_CONN_TABLE_SIZE:
+	case KEY_IPV6_CONN_TABLE_SIZE:
+	case KEY_UDP_CONN_TABLE_SIZE: {
+		unsigned int *to[] = { &c->bandwidth_table_size, &c->ipv4_conn_table_size,
+				       &c->ipv6_conn_table_size, &c->udp_conn_table_size };
+
+		if (parse_uint(value, 16, 4194304, &u)) {
+			seterr(err, errlen, "'%s' must be a whole number from 16 to 4194304, not '%s'",
+			       global_keys[k], value);
+			return -1;
+		}
+		*to[k - KEY_BANDWIDTH_TABLE_SIZE] = (unsigned int)u;
+		return 0;
+	}
 	case KEY_APPS_MAX:
 		if (parse_uint(value, 1, 1000000, &u)) {
 			seterr(err, errlen,
@@ -549,6 +625,129 @@ static int set_program(struct config *c, const char *key, const char *value, cha
 	return 0;
 }
 
+static const char *const net_keys[] = {
+	"enabled",	 "maximum dimensions", "resolve hostnames", "resolve service names",
+	"ports",	 "ips",		       "hostnames",	    "ephemeral port",
+};
+
+enum net_key {
+	NET_ENABLED,
+	NET_MAX_DIMENSIONS,
+	NET_RESOLVE_HOSTNAMES,
+	NET_RESOLVE_SERVICES,
+	NET_PORTS,
+	NET_IPS,
+	NET_HOSTNAMES,
+	NET_EPHEMERAL_PORT,
+	NR_NET_KEYS,
+};
+
+_Static_assert(sizeof(net_keys) / sizeof(net_keys[0]) == NR_NET_KEYS,
+	       "net_keys[] and enum net_key disagree");
+
+static int set_net(struct config *c, const char *key, const char *value, char *err,
+		   size_t errlen)
+{
+	struct config_net_view *n = &c->net;
+	unsigned long long u;
+	char *to = NULL;
+	bool b;
+	int k;
+
+	for (k = 0; k < NR_NET_KEYS; k++)
+		if (!strcasecmp(key, net_keys[k]))
+			break;
+	switch (k) {
+	case NET_ENABLED:
+	case NET_RESOLVE_HOSTNAMES:
+	case NET_RESOLVE_SERVICES:
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen, "'%s' in [" SECTION_NET "] must be yes or no, not '%s'",
+			       net_keys[k], value);
+			return -1;
+		}
+		*(k == NET_ENABLED ? &n->enabled
+		  : k == NET_RESOLVE_HOSTNAMES ? &n->resolve_hostnames
+					       : &n->resolve_service_names) = b;
+		return 0;
+	case NET_MAX_DIMENSIONS:
+		if (parse_uint(value, 1, 100000, &u)) {
+			seterr(err, errlen,
+			       "'maximum dimensions' must be a whole number from 1 to 100000, not '%s'",
+			       value);
+			return -1;
+		}
+		n->maximum_dimensions = (unsigned int)u;
+		return 0;
+	case NET_EPHEMERAL_PORT:
+		if (parse_uint(value, 0, 65535, &u)) {
+			seterr(err, errlen,
+			       "'ephemeral port' must be a port from 1 to 65535, or 0 for off, not '%s'",
+			       value);
+			return -1;
+		}
+		n->ephemeral_port = (unsigned int)u;
+		return 0;
+	case NET_PORTS:
+		to = n->ports;
+		break;
+	case NET_IPS:
+		to = n->ips;
+		break;
+	case NET_HOSTNAMES:
+		to = n->hostnames;
+		break;
+	default:
+		seterr(err, errlen,
+		       "unknown key '%s' in [" SECTION_NET "]; known keys: enabled, maximum dimensions, resolve hostnames, resolve service names, ports, ips, hostnames, ephemeral port",
+		       key);
+		return -1;
+	}
+	if (strlen(value) >= CONFIG_PATTERN_LEN) {
+		seterr(err, errlen, "'%s' in [" SECTION_NET "] is longer than %d characters",
+		       net_keys[k], CONFIG_PATTERN_LEN - 1);
+		return -1;
+	}
+	if (config_check_pattern && config_check_pattern(net_keys[k], value, err, errlen))
+		return -1;
+	strcpy(to, *value ? value : "*");
+	return 0;
+}
+
+/* [service name] PORT = NAME; a port named again takes the new name. */
+static int set_service(struct config *c, const char *key, const char *value, char *err,
+		       size_t errlen)
+{
+	struct config_net_view *n = &c->net;
+	unsigned long long port;
+	unsigned int i;
+
+	if (parse_uint(key, 1, 65535, &port)) {
+		seterr(err, errlen,
+		       "'%s' in [" SECTION_SERVICES "] is not a port: write PORT = NAME (e.g. 19999 = Netdata)",
+		       key);
+		return -1;
+	}
+	if (!*value || strlen(value) >= sizeof(n->services[0].name) || strpbrk(value, " \t\"\\")) {
+		seterr(err, errlen,
+		       "service name '%s' for port %llu must be 1 to 31 characters without blanks, quotes or backslashes",
+		       value, port);
+		return -1;
+	}
+	for (i = 0; i < n->nr_services && n->services[i].port != port; i++)
+		;
+	if (i == CONFIG_MAX_SERVICE_NAMES) {
+		seterr(err, errlen, "more than %d ports in [" SECTION_SERVICES "]",
+		       CONFIG_MAX_SERVICE_NAMES);
+		return -1;
+	}
+	n->services[i].port = (unsigned int)port;
+	strcpy(n->services[i].name, value);
+	if (i == n->nr_services)
+		n->nr_services++;
+	return 0;
+}
+
 static int set_key(struct config *c, const char *section, const char *key, const char *value,
 		   char *err, size_t errlen)
 {
@@ -562,15 +761,17 @@ static int set_key(struct config *c, const char *section, const char *key, const
 		return set_global(c, key, value, err, errlen);
 	if (section_is(section, SECTION_PROGRAMS))
 		return set_program(c, key, value, err, errlen);
+	if (section_is(section, SECTION_NET))
+		return set_net(c, key, value, err, errlen);
+	if (section_is(section, SECTION_SERVICES))
+		return set_service(c, key, value, err, errlen);
 	if (!*section)
 		seterr(err, errlen,
 		       "'%s' is outside any section; put it under [" SECTION_GLOBAL
 		       "] or [" SECTION_PROGRAMS "]",
 		       key);
 	else
-		seterr(err, errlen,
-		       "unknown section [%s]; known sections: [" SECTION_GLOBAL
-		       "], [" SECTION_PROGRAMS "]",
+		seterr(err, errlen, "unknown section [%s]; known sections: " KNOWN_SECTIONS,
 		       section);
 	return -1;
 }
@@ -646,6 +847,7 @@ struct load_state {
 	/* Where each key was set in this text (0: not yet), to refuse a second setting. */
 	unsigned int global_line[NR_GLOBAL_KEYS];
 	unsigned int module_line[CONFIG_MAX_MODULES];
+	unsigned int net_line[NR_NET_KEYS];
 	char msg[512];
 };
 
@@ -712,10 +914,9 @@ static char *read_line(char *buf, int num, void *stream)
 
 			snprintf(name, sizeof(name), "%.*s", (int)(close - p - 1), p + 1);
 			if (!section_is(name, SECTION_GLOBAL) &&
-			    !section_is(name, SECTION_PROGRAMS))
-				fail(st,
-				     "unknown section [%s]; known sections: [" SECTION_GLOBAL
-				     "], [" SECTION_PROGRAMS "]",
+			    !section_is(name, SECTION_PROGRAMS) && !section_is(name, SECTION_NET) &&
+			    !section_is(name, SECTION_SERVICES))
+				fail(st, "unknown section [%s]; known sections: " KNOWN_SECTIONS,
 				     name);
 		}
 	}
@@ -740,6 +941,13 @@ static unsigned int *key_line(struct load_state *st, const char *section, const 
 			*canonical = m->name;
 			return &st->module_line[m - st->c.modules];
 		}
+	} else if (section_is(section, SECTION_NET)) {
+		for (int k = 0; k < NR_NET_KEYS; k++) {
+			if (!strcasecmp(key, net_keys[k])) {
+				*canonical = net_keys[k];
+				return &st->net_line[k];
+			}
+		}
 	}
 	return NULL;
 }
@@ -758,8 +966,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	seen = key_line(st, section, name, &canonical);
 	if (seen && *seen) {
 		fail(st, "'%s' in [%s] is already set on line %u; give each key once",
-		     canonical, section_is(section, SECTION_GLOBAL) ? SECTION_GLOBAL
-								    : SECTION_PROGRAMS,
+		     canonical, section_is(section, SECTION_GLOBAL)	? SECTION_GLOBAL
+				: section_is(section, SECTION_PROGRAMS) ? SECTION_PROGRAMS
+									: SECTION_NET,
 		     *seen);
 		return 0;
 	}

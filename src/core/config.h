@@ -25,6 +25,29 @@ struct config_module {
 	bool enabled;
 };
 
+#define CONFIG_MAX_SERVICE_NAMES 64
+#define CONFIG_PATTERN_LEN 200
+
+/* [service name] PORT = NAME: how the network viewer names a port. */
+struct config_service_name {
+	unsigned int port;
+	char name[32];
+};
+
+/* Netdata's network.conf [network connections]: the network viewer's choices. */
+struct config_net_view {
+	bool enabled;			   /* keep the connection table */
+	unsigned int maximum_dimensions;   /* rows shown at most */
+	bool resolve_hostnames;		   /* show reverse-resolved names of remote addresses */
+	bool resolve_service_names;	   /* show ports by name */
+	char ports[CONFIG_PATTERN_LEN];	   /* filters: Netdata's simple patterns */
+	char ips[CONFIG_PATTERN_LEN];
+	char hostnames[CONFIG_PATTERN_LEN];
+	unsigned int ephemeral_port;	   /* DataKit's collapse: ports from here on shown as *; 0: off */
+	struct config_service_name services[CONFIG_MAX_SERVICE_NAMES];
+	unsigned int nr_services;
+};
+
 struct config {
 	unsigned int update_every;	/* [global] update every: seconds, 1..3600 */
 	enum load_mode load_mode;	/* [global] ebpf load mode = return|entry|light */
@@ -39,6 +62,12 @@ struct config {
 	char listen[128];		/* [global] listen = ADDR:PORT ([v6]:port allowed) */
 	char apps_groups_file[PATH_MAX];/* [global] apps groups file; "" = none */
 	char web_config_file[PATH_MAX]; /* [global] web config file: TLS and basic auth; "" = none */
+	/* [global] table sizes of Netdata's network.conf (socket module) */
+	unsigned int bandwidth_table_size;  /* processes with socket counts */
+	unsigned int ipv4_conn_table_size;  /* TCP over IPv4 connections */
+	unsigned int ipv6_conn_table_size;  /* TCP over IPv6 connections */
+	unsigned int udp_conn_table_size;   /* UDP sockets */
+	struct config_net_view net;	    /* [network connections], [service name] */
 	/* [ebpf programs] <module> = yes|no, only for names in known_modules */
 	struct config_module modules[CONFIG_MAX_MODULES];
 	unsigned int nr_modules;
@@ -74,6 +103,13 @@ int config_set(struct config *c, const char *section, const char *key, const cha
 /* Enable exactly the modules in a comma-separated list; -1 + err names an unknown one. */
 int config_set_module_list(struct config *c, const char *list, char *err, size_t errlen);
 bool config_module_enabled(const struct config *c, const char *name);
+
+/*
+ * The check of a [network connections] filter (ports, ips, hostnames), set
+ * by the network viewer: 0, or -1 with one line in @err. NULL: unchecked.
+ */
+extern int (*config_check_pattern)(const char *key, const char *value, char *err,
+				   size_t errlen);
 
 /* Parse helpers shared with the command line. 0 on success, -1 on a malformed value. */
 int parse_bool(const char *s, bool *out);	       /* yes|no|true|false|on|off|1|0 */

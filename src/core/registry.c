@@ -20,6 +20,7 @@ extern const struct module disk_module;
 extern const struct module mdflush_module;
 extern const struct module filesystem_module;
 extern const struct module dcstat_module;
+extern const struct module socket_module;
 
 const struct module *const modules[] = {
 	&process_module,
@@ -38,6 +39,7 @@ const struct module *const modules[] = {
 	&mdflush_module,
 	&filesystem_module,
 	&dcstat_module,
+	&socket_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
 

@@ -16,7 +16,7 @@
 
 #define EBPFMON_COMM_LEN 16
 /* The largest counter set of any module: fixed-size rows (a module asserts it fits). */
-#define EBPFMON_MAX_COUNTERS 16
+#define EBPFMON_MAX_COUNTERS 24
 
 enum counter_kind {
 	COUNTER_TOTAL, /* monotonic, rendered with _total */

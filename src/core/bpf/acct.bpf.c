@@ -26,6 +26,7 @@
 #include "vmlinux.h"
 #include <asm/unistd.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -1167,3 +1168,4 @@ int iter_seed(struct bpf_iter__task *ctx)
 #include "modules/oomkill/oomkill.bpf.h"
 #include "modules/cachestat/cachestat.bpf.h"
 #include "modules/swap/swap.bpf.h"
+#include "modules/socket/socket.bpf.h"

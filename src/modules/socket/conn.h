@@ -10,7 +10,8 @@
  * TCP entries leave the table when the socket reaches TCP_CLOSE: their last
  * state goes to user space through the `conns_closed` ring buffer, so a
  * reused address starts a new entry. UDP sockets have no such event: user
- * space expires entries idle for a while, and the kernel starts a new entry
+ * space expires entries whose counts stopped moving (it compares readings:
+ * no timestamp costs the hot path), and the kernel starts a new entry
  * when a socket at the same address has another local port.
  */
 #ifndef EBPFMON_CONN_H
@@ -50,17 +51,21 @@ struct conn_tuple {
 
 struct conn_entry {
 	struct conn_tuple t;
-	/* The process that made or accepted the connection (or first used it). */
+	/*
+	 * The process that made or accepted the connection (or first used it):
+	 * its epoch, which softirq events count for (tgid 0: none, e.g. apps
+	 * off), its cgroup, and its pid and name as shown.
+	 */
 	struct acct_key owner;
 	__u64 cgid;
+	__u32 pid;
+	__u32 flags; /* CONN_F_* */
+	char comm[ACCT_COMM_LEN];
 	__u64 bytes_written; /* sock:sock_send_length, successful calls */
 	__u64 bytes_read;    /* sock:sock_recv_length, successful calls, MSG_PEEK aside */
 	__u64 retransmits;   /* tcp:tcp_retransmit_skb events */
 	__u32 rtt_us;	     /* TCP smoothed RTT at the last send, receive or close */
 	__u32 rtt_var_us;    /* its mean deviation */
-	__u64 last_ns;	     /* bpf_ktime_get_coarse_ns() of the last send or receive (UDP expiry) */
-	__u32 flags;	     /* CONN_F_* */
-	__u32 pad;
 };
 
 /* A conns_closed event: the entry's last state, and its key. */

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * socket: TCP and UDP traffic per host, application and cgroup (Netdata's
+ * socket thread: ip.tcp_functions, ip.total_tcp_bandwidth, app.ebpf_sock_*,
+ * cgroup.net_*, services.net_*), IPv4 and IPv6: calls, bytes and errors of
+ * sends and receives, connections made and accepted, closed, retransmits.
+ * Kernel half: socket.bpf.h, part of the accounting core's object, which
+ * also keeps the connection table of the network viewer (conn.h).
+ *
+ * Without kprobes it stands on tracepoints only (sock:*, tcp:*, udp:*, and
+ * accept's syscall exit); Netdata's kernel-function hooks are the last rung
+ * for kernels that have them (calls and bytes, no connection table).
+ */
+#include "core/accounting.h"
+#include "modules/socket/socket.h"
+
+_Static_assert(SOCKET_NR_COUNTERS <= EBPFMON_MAX_COUNTERS, "the store's rows hold every counter");
+
+#define CONN_HELP_OUT "TCP connections this side started (connect), by address family"
+#define CONN_HELP_IN "TCP connections this side accepted, by address family"
+
+static const struct counter_def socket_defs[] = {
+	[SOCK_TCP_OUT_V4] = { "tcp_outbound_connections_total", CONN_HELP_OUT,
+			      .netdata_chart = "ip.tcp_outbound_conn",
+			      .netdata_app_chart = "app.ebpf_call_tcp_v4_connection",
+			      .fixed_label = "family", .fixed_value = "ipv4" },
+	[SOCK_TCP_OUT_V6] = { "tcp_outbound_connections_total", CONN_HELP_OUT,
+			      .netdata_chart = "ip.tcp_outbound_conn",
+			      .netdata_app_chart = "app.ebpf_call_tcp_v6_connection",
+			      .fixed_label = "family", .fixed_value = "ipv6" },
+	[SOCK_TCP_IN_V4] = { "tcp_inbound_connections_total", CONN_HELP_IN,
+			     .netdata_chart = "ip.inbound_conn", .netdata_app_chart = "",
+			     .fixed_label = "family", .fixed_value = "ipv4" },
+	[SOCK_TCP_IN_V6] = { "tcp_inbound_connections_total", CONN_HELP_IN,
+			     .netdata_chart = "ip.inbound_conn", .netdata_app_chart = "",
+			     .fixed_label = "family", .fixed_value = "ipv6" },
+	[SOCK_TCP_SENT_BYTES] = { "tcp_sent_bytes_total",
+				  "Bytes TCP sends and writes handed to the kernel",
+				  .netdata_chart = "ip.total_tcp_bandwidth",
+				  .netdata_app_chart = "app.ebpf_sock_bytes_sent" },
+	[SOCK_TCP_RECV_BYTES] = { "tcp_received_bytes_total",
+				  "Bytes TCP receives and reads took (MSG_PEEK aside)",
+				  .netdata_chart = "ip.total_tcp_bandwidth",
+				  .netdata_app_chart = "app.ebpf_sock_bytes_received" },
+	[SOCK_TCP_SEND_CALLS] = { "tcp_send_calls_total",
+				  "TCP send calls (send, sendmsg, write, sendfile...), failed ones included",
+				  .netdata_chart = "ip.tcp_functions",
+				  .netdata_app_chart = "app.ebpf_call_tcp_sendmsg" },
+	[SOCK_TCP_RECV_CALLS] = { "tcp_receive_calls_total",
+				  "TCP receive calls (recv, recvmsg, read...), failed ones included",
+				  .netdata_chart = "ip.tcp_functions",
+				  .netdata_app_chart = "app.ebpf_call_tcp_cleanup_rbuf" },
+	[SOCK_TCP_CLOSED] = { "tcp_closed_total",
+			      "TCP connections that reached CLOSE, counted for the process that made or accepted them",
+			      .netdata_chart = "ip.tcp_functions", .netdata_app_chart = "" },
+	[SOCK_TCP_SEND_ERRORS] = { "tcp_send_errors_total",
+				   "TCP send calls that failed (EAGAIN aside)", .is_error = true,
+				   .netdata_chart = "ip.tcp_error", .netdata_app_chart = "" },
+	[SOCK_TCP_RECV_ERRORS] = { "tcp_receive_errors_total",
+				   "TCP receive calls that failed (EAGAIN aside)", .is_error = true,
+				   .netdata_chart = "ip.tcp_error", .netdata_app_chart = "" },
+	[SOCK_TCP_RETRANS] = { "tcp_retransmits_total",
+			       "TCP retransmissions (one per retransmitted packet), counted for the connection's process",
+			       .netdata_chart = "ip.tcp_retransmit",
+			       .netdata_app_chart = "app.ebpf_call_tcp_retransmit" },
+	[SOCK_UDP_SENT_BYTES] = { "udp_sent_bytes_total", "Bytes UDP sends handed to the kernel",
+				  .netdata_chart = "ip.total_udp_bandwidth",
+				  .netdata_app_chart = "app.ebpf_sock_bytes_sent" },
+	[SOCK_UDP_RECV_BYTES] = { "udp_received_bytes_total",
+				  "Bytes UDP receives took (MSG_PEEK aside)",
+				  .netdata_chart = "ip.total_udp_bandwidth",
+				  .netdata_app_chart = "app.ebpf_sock_bytes_received" },
+	[SOCK_UDP_SEND_CALLS] = { "udp_send_calls_total", "UDP send calls, failed ones included",
+				  .netdata_chart = "ip.udp_functions",
+				  .netdata_app_chart = "app.ebpf_call_udp_sendmsg" },
+	[SOCK_UDP_RECV_CALLS] = { "udp_receive_calls_total",
+				  "UDP receive calls, failed ones included",
+				  .netdata_chart = "ip.udp_functions",
+				  .netdata_app_chart = "app.ebpf_call_udp_recvmsg" },
+	[SOCK_UDP_SEND_ERRORS] = { "udp_send_errors_total",
+				   "UDP send calls that failed (EAGAIN aside)", .is_error = true,
+				   .netdata_chart = "ip.udp_error", .netdata_app_chart = "" },
+	[SOCK_UDP_RECV_ERRORS] = { "udp_receive_errors_total",
+				   "UDP receive calls that failed (EAGAIN aside), and datagrams a full socket queue refused",
+				   .is_error = true, .netdata_chart = "ip.udp_error",
+				   .netdata_app_chart = "" },
+};
+_Static_assert(sizeof(socket_defs) / sizeof(socket_defs[0]) == SOCKET_NR_COUNTERS,
+	       "one def per counter");
+
+static const unsigned char socket_slots[SOCKET_NR_COUNTERS] = {
+	[SOCK_TCP_OUT_V4] = SL_SOCK(SK_TCP_OUT_V4),
+	[SOCK_TCP_OUT_V6] = SL_SOCK(SK_TCP_OUT_V6),
+	[SOCK_TCP_IN_V4] = SL_SOCK(SK_TCP_IN_V4),
+	[SOCK_TCP_IN_V6] = SL_SOCK(SK_TCP_IN_V6),
+	[SOCK_TCP_SENT_BYTES] = SL_SOCK(SK_TCP_SENT_BYTES),
+	[SOCK_TCP_RECV_BYTES] = SL_SOCK(SK_TCP_RECV_BYTES),
+	[SOCK_TCP_SEND_CALLS] = SL_SOCK(SK_TCP_SEND_CALLS),
+	[SOCK_TCP_RECV_CALLS] = SL_SOCK(SK_TCP_RECV_CALLS),
+	[SOCK_TCP_CLOSED] = SL_SOCK(SK_TCP_CLOSED),
+	[SOCK_TCP_SEND_ERRORS] = SL_SOCK(SK_TCP_SEND_ERRORS),
+	[SOCK_TCP_RECV_ERRORS] = SL_SOCK(SK_TCP_RECV_ERRORS),
+	[SOCK_TCP_RETRANS] = SL_SOCK(SK_TCP_RETRANS),
+	[SOCK_UDP_SENT_BYTES] = SL_SOCK(SK_UDP_SENT_BYTES),
+	[SOCK_UDP_RECV_BYTES] = SL_SOCK(SK_UDP_RECV_BYTES),
+	[SOCK_UDP_SEND_CALLS] = SL_SOCK(SK_UDP_SEND_CALLS),
+	[SOCK_UDP_RECV_CALLS] = SL_SOCK(SK_UDP_RECV_CALLS),
+	[SOCK_UDP_SEND_ERRORS] = SL_SOCK(SK_UDP_SEND_ERRORS),
+	[SOCK_UDP_RECV_ERRORS] = SL_SOCK(SK_UDP_RECV_ERRORS),
+};
+
+static const struct hook_impl send_impls[] = {
+	{ "tp_btf", PROGS("sock_send_btf") },
+	TRACEPOINTS("sock_send_tp"),
+	{ "kprobe", PROGS("sock_kp_tcp_sendmsg", "sock_kp_udp_sendmsg", "sock_kp_udpv6_sendmsg") },
+};
+static const struct hook_impl recv_impls[] = {
+	{ "tp_btf", PROGS("sock_recv_btf") },
+	TRACEPOINTS("sock_recv_tp"),
+	{ "kprobe", PROGS("sock_kp_tcp_cleanup_rbuf", "sock_kp_udp_recvmsg",
+			  "sock_kp_udpv6_recvmsg") },
+};
+static const struct hook_impl state_impls[] = {
+	{ "tp_btf", PROGS("sock_state_btf") },
+	TRACEPOINTS("sock_state_tp"),
+	{ "kprobe", PROGS("sock_kp_tcp_v4_connect", "sock_kp_tcp_v6_connect", "sock_kp_tcp_close") },
+};
+static const struct hook_impl accept_impls[] = {
+	TRACEPOINTS("sock_accept4_tp", "sock_accept_tp"),
+	{ "kretprobe", PROGS("sock_kp_inet_csk_accept") },
+};
+static const struct hook_impl retrans_impls[] = {
+	{ "tp_btf", PROGS("sock_retransmit_btf") },
+	TRACEPOINTS("sock_retransmit_tp"),
+	{ "kprobe", PROGS("sock_kp_tcp_retransmit_skb") },
+};
+static const struct hook_impl udp_fail_impls[] = {
+	{ "tp_btf", PROGS("sock_udp_fail_btf") },
+	{ "tracepoint (host totals only)", PROGS("sock_udp_fail_tp") },
+};
+
+static const struct hook_def socket_hooks[] = {
+	HOOK("send", send_impls),
+	HOOK("receive", recv_impls),
+	HOOK("connect and close", state_impls),
+	HOOK("accept", accept_impls),
+	HOOK("retransmit", retrans_impls),
+	RESULT_HOOK("udp queue errors", udp_fail_impls),
+};
+
+static const struct acct_desc socket_acct = {
+	.slot_of = socket_slots,
+	.sockets = true,
+};
+
+const struct module socket_module = {
+	.name = "socket",
+	.summary = "TCP and UDP calls, bytes, errors, connections and retransmits; the connection table",
+	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
+	.default_on = true,
+	ACCT_MODULE_TABLES(socket_defs, socket_hooks, socket_acct),
+};
