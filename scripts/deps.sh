@@ -13,6 +13,8 @@ test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linu
 	apache2-utils libclang-rt-dev bpftrace)
 # filesystem: loop filesystems of each type it charts here.
 test_pkgs+=(e2fsprogs xfsprogs btrfs-progs)
+# socket: packet loss between namespaces (nftables' numgen), for retransmits.
+test_pkgs+=(nftables)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
 

@@ -129,6 +129,8 @@ struct acct_stats {
 	uint64_t apps_retired;	   /* application rows dropped after the series retention */
 };
 void acct_get_stats(const struct acct *a, struct acct_stats *st);
+/* What the socket module's tables could not take, as last read. */
+void acct_get_sock_lost(const struct acct *a, struct sock_lost *out);
 
 /*
  * Kernel memory of the core's maps from their definitions, without loading:

@@ -1065,7 +1065,7 @@ int acct_collect(struct acct *a)
 		struct app_acc *app = &a->apps_v[i];
 
 		memcpy(truth, app->retired, sizeof(truth));
-		add_counts(truth, app->table, ACCT_SLOTS);
+		add_counts(truth, app->table, ACCT_ALL_SLOTS);
 		add_counts(truth, app->live, ACCT_REC_SLOTS);
 		show_max(app->shown, truth);
 	}
@@ -1073,7 +1073,7 @@ int acct_collect(struct acct *a)
 		struct cg_acc *c = &a->cgs[i];
 
 		memcpy(truth, c->retired, sizeof(truth));
-		add_counts(truth, c->table, ACCT_SLOTS);
+		add_counts(truth, c->table, ACCT_ALL_SLOTS);
 		add_counts(truth, c->live, ACCT_REC_SLOTS);
 		show_max(c->shown, truth);
 	}
@@ -1160,6 +1160,11 @@ int acct_module_collect(struct module_inst *mi, struct module_stats *next)
 	next->lost_pid_table_full = a->apps ? lost : 0;
 	next->lost_cgroup_table_full = a->lost.cgroup_table_full;
 	return 0;
+}
+
+void acct_get_sock_lost(const struct acct *a, struct sock_lost *out)
+{
+	*out = a->sock_lost;
 }
 
 void acct_get_stats(const struct acct *a, struct acct_stats *st)

@@ -61,6 +61,8 @@ void store_swap(struct module_stats *live, struct module_stats *next)
 	memcpy(live->host, next->host, sizeof(live->host));
 	live->lost_pid_table_full = next->lost_pid_table_full;
 	live->lost_cgroup_table_full = next->lost_cgroup_table_full;
+	live->own_table = next->own_table;
+	live->lost_own_table_full = next->lost_own_table_full;
 	SWAP(live->apps, next->apps);
 	SWAP(live->nr_apps, next->nr_apps);
 	SWAP(live->cap_apps, next->cap_apps);

@@ -127,6 +127,13 @@ struct module_stats {
 
 	uint64_t lost_pid_table_full;
 	uint64_t lost_cgroup_table_full;
+	/*
+	 * A table of the module's own that can fill (the socket module's
+	 * connections): its name in ebpfmon_lost_events_total{table}, NULL for
+	 * none, and the entries it could not take.
+	 */
+	const char *own_table;
+	uint64_t lost_own_table_full;
 };
 
 #define STORE_MAX_MODULES 32

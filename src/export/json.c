@@ -316,6 +316,12 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 		putc_unlocked('{', out);
 		put_number(out, "pid_table_full", m->lost_pid_table_full, true);
 		put_number(out, "cgroup_table_full", m->lost_cgroup_table_full, false);
+		if (m->own_table) {
+			char key[48];
+
+			snprintf(key, sizeof(key), "%s_table_full", m->own_table);
+			put_number(out, key, m->lost_own_table_full, false);
+		}
 		putc_unlocked('}', out);
 	}
 	putc_unlocked('}', out);

@@ -346,11 +346,14 @@ static void put_self(FILE *out, const struct store *s)
 			   s->mods[i].state == MODULE_UP);
 
 	put_header(out, "ebpfmon_lost_events_total",
-		   "Events not attributed to a process or cgroup because the table was full.",
+		   "Events not attributed to a process or cgroup because the table was full (table=connection: connections the socket module's table had no room for).",
 		   "", true);
 	for (unsigned int i = 0; i < s->nr_modules; i++) {
 		put_lost(out, s->mods[i].name, "pid", s->mods[i].lost_pid_table_full);
 		put_lost(out, s->mods[i].name, "cgroup", s->mods[i].lost_cgroup_table_full);
+		if (s->mods[i].own_table)
+			put_lost(out, s->mods[i].name, s->mods[i].own_table,
+				 s->mods[i].lost_own_table_full);
 	}
 
 	put_header(out, "ebpfmon_collections_total", "Collections of the kernel counters.", "",

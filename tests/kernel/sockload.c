@@ -10,6 +10,8 @@
  *   sockload NAME udp-server PORT COUNT [6]    receive COUNT datagrams (recv(2))
  *   sockload NAME udp-client ADDR PORT COUNT SIZE
  *                                              send COUNT datagrams of SIZE bytes (sendto)
+ *   sockload NAME udp-many ADDR PORT SOCKETS   SOCKETS sockets, open at once, each sending
+ *                                              one 10-byte datagram (a table that fills)
  *
  * A server prints "ready" once it listens (on stdout, flushed). Every mode
  * ends with what it did, one "key value" line each: the truth the test
@@ -172,6 +174,29 @@ static void udp_client(const char *addr, int port, int count, int size)
 	printf("sent_bytes %llu\nsend_calls %llu\n", bytes, calls);
 }
 
+static void udp_many(const char *addr, int port, int sockets)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(addr, port, &ss);
+	int *fds = calloc((size_t)sockets, sizeof(*fds));
+
+	if (!fds)
+		die("calloc");
+	for (int i = 0; i < sockets; i++) {
+		fds[i] = socket(ss.ss_family, SOCK_DGRAM, 0);
+		if (fds[i] < 0)
+			die("socket");
+		if (sendto(fds[i], "0123456789", 10, 0, (struct sockaddr *)&ss, len) != 10)
+			die("sendto");
+	}
+	/* Held open while ebpfmon looks: the entries stay. */
+	printf("sockets %d\n", sockets);
+	fflush(stdout);
+	sleep(3);
+	for (int i = 0; i < sockets; i++)
+		close(fds[i]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode;
@@ -188,6 +213,8 @@ int main(int argc, char **argv)
 		udp_server(atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 1, argc > 5 && !strcmp(argv[5], "6"));
 	else if (!strcmp(mode, "tcp-client") && argc == 8)
 		tcp_client(argv[3], atoi(argv[4]), atoi(argv[5]), atol(argv[6]), atoi(argv[7]));
+	else if (!strcmp(mode, "udp-many") && argc == 6)
+		udp_many(argv[3], atoi(argv[4]), atoi(argv[5]));
 	else if (!strcmp(mode, "udp-client") && argc == 7)
 		udp_client(argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
 	else {

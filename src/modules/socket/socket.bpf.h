@@ -145,13 +145,18 @@ static __always_inline void sock_add(struct sock_counts *c, __u32 slot, __u64 v,
 		__sync_fetch_and_add(&c->c[slot2], v2);
 }
 
+/* sock_count()'s slots argument: two slots in one (a BPF call takes five arguments). */
+#define SOCK_SLOTS2(slot, slot2) ((slot) | (slot2) << 8)
+
 /*
- * Count @v in socket slot @slot and @v2 in @slot2 (SOCK_NO_SLOT: none) for
- * the host, the process of epoch @k (NULL or tgid 0: none) and cgroup @cgid.
+ * Count @v in socket slot @slots & 0xff and @v2 in @slots >> 8 (SOCK_NO_SLOT:
+ * none) for the host, the process of epoch @k (NULL or tgid 0: none) and
+ * cgroup @cgid. A global function: the verifier checks it once, not once
+ * for every slot constant of every caller (that cost seconds at load).
  */
-static __noinline void sock_count(const struct acct_key *k, __u64 cgid, __u32 slot, __u64 v,
-				  __u32 slot2, __u64 v2)
+__noinline int sock_count(const struct acct_key *k, __u64 cgid, __u32 slots, __u64 v, __u64 v2)
 {
+	__u32 slot = slots & 0xff, slot2 = (slots >> 8) & 0xff;
 	struct sock_counts *c = percpu(&sock_host);
 
 	if (c)
@@ -168,12 +173,13 @@ static __noinline void sock_count(const struct acct_key *k, __u64 cgid, __u32 sl
 		if (c)
 			sock_add(c, slot, v, slot2, v2);
 	}
+	return 0;
 }
 
 static __always_inline void sock_count_rec(const struct acct_rec *r, __u32 slot, __u64 v,
 					   __u32 slot2, __u64 v2)
 {
-	sock_count(r ? &r->key : NULL, r ? r->cgid : 0, slot, v, slot2, v2);
+	sock_count(r ? &r->key : NULL, r ? r->cgid : 0, SOCK_SLOTS2(slot, slot2), v, v2);
 }
 
 /* ---- the connection table ------------------------------------------------ */
@@ -277,6 +283,43 @@ static __noinline struct conn_entry *conn_new(const struct sock *sk, const struc
 /* ---- send and receive ---------------------------------------------------- */
 
 /*
+ * The connection of socket @skaddr after a send or receive of @bytes by
+ * @r's process: made if new, its bytes and RTT brought up to date. @fp:
+ * family | protocol << 16.
+ */
+static __noinline int conn_io(const struct sock *sk, const struct acct_rec *r, __u32 fp,
+			      __u32 send, __u64 bytes)
+{
+	__u64 skaddr = (__u64)sk;
+	__u16 family = fp & 0xffff;
+	__u8 proto = fp >> 16;
+	struct conn_entry *e;
+
+	e = bpf_map_lookup_elem(&conns, &skaddr);
+	if (e && proto == SOCK_IPPROTO_UDP &&
+	    e->t.sport != BPF_CORE_READ(sk, __sk_common.skc_num)) {
+		/* Another UDP socket at a freed one's address. */
+		conn_end(skaddr, e, CONN_F_EXPIRED);
+		e = NULL;
+	}
+	if (!e) {
+		/* UDP: a connected socket sends to its peer; TCP: opened before we looked. */
+		__u8 dir = proto == SOCK_IPPROTO_UDP && BPF_CORE_READ(sk, __sk_common.skc_dport)
+				   ? CONN_DIR_OUTGOING
+				   : CONN_DIR_UNKNOWN;
+
+		e = conn_new(sk, r, family, proto, CONN_HOW(dir, 0));
+		if (!e)
+			return 0;
+	}
+	if (bytes)
+		__sync_fetch_and_add(send ? &e->bytes_written : &e->bytes_read, bytes);
+	if (proto == SOCK_IPPROTO_TCP)
+		conn_rtt(e, sk);
+	return 0;
+}
+
+/*
  * A send or receive on @sk by the current task that returned @ret. Counted
  * for its process; the connection's bytes and RTT brought up to date.
  */
@@ -284,9 +327,8 @@ static __always_inline void sock_io(struct sock *sk, int ret, int flags, bool se
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	struct acct_rec *r;
-	struct conn_entry *e;
 	__u32 block, slot2 = SOCK_NO_SLOT;
-	__u64 bytes = 0, key = (__u64)sk;
+	__u64 bytes = 0;
 	__u8 proto;
 
 	if (family != SOCK_AF_INET && family != SOCK_AF_INET6)
@@ -298,39 +340,17 @@ static __always_inline void sock_io(struct sock *sk, int ret, int flags, bool se
 		block = SOCK_UDP_BLOCK;
 	else
 		return;
+	r = record_of(bpf_get_current_task_btf());
 	if (ret > 0 && !(!send && (flags & SOCK_MSG_PEEK)))
 		bytes = ret;
 	if (bytes)
 		slot2 = block + (send ? SK_TCP_SENT_BYTES : SK_TCP_RECV_BYTES);
 	else if (ret < 0 && ret != -SOCK_EAGAIN && count_errors)
 		slot2 = block + (send ? SK_TCP_SEND_ERRORS : SK_TCP_RECV_ERRORS);
-	r = record_of(bpf_get_current_task_btf());
 	sock_count_rec(r, block + (send ? SK_TCP_SEND_CALLS : SK_TCP_RECV_CALLS), 1, slot2,
 		       bytes ? bytes : 1);
-
-	if (!sock_conns || ret < 0)
-		return;
-	e = bpf_map_lookup_elem(&conns, &key);
-	if (e && proto == SOCK_IPPROTO_UDP &&
-	    e->t.sport != BPF_CORE_READ(sk, __sk_common.skc_num)) {
-		/* Another UDP socket at a freed one's address. */
-		conn_end(key, e, CONN_F_EXPIRED);
-		e = NULL;
-	}
-	if (!e) {
-		/* UDP: a connected socket sends to its peer; TCP: opened before we looked. */
-		__u8 dir = proto == SOCK_IPPROTO_UDP && BPF_CORE_READ(sk, __sk_common.skc_dport)
-				   ? CONN_DIR_OUTGOING
-				   : CONN_DIR_UNKNOWN;
-
-		e = conn_new(sk, r, family, proto, CONN_HOW(dir, 0));
-		if (!e)
-			return;
-	}
-	if (bytes)
-		__sync_fetch_and_add(send ? &e->bytes_written : &e->bytes_read, bytes);
-	if (proto == SOCK_IPPROTO_TCP)
-		conn_rtt(e, sk);
+	if (sock_conns && ret >= 0)
+		conn_io(sk, r, family | (__u32)proto << 16, send, bytes);
 }
 
 SEC("tp_btf/sock_send_length")
@@ -395,11 +415,11 @@ static __always_inline void sock_state(const struct sock *sk, int old, int new)
 		return;
 	e = sock_conns ? bpf_map_lookup_elem(&conns, &key) : NULL;
 	if (!e) {
-		sock_count(NULL, 0, SK_TCP_CLOSED, 1, SOCK_NO_SLOT, 0);
+		sock_count(NULL, 0, SOCK_SLOTS2(SK_TCP_CLOSED, SOCK_NO_SLOT), 1, 0);
 		SOCK_LOST(unowned);
 		return;
 	}
-	sock_count(&e->owner, e->cgid, SK_TCP_CLOSED, 1, SOCK_NO_SLOT, 0);
+	sock_count(&e->owner, e->cgid, SOCK_SLOTS2(SK_TCP_CLOSED, SOCK_NO_SLOT), 1, 0);
 	conn_rtt(e, sk);
 	conn_end(key, e, CONN_F_CLOSED);
 }
@@ -480,13 +500,13 @@ static __always_inline void sock_owned(const struct sock *sk, __u32 slot)
 	struct conn_entry *e = sock_conns ? bpf_map_lookup_elem(&conns, &key) : NULL;
 
 	if (!e) {
-		sock_count(NULL, 0, slot, 1, SOCK_NO_SLOT, 0);
+		sock_count(NULL, 0, SOCK_SLOTS2(slot, SOCK_NO_SLOT), 1, 0);
 		SOCK_LOST(unowned);
 		return;
 	}
 	if (slot == SK_TCP_RETRANS)
 		__sync_fetch_and_add(&e->retransmits, 1);
-	sock_count(&e->owner, e->cgid, slot, 1, SOCK_NO_SLOT, 0);
+	sock_count(&e->owner, e->cgid, SOCK_SLOTS2(slot, SOCK_NO_SLOT), 1, 0);
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
@@ -514,7 +534,7 @@ int BPF_PROG(sock_udp_fail_btf, int rc, struct sock *sk)
 SEC("tracepoint/udp/udp_fail_queue_rcv_skb")
 int sock_udp_fail_tp(void *ctx)
 {
-	sock_count(NULL, 0, SK_UDP_RECV_ERRORS, 1, SOCK_NO_SLOT, 0);
+	sock_count(NULL, 0, SOCK_SLOTS2(SK_UDP_RECV_ERRORS, SOCK_NO_SLOT), 1, 0);
 	return 0;
 }
 

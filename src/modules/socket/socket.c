@@ -125,8 +125,9 @@ static const struct hook_impl state_impls[] = {
 	TRACEPOINTS("sock_state_tp"),
 	{ "kprobe", PROGS("sock_kp_tcp_v4_connect", "sock_kp_tcp_v6_connect", "sock_kp_tcp_close") },
 };
+/* A syscall tracepoint: not in light mode, where no syscall hook slows every syscall. */
 static const struct hook_impl accept_impls[] = {
-	TRACEPOINTS("sock_accept4_tp", "sock_accept_tp"),
+	SYSCALL_TRACEPOINTS("sock_accept4_tp", "sock_accept_tp"),
 	{ "kretprobe", PROGS("sock_kp_inet_csk_accept") },
 };
 static const struct hook_impl retrans_impls[] = {
@@ -153,10 +154,34 @@ static const struct acct_desc socket_acct = {
 	.sockets = true,
 };
 
+static int socket_collect(struct module_inst *mi, struct module_stats *next)
+{
+	struct sock_lost lost;
+	int err = acct_module_collect(mi, next);
+
+	if (err)
+		return err;
+	acct_get_sock_lost(mi->acct, &lost);
+	next->own_table = "connection";
+	next->lost_own_table_full = lost.conn_table_full;
+	/* The process table's misses count with the core's (events without their application). */
+	next->lost_cgroup_table_full += lost.cgroup_table_full;
+	return 0;
+}
+
 const struct module socket_module = {
 	.name = "socket",
 	.summary = "TCP and UDP calls, bytes, errors, connections and retransmits; the connection table",
 	.privileges = "CAP_BPF and CAP_PERFMON to load and attach; none after attach",
 	.default_on = true,
-	ACCT_MODULE_TABLES(socket_defs, socket_hooks, socket_acct),
+	.defs = socket_defs,
+	.nr_defs = SOCKET_NR_COUNTERS,
+	.nr_counters = SOCKET_NR_COUNTERS,
+	.hooks = socket_hooks,
+	.nr_hooks = sizeof(socket_hooks) / sizeof(socket_hooks[0]),
+	.acct = &socket_acct,
+	.probe = acct_module_probe,
+	.load = acct_module_load,
+	.collect = socket_collect,
+	.unload = acct_module_unload,
 };
