@@ -305,7 +305,7 @@ static int parse_ip_pattern(struct conn_pattern *p, const char *tok, size_t len)
 		}
 		alen = addr_len(p->family);
 		if (bits > alen * 8)
-			return -ERANGE;
+			return -EDOM;
 		/* Netdata clears the host bits (its default has 127.0.0.1/8) */
 		for (size_t i = 0; i < alen; i++) {
 			size_t keep = bits > i * 8 ? bits - i * 8 : 0;
@@ -358,6 +358,8 @@ static const char *why_of(int rc)
 	switch (rc) {
 	case -ERANGE:
 		return "(its first value is above its last)";
+	case -EDOM:
+		return "(the prefix is longer than the address)";
 	case -ENOENT:
 		return "(no such service in [service name] nor the services file)";
 	default:
@@ -877,7 +879,7 @@ static void endpoint(char *buf, size_t size, const char *addr, bool v6, __u16 po
 int conn_view_print_text(FILE *out, const struct conn_row *rows, size_t nr,
 			 const struct conn_row *other, const struct conn_services *services)
 {
-	char local[96], remote[96], comm[17], rtt[24];
+	char local[96], remote[96], comm[3 * 16 + 1], rtt[24];
 	size_t total = nr + (other && other->connections ? 1 : 0);
 
 	fprintf(out, "%-5s %-9s %-47s %-47s %7s %-16s %12s %12s %7s %10s %-6s %5s\n", "PROTO",
@@ -888,8 +890,10 @@ int conn_view_print_text(FILE *out, const struct conn_row *rows, size_t nr,
 		__u16 svc = conn_service_port(&r->t);
 		struct shown s;
 
-		memcpy(comm, r->process_name, sizeof(r->process_name));
-		comm[16] = '\0';
+		/* A comm holds any byte: valid UTF-8 and no control character reach the terminal.
+		 */
+		export_utf8_sanitize(comm, r->process_name,
+				     strnlen(r->process_name, sizeof(r->process_name)));
 		text_make_printable(comm);
 		if (r->rtt_us)
 			snprintf(rtt, sizeof(rtt), "%u.%03ums", r->rtt_us / 1000, r->rtt_us % 1000);
