@@ -39,8 +39,8 @@ static const char *const list_names[] = {
 
 static const char *const list_accepts[] = {
     [CONN_LIST_PORTS] = "a port (22), a range (1000-2000), a service name (ssh) or *",
-    [CONN_LIST_IPS] = "an address (10.0.0.1, ::1), a CIDR (10.0.0.0/8, fc00::/7), "
-		      "a range (10.0.0.1-10.0.0.20) or *",
+    [CONN_LIST_IPS] = ("an address (10.0.0.1, ::1), a CIDR (10.0.0.0/8, fc00::/7), "
+		       "a range (10.0.0.1-10.0.0.20) or *"),
     [CONN_LIST_HOSTNAMES] = "a host name pattern (*.example.com) or *",
 };
 
