@@ -617,7 +617,7 @@ static void test_ip_types(void **state)
 		int af = strchr(cases[i].ip, ':') ? AF_INET6 : AF_INET;
 
 		assert_int_equal(inet_pton(af, cases[i].ip, a), 1);
-		if (strcmp(conn_ip_type((__u16)af, a), cases[i].type))
+		if (strcmp(conn_ip_type((__u16)af, a), cases[i].type) != 0)
 			fail_msg("%s: %s, want %s", cases[i].ip, conn_ip_type((__u16)af, a),
 				 cases[i].type);
 	}

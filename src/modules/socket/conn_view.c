@@ -230,14 +230,15 @@ void conn_services_free(struct conn_services *s)
 static int refuse(char *err, size_t errlen, enum conn_list_kind kind, const char *tok, size_t len,
 		  const char *why)
 {
-	char quoted[68];
+	char quoted[65];
 	size_t n = len < 64 ? len : 64;
 
 	memcpy(quoted, tok, n);
-	strcpy(quoted + n, len > n ? "..." : "");
+	quoted[n] = '\0';
 	text_make_printable(quoted);
-	seterr(err, errlen, "%s: bad pattern '%s'%s%s: expected %s, each optionally after '!'",
-	       list_names[kind], quoted, why ? " " : "", why ? why : "", list_accepts[kind]);
+	seterr(err, errlen, "%s: bad pattern '%s%s'%s%s: expected %s, each optionally after '!'",
+	       list_names[kind], quoted, len > n ? "..." : "", why ? " " : "", why ? why : "",
+	       list_accepts[kind]);
 	return -EINVAL;
 }
 
