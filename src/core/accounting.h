@@ -129,6 +129,10 @@ struct acct_stats {
 	uint64_t apps_retired;	   /* application rows dropped after the series retention */
 };
 void acct_get_stats(const struct acct *a, struct acct_stats *st);
+/* A map of the core's object by name (the socket module's connection table), or -1. */
+int acct_map_fd(const struct acct *a, const char *name);
+/* The kernel's count of connection-table entries by kind (socket.bpf.h conn_used[]). */
+__s64 *acct_conn_used(struct acct *a);
 /* What the socket module's tables could not take, as last read. */
 void acct_get_sock_lost(const struct acct *a, struct sock_lost *out);
 

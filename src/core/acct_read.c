@@ -1162,6 +1162,18 @@ int acct_module_collect(struct module_inst *mi, struct module_stats *next)
 	return 0;
 }
 
+int acct_map_fd(const struct acct *a, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(a->skel->obj, name);
+
+	return m ? bpf_map__fd(m) : -1;
+}
+
+__s64 *acct_conn_used(struct acct *a)
+{
+	return a->skel->bss->conn_used;
+}
+
 void acct_get_sock_lost(const struct acct *a, struct sock_lost *out)
 {
 	*out = a->sock_lost;

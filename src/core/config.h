@@ -104,13 +104,6 @@ int config_set(struct config *c, const char *section, const char *key, const cha
 int config_set_module_list(struct config *c, const char *list, char *err, size_t errlen);
 bool config_module_enabled(const struct config *c, const char *name);
 
-/*
- * The check of a [network connections] filter (ports, ips, hostnames), set
- * by the network viewer: 0, or -1 with one line in @err. NULL: unchecked.
- */
-extern int (*config_check_pattern)(const char *key, const char *value, char *err,
-				   size_t errlen);
-
 /* Parse helpers shared with the command line. 0 on success, -1 on a malformed value. */
 int parse_bool(const char *s, bool *out);	       /* yes|no|true|false|on|off|1|0 */
 int parse_uint(const char *s, unsigned long long min, unsigned long long max,

@@ -37,6 +37,7 @@
 #include "export/http.h"
 #include "export/prometheus.h"
 #include "export/text_cache.h"
+#include "modules/socket/socket_api.h"
 
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define AUTH_REALM "ebpfmon"
@@ -82,7 +83,8 @@ struct http_server {
 
 static const char index_page[] =
 	"<!DOCTYPE html>\n<html><head><title>ebpfmon</title></head>\n"
-	"<body><h1>ebpfmon</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
+	"<body><h1>ebpfmon</h1><p><a href=\"/metrics\">Metrics</a></p>\n"
+	"<p><a href=\"/api/v1/connections\">Connections</a> (JSON)</p></body></html>\n";
 
 static double now(void)
 {
@@ -293,6 +295,29 @@ static enum MHD_Result reply_metrics(struct MHD_Connection *c, struct http_serve
 	return queue(c, MHD_HTTP_OK, r, METRICS_TYPE);
 }
 
+/* The network viewer's rows, rendered at the last collection: a copy of the text. */
+static enum MHD_Result reply_connections(struct MHD_Connection *c)
+{
+	struct shared_text *t = NULL;
+	struct MHD_Response *r;
+	int rc = socket_connections_json(&t);
+
+	if (rc == -ENODEV)
+		return reply_text(c, MHD_HTTP_NOT_FOUND,
+				  "no connection table: the socket module is off, or [network connections] enabled = no\n");
+	if (rc == -EAGAIN)
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "no collection yet; try again in a second\n");
+	if (rc)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer_with_free_callback_cls(t->len, t->text, release_text, t);
+	if (!r) {
+		shared_text_put(t);
+		return MHD_NO;
+	}
+	return queue(c, MHD_HTTP_OK, r, "application/json");
+}
+
 static bool authorized(struct http_server *h, struct MHD_Connection *c)
 {
 	char *password = NULL, *user;
@@ -331,13 +356,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	if (!strcmp(url, "/metrics"))
 		return reply_metrics(c, h);
+	if (!strcmp(url, "/api/v1/connections"))
+		return reply_connections(c);
 	if (!strcmp(url, "/"))
 		return queue(c, MHD_HTTP_OK,
 			     MHD_create_response_from_buffer(sizeof(index_page) - 1,
 							     (void *)index_page,
 							     MHD_RESPMEM_PERSISTENT),
 			     "text/html; charset=utf-8");
-	return reply_text(c, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n");
+	return reply_text(c, MHD_HTTP_NOT_FOUND, "not found; try /metrics or /api/v1/connections\n");
 }
 
 /* ---- start and stop ---------------------------------------------------------- */

@@ -11,8 +11,14 @@
  * accept's syscall exit); Netdata's kernel-function hooks are the last rung
  * for kernels that have them (calls and bytes, no connection table).
  */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "core/accounting.h"
+#include "modules/socket/conn_table.h"
 #include "modules/socket/socket.h"
+#include "modules/socket/socket_api.h"
 
 _Static_assert(SOCKET_NR_COUNTERS <= EBPFMON_MAX_COUNTERS, "the store's rows hold every counter");
 
@@ -154,12 +160,133 @@ static const struct acct_desc socket_acct = {
 	.sockets = true,
 };
 
+/* The one connection table of this process (one agent), for the API. */
+static struct conn_table *active;
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+static double keep_ended = SOCKET_KEEP_ENDED;
+
+void socket_keep_ended(double seconds)
+{
+	keep_ended = seconds;
+}
+
+static int socket_load(struct module_inst *mi, const struct module_cfg *mc)
+{
+	struct conn_table *t;
+	int err = acct_module_load(mi, mc);
+
+	if (err || !mc->cfg->net.enabled)
+		return err;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	err = conn_table_init(t, mi->acct, mc->cfg, keep_ended, mi->stats->reason,
+			      sizeof(mi->stats->reason));
+	if (err) {
+		conn_table_free(t);
+		free(t);
+		acct_module_unload(mi);
+		return err;
+	}
+	mi->priv = t;
+	pthread_mutex_lock(&active_lock);
+	active = t;
+	pthread_mutex_unlock(&active_lock);
+	return 0;
+}
+
+static void socket_unload(struct module_inst *mi)
+{
+	struct conn_table *t = mi->priv;
+
+	if (t) {
+		pthread_mutex_lock(&active_lock);
+		if (active == t)
+			active = NULL;
+		pthread_mutex_unlock(&active_lock);
+		conn_table_free(t);
+		free(t);
+		mi->priv = NULL;
+	}
+	acct_module_unload(mi);
+}
+
+/* Read the connection table and render the view once: requests copy the text. */
+static int collect_connections(struct conn_table *t)
+{
+	struct conn_row *rows, other;
+	struct shared_text *shared;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	long n;
+	int err = conn_table_read(t);
+
+	if (err)
+		return err;
+	n = conn_table_rows(t, &rows, &other);
+	if (n < 0)
+		return (int)n;
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		free(rows);
+		return -ENOMEM;
+	}
+	err = conn_view_print_json(f, rows, (size_t)n, other.connections ? &other : NULL);
+	free(rows);
+	if (fclose(f) || err) {
+		free(buf);
+		return -EIO;
+	}
+	shared = shared_text_new(buf, len);
+	if (!shared)
+		return -ENOMEM;
+	text_slot_publish(&t->json, shared);
+	return 0;
+}
+
+int socket_connections_json(struct shared_text **json)
+{
+	int rc = -ENODEV;
+
+	pthread_mutex_lock(&active_lock);
+	if (active) {
+		*json = text_slot_get(&active->json);
+		rc = *json ? 0 : -EAGAIN;
+	}
+	pthread_mutex_unlock(&active_lock);
+	return rc;
+}
+
+int socket_connections_text(FILE *out)
+{
+	struct conn_row *rows, other;
+	long n;
+	int rc = -ENODEV;
+
+	pthread_mutex_lock(&active_lock);
+	if (active) {
+		n = conn_table_rows(active, &rows, &other);
+		rc = n < 0 ? (int)n
+			   : conn_view_print_text(out, rows, (size_t)n,
+						  other.connections ? &other : NULL,
+						  active->view.resolve_services ? &active->view.services
+										: NULL);
+		if (n >= 0)
+			free(rows);
+	}
+	pthread_mutex_unlock(&active_lock);
+	return rc;
+}
+
 static int socket_collect(struct module_inst *mi, struct module_stats *next)
 {
 	struct sock_lost lost;
 	int err = acct_module_collect(mi, next);
 
 	if (err)
+		return err;
+	if (mi->priv && (err = collect_connections(mi->priv)))
 		return err;
 	acct_get_sock_lost(mi->acct, &lost);
 	next->own_table = "connection";
@@ -181,7 +308,7 @@ const struct module socket_module = {
 	.nr_hooks = sizeof(socket_hooks) / sizeof(socket_hooks[0]),
 	.acct = &socket_acct,
 	.probe = acct_module_probe,
-	.load = acct_module_load,
+	.load = socket_load,
 	.collect = socket_collect,
-	.unload = acct_module_unload,
+	.unload = socket_unload,
 };
