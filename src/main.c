@@ -20,6 +20,8 @@
 #include "export/http.h"
 #include "export/json.h"
 #include "export/prometheus.h"
+#include "export/text_cache.h"
+#include "modules/socket/socket_api.h"
 #include "ui/summary.h"
 
 #define EXIT_USAGE 2
@@ -60,6 +62,11 @@ enum {
 	OPT_DURATION,
 	OPT_FORMAT,
 	OPT_JSON,
+	OPT_PORTS,
+	OPT_IPS,
+	OPT_HOSTNAMES,
+	OPT_EPHEMERAL,
+	OPT_MAX_ROWS,
 	OPT_HELP,
 };
 
@@ -482,6 +489,135 @@ out:
 	return ret;
 }
 
+/* ---- connections --------------------------------------------------------- */
+
+static int cmd_connections(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_LONG_OPTS,
+					      { "duration", required_argument, NULL, OPT_DURATION },
+					      { "json", no_argument, NULL, OPT_JSON },
+					      { "ports", required_argument, NULL, OPT_PORTS },
+					      { "ips", required_argument, NULL, OPT_IPS },
+					      { "hostnames", required_argument, NULL, OPT_HOSTNAMES },
+					      { "ephemeral-port", required_argument, NULL, OPT_EPHEMERAL },
+					      { "max-rows", required_argument, NULL, OPT_MAX_ROWS },
+					      { 0 } };
+	static const struct {
+		int opt;
+		const char *key;
+	} net_keys[] = { { OPT_PORTS, "ports" },
+			 { OPT_IPS, "ips" },
+			 { OPT_HOSTNAMES, "hostnames" },
+			 { OPT_EPHEMERAL, "ephemeral port" },
+			 { OPT_MAX_ROWS, "maximum dimensions" } };
+	struct common_opts o = { .modules = "socket" };
+	double duration = 0, deadline;
+	bool json = false;
+	struct shared_text *text = NULL;
+	struct agent a;
+	sigset_t stop;
+	int opt, ret;
+
+	prog_cmd = "ebpfmon connections";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		bool net = false;
+
+		for (unsigned int i = 0; i < sizeof(net_keys) / sizeof(net_keys[0]); i++) {
+			if (net_keys[i].opt != opt)
+				continue;
+			if (o.nr_set == sizeof(o.set) / sizeof(o.set[0]))
+				return usage_error("too many options at '%s'", optarg);
+			o.set[o.nr_set++] = (struct flag_setting){ "network connections", net_keys[i].key,
+								   optarg };
+			net = true;
+		}
+		if (net)
+			continue;
+		switch (opt) {
+		case OPT_HELP:
+			printf("Usage: ebpfmon connections [--duration D] [--json] [--ports LIST] [--ips LIST]\n"
+			       "                           [--hostnames LIST] [options]\n\n"
+			       "The network viewer: one row per TCP or UDP connection (the local side\n"
+			       "first), with its process, bytes read and written, retransmits and RTT.\n"
+			       "Without --duration: the connections open now. With it: those open at\n"
+			       "the end and those that ended during the window, their bytes counted\n"
+			       "over the window. Sorted by bytes; the filters and limits of\n"
+			       "[network connections] apply, and these flags override them.\n\n"
+			       "  --duration D            watch for D (10s, 2m, 500ms)\n"
+			       "  --json                  a JSON list of rows (DataKit's netflow fields)\n"
+			       "  --ports LIST            e.g. '22 80 1000-2000 !8080 *' (first match decides)\n"
+			       "  --ips LIST              e.g. '10.0.0.0/8 !127.0.0.1/8 *'\n"
+			       "  --hostnames LIST        e.g. '*.example.com' (reverse-resolved names)\n"
+			       "  --ephemeral-port N      show ports from N up as * so rows aggregate (0: off)\n"
+			       "  --max-rows N            rows at most; the rest summed in one row\n%s",
+			       common_help);
+			return 0;
+		case OPT_DURATION:
+			if (parse_duration(optarg, &duration))
+				return usage_error("bad --duration '%s': use seconds or 500ms, 10s, 2m", optarg);
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		default:
+			ret = common_opt(opt, &o);
+			if (ret <= 0)
+				return bad_option(argc, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	agent_init(&a);
+	ret = build_config(&a, &o);
+	if (ret)
+		goto out;
+	if (!config_module_enabled(&a.cfg, "socket")) {
+		ret = usage_error("the socket module is not in %s", "--modules");
+		goto out;
+	}
+	a.cfg.net.enabled = true;
+	/* A window: what ended during it stays in the view. */
+	socket_keep_ended(0);
+	block_stop_signals(&stop);
+	ret = start_agent(&a);
+	if (ret)
+		goto out;
+	agent_collect(&a);
+	ret = drop_privileges(&a);
+	if (ret)
+		goto out;
+	deadline = monotonic() + duration;
+	while (duration > 0) {
+		double left = deadline - monotonic();
+
+		if (left <= 0 || wait_stop(&stop, left < a.cfg.update_every ? left : a.cfg.update_every))
+			break;
+		agent_collect(&a);
+	}
+	agent_collect(&a);
+	if (json) {
+		ret = socket_connections_json(&text);
+		if (!ret && fwrite(text->text, 1, text->len, stdout) != text->len)
+			ret = -EIO;
+		shared_text_put(text);
+	} else {
+		ret = socket_connections_text(stdout);
+	}
+	if (ret == -ENODEV)
+		fprintf(stderr, "%s: the socket module did not start; see 'ebpfmon check'\n", prog_cmd);
+	if (fflush(stdout) || ret) {
+		if (ret != -ENODEV)
+			fprintf(stderr, "%s: writing the output failed: %s\n", prog_cmd,
+				strerror(ret ? -ret : errno));
+		ret = 1;
+	}
+out:
+	agent_free(&a);
+	return ret;
+}
+
 /* ---- check ------------------------------------------------------------- */
 
 static void print_fact(FILE *f, bool json, bool *first, const char *name, bool ok,
@@ -860,6 +996,7 @@ static void main_usage(FILE *f)
 		"  check      what this kernel allows, and which hook each module would use\n"
 		"  snapshot   count for a while, print the totals, exit\n"
 		"  flows      per-flow packets and bytes from TC/TCX, XDP or per process\n"
+		"  connections  TCP and UDP connections with their process, bytes, RTT (network viewer)\n"
 		"  metrics    list every metric (--markdown for docs/metrics.md)\n"
 		"  config     print the built-in default configuration, every key explained\n\n"
 		"  ebpfmon COMMAND --help   options of a command\n"
@@ -879,11 +1016,12 @@ int main(int argc, char **argv)
 		     { "check", cmd_check },
 		     { "snapshot", cmd_snapshot },
 		     { "flows", cmd_flows },
+		     { "connections", cmd_connections },
 		     { "metrics", cmd_metrics },
 		     { "config", cmd_config } };
 
 	if (argc < 2) {
-		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, metrics, config (see 'ebpfmon --help')\n");
+		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, metrics, config (see 'ebpfmon --help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -898,7 +1036,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, metrics, config (see 'ebpfmon --help')\n",
+	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, metrics, config (see 'ebpfmon --help')\n",
 		argv[1]);
 	return EXIT_USAGE;
 }

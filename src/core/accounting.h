@@ -129,6 +129,8 @@ struct acct_stats {
 	uint64_t apps_retired;	   /* application rows dropped after the series retention */
 };
 void acct_get_stats(const struct acct *a, struct acct_stats *st);
+/* Run iterator program @prog (loaded as a module's hook) once to its end, output discarded. 0 or -errno. */
+int acct_run_iter(struct acct *a, const char *prog);
 /* A map of the core's object by name (the socket module's connection table), or -1. */
 int acct_map_fd(const struct acct *a, const char *name);
 /* The kernel's count of connection-table entries by kind (socket.bpf.h conn_used[]). */

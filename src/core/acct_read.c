@@ -1162,6 +1162,22 @@ int acct_module_collect(struct module_inst *mi, struct module_stats *next)
 	return 0;
 }
 
+int acct_run_iter(struct acct *a, const char *prog)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(a->skel->obj, prog);
+	struct bpf_link *link;
+	int err;
+
+	if (!p || !bpf_program__autoload(p))
+		return -ENOENT;
+	link = bpf_program__attach_iter(p, NULL);
+	if (!link)
+		return -errno;
+	err = acct_drain_iter(a, link, NULL);
+	bpf_link__destroy(link);
+	return err;
+}
+
 int acct_map_fd(const struct acct *a, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(a->skel->obj, name);

@@ -236,16 +236,18 @@ static __noinline void conn_end(__u64 key, struct conn_entry *e, __u32 flags)
 
 /*
  * A new entry for socket @sk, owned by @r's process (NULL: none known),
- * in place of any older one at the same address; @how: CONN_HOW(direction,
- * flags). NULL when its kind's table is full.
+ * @task, in place of any older one at the same address; @fp: family |
+ * protocol << 16; @how: CONN_HOW(direction, flags). NULL when its kind's
+ * table is full.
  */
 static __noinline struct conn_entry *conn_new(const struct sock *sk, const struct acct_rec *r,
-					      __u16 family, __u8 proto, __u32 how)
+					      struct task_struct *task, __u32 fp, __u32 how)
 {
 	struct conn_entry e = {};
+	__u16 family = fp & 0xffff;
+	__u8 proto = fp >> 16;
 	enum conn_kind kind = conn_kind_of(family, proto) & 3;
 	__u64 key = (__u64)sk;
-	struct task_struct *task = bpf_get_current_task_btf();
 
 	if (__sync_fetch_and_add(&conn_used[kind], 1) >= conn_limit[kind]) {
 		__sync_fetch_and_add(&conn_used[kind], -1);
@@ -291,7 +293,6 @@ static __noinline int conn_io(const struct sock *sk, const struct acct_rec *r, _
 			      __u32 send, __u64 bytes)
 {
 	__u64 skaddr = (__u64)sk;
-	__u16 family = fp & 0xffff;
 	__u8 proto = fp >> 16;
 	struct conn_entry *e;
 
@@ -308,7 +309,7 @@ static __noinline int conn_io(const struct sock *sk, const struct acct_rec *r, _
 				   ? CONN_DIR_OUTGOING
 				   : CONN_DIR_UNKNOWN;
 
-		e = conn_new(sk, r, family, proto, CONN_HOW(dir, 0));
+		e = conn_new(sk, r, bpf_get_current_task_btf(), fp, CONN_HOW(dir, 0));
 		if (!e)
 			return 0;
 	}
@@ -399,7 +400,8 @@ static __always_inline void sock_state(const struct sock *sk, int old, int new)
 		sock_count_rec(r, family == SOCK_AF_INET ? SK_TCP_OUT_V4 : SK_TCP_OUT_V6, 1,
 			       SOCK_NO_SLOT, 0);
 		if (sock_conns)
-			conn_new(sk, r, family, SOCK_IPPROTO_TCP, CONN_HOW(CONN_DIR_OUTGOING, 0));
+			conn_new(sk, r, bpf_get_current_task_btf(),
+				 family | SOCK_IPPROTO_TCP << 16, CONN_HOW(CONN_DIR_OUTGOING, 0));
 		return;
 	}
 	if (new == SOCK_TCP_ESTABLISHED) {
@@ -473,7 +475,7 @@ static __always_inline void sock_accepted(long fd)
 		sock_count_rec(r, family == SOCK_AF_INET ? SK_TCP_IN_V4 : SK_TCP_IN_V6, 1,
 			       SOCK_NO_SLOT, 0);
 		if (sock_conns)
-			conn_new(sk, r, family, SOCK_IPPROTO_TCP,
+			conn_new(sk, r, task, family | SOCK_IPPROTO_TCP << 16,
 				 CONN_HOW(CONN_DIR_INCOMING, CONN_F_ESTABLISHED));
 	}
 }
@@ -535,6 +537,55 @@ SEC("tracepoint/udp/udp_fail_queue_rcv_skb")
 int sock_udp_fail_tp(void *ctx)
 {
 	sock_count(NULL, 0, SOCK_SLOTS2(SK_UDP_RECV_ERRORS, SOCK_NO_SLOT), 1, 0);
+	return 0;
+}
+
+/* ---- what is open already ------------------------------------------------ */
+
+#define SOCK_S_IFMT 0170000
+#define SOCK_S_IFSOCK 0140000
+
+/*
+ * Every TCP and UDP socket open now, with the process that holds it, into
+ * the table (run once at start: `ebpfmon connections` shows what is open,
+ * and traffic of connections older than ebpfmon finds its owner). Listeners
+ * are not connections. What they moved before is not known: their bytes
+ * count from now on.
+ */
+SEC("iter/task_file")
+int sock_seed_iter(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct conn_entry *e;
+	struct acct_rec *r;
+	struct socket *so;
+	struct sock *sk;
+	__u16 family;
+	__u8 proto;
+	__u64 key;
+
+	if (!task || !file || !sock_conns ||
+	    (BPF_CORE_READ(file, f_inode, i_mode) & SOCK_S_IFMT) != SOCK_S_IFSOCK)
+		return 0;
+	so = (struct socket *)BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if ((family != SOCK_AF_INET && family != SOCK_AF_INET6) ||
+	    (proto != SOCK_IPPROTO_TCP && proto != SOCK_IPPROTO_UDP) ||
+	    (proto == SOCK_IPPROTO_TCP &&
+	     BPF_CORE_READ(sk, __sk_common.skc_state) == SOCK_TCP_LISTEN))
+		return 0;
+	key = (__u64)sk;
+	if (bpf_map_lookup_elem(&conns, &key))
+		return 0;
+	r = bpf_task_storage_get(&records, task, NULL, 0);
+	e = conn_new(sk, r, task, family | (__u32)proto << 16, CONN_HOW(CONN_DIR_UNKNOWN, 0));
+	if (e && proto == SOCK_IPPROTO_TCP)
+		conn_rtt(e, sk);
 	return 0;
 }
 

@@ -146,6 +146,13 @@ static const struct hook_impl udp_fail_impls[] = {
 	{ "tracepoint (host totals only)", PROGS("sock_udp_fail_tp") },
 };
 
+/* Run once at load: the sockets open already (ebpfmon connections' snapshot). */
+static const struct hook_impl seed_impls[] = {
+	{ "iter", PROGS("sock_seed_iter") },
+};
+
+enum { H_SEND, H_RECV, H_STATE, H_ACCEPT, H_RETRANS, H_UDP_FAIL, H_SEED };
+
 static const struct hook_def socket_hooks[] = {
 	HOOK("send", send_impls),
 	HOOK("receive", recv_impls),
@@ -153,6 +160,7 @@ static const struct hook_def socket_hooks[] = {
 	HOOK("accept", accept_impls),
 	HOOK("retransmit", retrans_impls),
 	RESULT_HOOK("udp queue errors", udp_fail_impls),
+	HOOK("open connections", seed_impls),
 };
 
 static const struct acct_desc socket_acct = {
@@ -189,6 +197,9 @@ static int socket_load(struct module_inst *mi, const struct module_cfg *mc)
 		return err;
 	}
 	mi->priv = t;
+	if (mi->plan.chosen[H_SEED] >= 0 && (err = acct_run_iter(mi->acct, "sock_seed_iter")))
+		fprintf(stderr, "ebpfmon: socket: the connections open before start are not listed: %s\n",
+			strerror(-err));
 	pthread_mutex_lock(&active_lock);
 	active = t;
 	pthread_mutex_unlock(&active_lock);
