@@ -591,7 +591,7 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		strcpy(c->web_config_file, value);
 		return 0;
 	default: {
-		char keys[256];
+		char keys[512];
 
 		join_global_keys(keys, sizeof(keys));
 		seterr(err, errlen, "unknown key '%s' in [" SECTION_GLOBAL "]; known keys: %s", key,

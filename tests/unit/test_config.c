@@ -25,7 +25,8 @@ static const bool known_on[] = { true, false, false, false, false, false };
 #define GLOBAL_KEYS                                                                     \
 	"update every, ebpf load mode, apps, cgroups, pid table size, cgroup table size, " \
 	"listen, apps groups file, maps per core, flows interface, apps max, series retention, " \
-	"web config file"
+	"web config file, bandwidth table size, ipv4 connection table size, "              \
+	"ipv6 connection table size, udp connection table size"
 
 #define TMPFILES_PREFIX "ebpfmon-test-config"
 #include "unit/tmpfiles.h"
@@ -387,14 +388,63 @@ static void test_error_in_file_names_file_and_line(void **state)
 	assert_string_equal(err, want);
 }
 
+/* Netdata's network.conf: table sizes, [network connections], [service name]. */
+static void test_network_conf(void **state)
+{
+	struct config c;
+	char err[512] = "";
+
+	(void)state;
+	init(&c);
+	assert_int_equal(c.bandwidth_table_size, 16384);
+	assert_int_equal(c.udp_conn_table_size, 4096);
+	assert_true(c.net.enabled);
+	assert_int_equal(config_load_string(&c,
+					    "[global]\nbandwidth table size = 100\n"
+					    "udp connection table size = 32\n"
+					    "[network connections]\nmaximum dimensions = 7\n"
+					    "ips = !127.0.0.1/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7 !::1/128\n"
+					    "ports = 22 1000-2000 !8080 *\nephemeral port = 32768\n"
+					    "resolve service names = yes\n"
+					    "[service name]\n19999 = Netdata\n8125 = statsd\n",
+					    "t.conf", err, sizeof(err)),
+			 0);
+	assert_int_equal(c.bandwidth_table_size, 100);
+	assert_int_equal(c.udp_conn_table_size, 32);
+	assert_int_equal(c.net.maximum_dimensions, 7);
+	assert_int_equal(c.net.ephemeral_port, 32768);
+	assert_true(c.net.resolve_service_names);
+	assert_string_equal(c.net.ports, "22 1000-2000 !8080 *");
+	/* 19999 named again (the default already has it): still one entry. */
+	assert_int_equal(c.net.nr_services, 2);
+	assert_string_equal(c.net.services[1].name, "statsd");
+
+	expect_error("[global]\nipv4 connection table size = 8\n",
+		     "t.conf:2: 'ipv4 connection table size' must be a whole number from 16 to 4194304, not '8'");
+	expect_error("[network connections]\nports = 5001-\n",
+		     "t.conf:2: ports: bad pattern '5001-': expected a port (22), a range (1000-2000), a service name (ssh) or *, each optionally after '!'");
+	expect_error("[network connections]\nmaximum dimensions = 0\n",
+		     "t.conf:2: 'maximum dimensions' must be a whole number from 1 to 100000, not '0'");
+	expect_error("[network connections]\nenabled = maybe\n",
+		     "t.conf:2: 'enabled' in [network connections] must be yes or no, not 'maybe'");
+	expect_error("[network connections]\nips = *\nips = *\n",
+		     "t.conf:3: 'ips' in [network connections] is already set on line 2; give each key once");
+	expect_error("[network connections]\nfilter = x\n",
+		     "t.conf:2: unknown key 'filter' in [network connections]; known keys: enabled, maximum dimensions, resolve hostnames, resolve service names, ports, ips, hostnames, ephemeral port");
+	expect_error("[service name]\nhttp = 80\n",
+		     "t.conf:2: 'http' in [service name] is not a port: write PORT = NAME (e.g. 19999 = Netdata)");
+	expect_error("[service name]\n80 = a b\n",
+		     "t.conf:2: service name 'a b' for port 80 must be 1 to 31 characters without blanks, quotes or backslashes");
+}
+
 static void test_unknown_section(void **state)
 {
 	(void)state;
 	expect_error("[global]\napps = no\n\n[gloabl]\n",
 		     "t.conf:4: unknown section [gloabl]; known sections: [global], "
-		     "[ebpf programs]");
+		     "[ebpf programs], [network connections], [service name]");
 	expect_error("[foo]\nx = 1\n",
-		     "t.conf:1: unknown section [foo]; known sections: [global], [ebpf programs]");
+		     "t.conf:1: unknown section [foo]; known sections: [global], [ebpf programs], [network connections], [service name]");
 	expect_error("apps = no\n",
 		     "t.conf:1: 'apps' is outside any section; put it under [global] or "
 		     "[ebpf programs]");
@@ -613,7 +663,7 @@ static void test_origin_null(void **state)
 	init(&c);
 	assert_int_equal(config_load_string(&c, "[x]\n", NULL, err, sizeof(err)), -1);
 	assert_string_equal(err,
-			    "(string):1: unknown section [x]; known sections: [global], [ebpf programs]");
+			    "(string):1: unknown section [x]; known sections: [global], [ebpf programs], [network connections], [service name]");
 	/* A NULL or short error buffer is not written past. */
 	assert_int_equal(config_load_string(&c, "[x]\n", NULL, NULL, 0), -1);
 	memset(err, 'z', sizeof(err));
@@ -671,7 +721,7 @@ static void test_config_set_errors(void **state)
 			    "unknown module 'nope' in [ebpf programs]; known modules: " KNOWN_LIST);
 	assert_int_equal(config_set(&c, "other", "x", "1", err, sizeof(err)), -1);
 	assert_string_equal(err,
-			    "unknown section [other]; known sections: [global], [ebpf programs]");
+			    "unknown section [other]; known sections: [global], [ebpf programs], [network connections], [service name]");
 	assert_int_equal(config_set(&c, NULL, "x", "1", err, sizeof(err)), -1);
 	assert_string_equal(err,
 			    "'x' is outside any section; put it under [global] or [ebpf programs]");
@@ -842,6 +892,7 @@ int main(void)
 		cmocka_unit_test(test_control_characters_in_messages),
 		cmocka_unit_test(test_error_in_file_names_file_and_line),
 		cmocka_unit_test(test_unknown_section),
+		cmocka_unit_test(test_network_conf),
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_bad_bool),
 		cmocka_unit_test(test_out_of_range),
