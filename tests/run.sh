@@ -75,7 +75,7 @@ done
 # tier as of writing: about 2 minutes on top of it (churn 40 s, flows_kill 18 s,
 # the rest 3-12 s each). KERNEL_ASAN_SCRIPTS="cli modes" picks others.
 # shellcheck disable=SC2206
-ASAN_SCRIPTS=(${KERNEL_ASAN_SCRIPTS:-cli exact_counts flows_run flows_lifecycle modes attribution
+ASAN_SCRIPTS=(${KERNEL_ASAN_SCRIPTS:-cli exact_counts socket connections flows_run flows_lifecycle modes attribution
 	cgroups churn flows_count flows_kill flows_process flows_tcp light zombies cgroup_process
 	bad_input rarecalls irq cachestat swap disk filesystem dcstat})
 asan_run() { # script
