@@ -117,6 +117,7 @@ else
 	not_ok "snapshot: the text table: $(head -3 "$TMP/snap.txt")"
 fi
 kill "$HOLD" "$SERVER" 2>/dev/null
+wait "$SERVER" 2>/dev/null
 
 # run serves the view.
 start_run --modules socket || exit 1

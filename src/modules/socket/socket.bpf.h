@@ -284,57 +284,67 @@ static __noinline struct conn_entry *conn_new(const struct sock *sk, const struc
 
 /* ---- send and receive ---------------------------------------------------- */
 
+/* What a send or receive tells the connection table, read from the socket by the caller. */
+struct conn_io_args {
+	__u64 bytes;
+	__u32 fp;   /* family | protocol << 16 */
+	__u32 send; /* 1: a send; 0: a receive */
+	__u16 sport, dport;
+	__u32 srtt_us, mdev_us; /* TCP: the kernel's (8x and 4x) */
+};
+
 /*
- * The connection of socket @skaddr after a send or receive of @bytes by
- * @r's process: made if new, its bytes and RTT brought up to date. @fp:
- * family | protocol << 16.
+ * The connection of socket @sk after a send or receive by @r's process:
+ * made if new, its bytes and RTT brought up to date.
  */
-static __noinline int conn_io(const struct sock *sk, const struct acct_rec *r, __u32 fp,
-			      __u32 send, __u64 bytes)
+static __noinline int conn_io(const struct sock *sk, const struct acct_rec *r,
+			      const struct conn_io_args *a)
 {
 	__u64 skaddr = (__u64)sk;
-	__u8 proto = fp >> 16;
+	__u8 proto = a->fp >> 16;
 	struct conn_entry *e;
 
 	e = bpf_map_lookup_elem(&conns, &skaddr);
-	if (e && proto == SOCK_IPPROTO_UDP &&
-	    e->t.sport != BPF_CORE_READ(sk, __sk_common.skc_num)) {
+	if (e && proto == SOCK_IPPROTO_UDP && e->t.sport != a->sport) {
 		/* Another UDP socket at a freed one's address. */
 		conn_end(skaddr, e, CONN_F_EXPIRED);
 		e = NULL;
 	}
 	if (!e) {
 		/* UDP: a connected socket sends to its peer; TCP: opened before we looked. */
-		__u8 dir = proto == SOCK_IPPROTO_UDP && BPF_CORE_READ(sk, __sk_common.skc_dport)
-				   ? CONN_DIR_OUTGOING
-				   : CONN_DIR_UNKNOWN;
+		__u8 dir = proto == SOCK_IPPROTO_UDP && a->dport ? CONN_DIR_OUTGOING
+								 : CONN_DIR_UNKNOWN;
 
-		e = conn_new(sk, r, bpf_get_current_task_btf(), fp, CONN_HOW(dir, 0));
+		e = conn_new(sk, r, bpf_get_current_task_btf(), a->fp, CONN_HOW(dir, 0));
 		if (!e)
 			return 0;
 	}
-	if (bytes)
-		__sync_fetch_and_add(send ? &e->bytes_written : &e->bytes_read, bytes);
-	if (proto == SOCK_IPPROTO_TCP)
-		conn_rtt(e, sk);
+	if (a->bytes)
+		__sync_fetch_and_add(a->send ? &e->bytes_written : &e->bytes_read, a->bytes);
+	if (proto == SOCK_IPPROTO_TCP) {
+		e->rtt_us = a->srtt_us >> 3;
+		e->rtt_var_us = a->mdev_us >> 2;
+	}
 	return 0;
 }
 
 /*
  * A send or receive on @sk by the current task that returned @ret. Counted
  * for its process; the connection's bytes and RTT brought up to date.
+ * @btf: @sk is a BTF pointer (tp_btf), read directly; else (a classic
+ * tracepoint's address) through probe reads, several times the cost.
  */
-static __always_inline void sock_io(struct sock *sk, int ret, int flags, bool send)
+static __always_inline void sock_io(struct sock *sk, int ret, int flags, bool send, bool btf)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct conn_io_args a = { .send = send };
+	__u16 family = btf ? sk->__sk_common.skc_family : BPF_CORE_READ(sk, __sk_common.skc_family);
 	struct acct_rec *r;
 	__u32 block, slot2 = SOCK_NO_SLOT;
-	__u64 bytes = 0;
 	__u8 proto;
 
 	if (family != SOCK_AF_INET && family != SOCK_AF_INET6)
 		return;
-	proto = BPF_CORE_READ(sk, sk_protocol);
+	proto = btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
 	if (proto == SOCK_IPPROTO_TCP)
 		block = 0;
 	else if (proto == SOCK_IPPROTO_UDP)
@@ -343,42 +353,63 @@ static __always_inline void sock_io(struct sock *sk, int ret, int flags, bool se
 		return;
 	r = record_of(bpf_get_current_task_btf());
 	if (ret > 0 && !(!send && (flags & SOCK_MSG_PEEK)))
-		bytes = ret;
-	if (bytes)
+		a.bytes = ret;
+	if (a.bytes)
 		slot2 = block + (send ? SK_TCP_SENT_BYTES : SK_TCP_RECV_BYTES);
 	else if (ret < 0 && ret != -SOCK_EAGAIN && count_errors)
 		slot2 = block + (send ? SK_TCP_SEND_ERRORS : SK_TCP_RECV_ERRORS);
 	sock_count_rec(r, block + (send ? SK_TCP_SEND_CALLS : SK_TCP_RECV_CALLS), 1, slot2,
-		       bytes ? bytes : 1);
-	if (sock_conns && ret >= 0)
-		conn_io(sk, r, family | (__u32)proto << 16, send, bytes);
+		       a.bytes ? a.bytes : 1);
+	if (!sock_conns || ret < 0)
+		return;
+	a.fp = family | (__u32)proto << 16;
+	if (btf) {
+		a.sport = sk->__sk_common.skc_num;
+		a.dport = sk->__sk_common.skc_dport;
+		if (proto == SOCK_IPPROTO_TCP) {
+			struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+			if (tp) {
+				a.srtt_us = tp->srtt_us;
+				a.mdev_us = tp->mdev_us;
+			}
+		}
+	} else {
+		a.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		a.dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		if (proto == SOCK_IPPROTO_TCP) {
+			a.srtt_us = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us);
+			a.mdev_us = BPF_CORE_READ((struct tcp_sock *)sk, mdev_us);
+		}
+	}
+	conn_io(sk, r, &a);
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send_btf, struct sock *sk, int ret, int flags)
 {
-	sock_io(sk, ret, flags, true);
+	sock_io(sk, ret, flags, true, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv_btf, struct sock *sk, int ret, int flags)
 {
-	sock_io(sk, ret, flags, false);
+	sock_io(sk, ret, flags, false, true);
 	return 0;
 }
 
 SEC("tracepoint/sock/sock_send_length")
 int sock_send_tp(struct trace_event_raw_sock_msg_length *ctx)
 {
-	sock_io(ctx->sk, ctx->ret, ctx->flags, true);
+	sock_io(ctx->sk, ctx->ret, ctx->flags, true, false);
 	return 0;
 }
 
 SEC("tracepoint/sock/sock_recv_length")
 int sock_recv_tp(struct trace_event_raw_sock_msg_length *ctx)
 {
-	sock_io(ctx->sk, ctx->ret, ctx->flags, false);
+	sock_io(ctx->sk, ctx->ret, ctx->flags, false, false);
 	return 0;
 }
 
