@@ -759,6 +759,14 @@ static void print_core(struct agent *a, FILE *f, bool json)
 		   "  then %llu bytes per live thread that counted something, %llu per live process\n",
 		mib(here.fixed_here), cpus, mib(big.fixed_at), KMEM_PROJECT_CPUS,
 		(unsigned long long)here.per_thread, (unsigned long long)here.per_process);
+	if (here.per_socket_process || here.per_connection)
+		fprintf(f, "  socket: %llu bytes per process using sockets (at most %llu: %.2f MiB), %llu per\n"
+			   "  connection (at most %llu: %.2f MiB)\n",
+			(unsigned long long)here.per_socket_process,
+			(unsigned long long)here.max_socket_processes,
+			mib(here.per_socket_process * here.max_socket_processes),
+			(unsigned long long)here.per_connection, (unsigned long long)here.max_connections,
+			mib(here.per_connection * here.max_connections));
 }
 
 static int cmd_check(int argc, char **argv)

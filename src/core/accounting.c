@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/accounting_int.h"
+#include "modules/socket/conn.h"
 #include "core/kmem.h"
 
 /* ---- the core's own hooks ------------------------------------------------ */
@@ -683,7 +684,10 @@ int acct_estimate_memory(const struct config *cfg, int cpus, struct acct_mem_est
 	memset(e, 0, sizeof(*e));
 	if (!skel)
 		return -errno;
-	err = configure(skel, &mc, true, false); /* sized as acct_start() sizes them */
+	bool sockets = config_module_enabled(cfg, "socket");
+
+	/* Sized as acct_start() sizes them. */
+	err = configure(skel, &mc, true, sockets);
 	bpf_object__for_each_map(map, skel->obj) {
 		e->fixed_here += map_bytes_at_load(map, here);
 		e->fixed_at += map_bytes_at_load(map, cpus);
@@ -694,5 +698,18 @@ int acct_estimate_memory(const struct config *cfg, int cpus, struct acct_mem_est
 	e->per_process = cfg->apps ? kmem_slab_size(48 + sizeof(struct acct_key) +
 						    sizeof(struct acct_epoch))
 				   : 0;
+	if (sockets) {
+		e->per_socket_process = cfg->apps ? kmem_slab_size(48 + sizeof(struct acct_key) +
+								   sizeof(struct sock_counts))
+						  : 0;
+		e->max_socket_processes = cfg->apps ? cfg->bandwidth_table_size : 0;
+		e->per_connection = cfg->net.enabled ? kmem_slab_size(48 + sizeof(__u64) +
+								      sizeof(struct conn_entry))
+						     : 0;
+		e->max_connections = cfg->net.enabled ? (uint64_t)cfg->ipv4_conn_table_size +
+								cfg->ipv6_conn_table_size +
+								cfg->udp_conn_table_size
+						      : 0;
+	}
 	return err;
 }
