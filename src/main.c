@@ -409,6 +409,36 @@ out:
 
 /* ---- snapshot ---------------------------------------------------------- */
 
+/*
+ * Attach, say "attached" on stderr, count for @duration seconds (0: one
+ * collection) or until SIGINT/SIGTERM, collect a last time. 0, or the exit
+ * status (already explained).
+ */
+static int count_for(struct agent *a, const sigset_t *stop, double duration)
+{
+	double deadline;
+	int ret = start_agent(a);
+
+	if (ret)
+		return ret;
+	agent_collect(a);
+	ret = drop_privileges(a);
+	if (ret)
+		return ret;
+	fprintf(stderr, "attached\n");
+	deadline = monotonic() + duration;
+	/* Collect every interval too: it retires exited processes and keeps the table free. */
+	for (;;) {
+		double left = deadline - monotonic();
+
+		if (left <= 0 || wait_stop(stop, left < a->cfg.update_every ? left : a->cfg.update_every))
+			break;
+		agent_collect(a);
+	}
+	agent_collect(a);
+	return 0;
+}
+
 static int cmd_snapshot(int argc, char **argv)
 {
 	static const struct option opts[] = { COMMON_LONG_OPTS,
@@ -416,7 +446,7 @@ static int cmd_snapshot(int argc, char **argv)
 					      { "format", required_argument, NULL, OPT_FORMAT },
 					      { 0 } };
 	struct common_opts o = {};
-	double duration = 10, deadline;
+	double duration = 10;
 	bool json = false;
 	struct agent a;
 	sigset_t stop;
@@ -459,24 +489,9 @@ static int cmd_snapshot(int argc, char **argv)
 		goto out;
 	block_stop_signals(&stop);
 	a.want_pids = json;
-	ret = start_agent(&a);
+	ret = count_for(&a, &stop, duration);
 	if (ret)
 		goto out;
-	agent_collect(&a);
-	ret = drop_privileges(&a);
-	if (ret)
-		goto out;
-	fprintf(stderr, "attached\n");
-	deadline = monotonic() + duration;
-	/* Collect every interval too: it retires exited processes and keeps the table free. */
-	for (;;) {
-		double left = deadline - monotonic();
-
-		if (left <= 0 || wait_stop(&stop, left < a.cfg.update_every ? left : a.cfg.update_every))
-			break;
-		agent_collect(&a);
-	}
-	agent_collect(&a);
 	pthread_mutex_lock(&a.store.lock);
 	ret = json ? json_render(&a.store, stdout, true) : prometheus_render(&a.store, stdout);
 	pthread_mutex_unlock(&a.store.lock);
@@ -511,7 +526,7 @@ static int cmd_connections(int argc, char **argv)
 			 { OPT_EPHEMERAL, "ephemeral port" },
 			 { OPT_MAX_ROWS, "maximum dimensions" } };
 	struct common_opts o = { .modules = "socket" };
-	double duration = 0, deadline;
+	double duration = 0;
 	bool json = false;
 	struct shared_text *text = NULL;
 	struct agent a;
@@ -581,22 +596,9 @@ static int cmd_connections(int argc, char **argv)
 	/* A window: what ended during it stays in the view. */
 	socket_keep_ended(0);
 	block_stop_signals(&stop);
-	ret = start_agent(&a);
+	ret = count_for(&a, &stop, duration);
 	if (ret)
 		goto out;
-	agent_collect(&a);
-	ret = drop_privileges(&a);
-	if (ret)
-		goto out;
-	deadline = monotonic() + duration;
-	while (duration > 0) {
-		double left = deadline - monotonic();
-
-		if (left <= 0 || wait_stop(&stop, left < a.cfg.update_every ? left : a.cfg.update_every))
-			break;
-		agent_collect(&a);
-	}
-	agent_collect(&a);
 	if (json) {
 		ret = socket_connections_json(&text);
 		if (!ret && fwrite(text->text, 1, text->len, stdout) != text->len)

@@ -23,7 +23,7 @@ conns() {
 	CONNS=$!
 	BG+=($CONNS)
 	for _ in $(seq 200); do
-		grep -q 'capabilities after attach' "$out.err" 2>/dev/null && return 0
+		grep -q '^attached$' "$out.err" 2>/dev/null && return 0
 		kill -0 "$CONNS" 2>/dev/null || break
 		sleep 0.1
 	done
