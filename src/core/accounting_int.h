@@ -139,6 +139,7 @@ struct acct {
 	struct sock_counts *skcg_vals;
 	struct sock_lost sock_lost;
 	uint64_t sock_retired; /* process entries retired (their epoch gone) */
+	__u64 sock_retired_total[SOCK_SLOTS]; /* their counts, for the host total */
 	void *percpu_buf;
 	char *iter_buf;
 	double collect_seconds;

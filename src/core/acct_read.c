@@ -759,8 +759,8 @@ static int read_cgroups(struct acct *a)
 }
 
 /*
- * The socket module's tables: per host, per process (by epoch) and per
- * cgroup, in the slots after the core's. A process entry whose epoch has
+ * The socket module's tables: per process (by epoch), unattributed and per
+ * cgroup, in the slots after the core's; the host is their sum. A process entry whose epoch has
  * left the epochs table belongs to a process that is gone: its counts join
  * the application's retired totals and the entry goes (taken and deleted
  * in one step, so nothing counted in between is lost; a count that comes
@@ -774,14 +774,13 @@ static int read_sockets(struct acct *a)
 	long n;
 	int err;
 
-	err = read_percpu(a, a->skel->maps.sock_host, host, sizeof(struct sock_counts));
-	if (!err)
-		err = read_percpu(a, a->skel->maps.sock_unattr, unattr, sizeof(struct sock_counts));
+	err = read_percpu(a, a->skel->maps.sock_unattr, unattr, sizeof(struct sock_counts));
 	if (!err)
 		err = read_percpu(a, a->skel->maps.sock_lost, (__u64 *)&a->sock_lost,
 				  sizeof(a->sock_lost));
 	if (err)
 		return err;
+	memset(host, 0, SOCK_SLOTS * sizeof(__u64));
 	for (size_t i = 0; i < a->nr_apps; i++) {
 		memset(a->apps_v[i].table + ACCT_SLOTS, 0, SOCK_SLOTS * sizeof(__u64));
 		a->apps_v[i].in_sock = false;
@@ -801,11 +800,13 @@ static int read_sockets(struct acct *a)
 			if (bpf_map_lookup_elem(efd, k, &ev) && errno == ENOENT &&
 			    !bpf_map_lookup_and_delete_elem(fd, k, &final)) {
 				a->sock_retired++;
+				add_counts(a->sock_retired_total, final.c, SOCK_SLOTS);
 				if (app >= 0)
 					add_counts(a->apps_v[app].retired + ACCT_SLOTS, final.c,
 						   SOCK_SLOTS);
 				continue;
 			}
+			add_counts(host, a->sk_vals[i].c, SOCK_SLOTS);
 			if (app >= 0) {
 				add_counts(a->apps_v[app].table + ACCT_SLOTS, a->sk_vals[i].c, SOCK_SLOTS);
 				a->apps_v[app].in_sock = true;
@@ -814,6 +815,9 @@ static int read_sockets(struct acct *a)
 				add_counts(e->c + ACCT_SLOTS, a->sk_vals[i].c, SOCK_SLOTS);
 		}
 	}
+	/* The host: what live processes have (above), gone ones had, and no process took. */
+	add_counts(host, a->sock_retired_total, SOCK_SLOTS);
+	add_counts(host, unattr, SOCK_SLOTS);
 	if (a->cgroups) {
 		n = read_table(bpf_map__fd(a->skel->maps.sock_cgroups), a->skcg_keys,
 			       sizeof(*a->skcg_keys), a->skcg_vals, sizeof(*a->skcg_vals), a->cg_cap,

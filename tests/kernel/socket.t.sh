@@ -131,7 +131,7 @@ in_ns "$NA" "$CGC" "$SL" "$c" tcp-client 10.78.0.2 5003 3 300000 16384 >"$TMP/cl
 wait "$SERVER"
 after=$(retrans_segs)
 sleep 2.5
-scrape "$SNAP"
+scrape "$SNAP" || not_ok "loss: scrape failed: $(tail -3 "$TMP/run.err" | tr '\n' ' ')"
 delta=$((after - before))
 got=$(app "$c" tcp_retransmits_total)
 if [ "$got" != missing ] && [ "$got" -ge 1 ] && [ "$got" -le "$delta" ]; then
@@ -142,7 +142,7 @@ fi
 expect_eq "loss: $s tcp_retransmits_total (the receiver retransmits nothing)" "$(app "$s" tcp_retransmits_total)" 0
 expect_eq "loss: $c tcp_sent_bytes_total" "$(app "$c" tcp_sent_bytes_total)" 900000
 expect_eq "loss: $s tcp_received_bytes_total" "$(app "$s" tcp_received_bytes_total)" 900000
-stop_run
+stop_run || not_ok "loss: ebpfmon run exited with an error: $(tail -3 "$TMP/run.err" | tr '\n' ' ')"
 
 # A connection table that overflows: 40 UDP sockets, room for 16.
 printf '[global]\n\tudp connection table size = 16\n' >"$TMP/small.conf"
@@ -153,7 +153,7 @@ in_ns "$NA" "$CGC" "$SL" "$u" udp-many 10.78.0.2 5004 40 >"$TMP/clim" &
 MANY=$!
 BG+=($MANY)
 sleep 2.5
-scrape "$SNAP"
+scrape "$SNAP" || not_ok "overflow: scrape failed"
 lost=$(metric "$SNAP" ebpfmon_lost_events_total 'module="socket",table="connection"')
 if [ "$lost" != missing ] && [ "$lost" -ge 24 ]; then
 	ok "overflow: ebpfmon_lost_events_total{table=connection} $lost >= 24"
@@ -162,5 +162,5 @@ else
 fi
 expect_eq "overflow: $u udp_send_calls_total (counts do not need the table)" "$(app "$u" udp_send_calls_total)" 40
 expect_eq "overflow: $u udp_sent_bytes_total" "$(app "$u" udp_sent_bytes_total)" 400
-stop_run
+stop_run || not_ok "overflow: ebpfmon run exited with an error"
 wait "$MANY"

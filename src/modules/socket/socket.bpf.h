@@ -24,12 +24,14 @@
  *   udp errors      udp:udp_fail_queue_rcv_skb: a datagram the socket's queue
  *                   refused (softirq): the owner again.
  *
- * Counting: a socket slot goes to sock_host (per CPU), to the process's
- * entry in sock_procs (key: its epoch, as the core's records name it) and to
- * its cgroup's in sock_cgroups, with atomic adds: one hash lookup a call
- * where the per-thread record has no room left (core/acct.h). Entries are
- * made on a process's first socket call; user space retires those whose
- * epoch is gone.
+ * Counting: a socket slot goes to the process's entry in sock_procs (key:
+ * its epoch, as the core's records name it), or to sock_unattr (per CPU)
+ * when it has none, and to its cgroup's in sock_cgroups, with atomic adds:
+ * one hash lookup a call where the per-thread record has no room left
+ * (core/acct.h). Entries are made on a process's first socket call; user
+ * space retires those whose epoch is gone, keeping their totals. The host
+ * total is theirs plus sock_unattr: every count lands in exactly one of
+ * them, so no per-CPU host copy is added to at every call.
  */
 #ifndef EBPFMON_SOCKET_BPF_H
 #define EBPFMON_SOCKET_BPF_H
@@ -83,8 +85,7 @@ struct sock_percpu {
 	__type(value, struct sock_counts);
 };
 
-struct sock_percpu sock_host SEC(".maps");
-/* Of those, the ones no process entry took (no epoch, table full, unowned socket). */
+/* Counts no process entry took (apps off, no epoch, table full, unowned socket). */
 struct sock_percpu sock_unattr SEC(".maps");
 
 struct {
@@ -150,18 +151,15 @@ static __always_inline void sock_add(struct sock_counts *c, __u32 slot, __u64 v,
 
 /*
  * Count @v in socket slot @slots & 0xff and @v2 in @slots >> 8 (SOCK_NO_SLOT:
- * none) for the host, the process of epoch @k (NULL or tgid 0: none) and
- * cgroup @cgid. A global function: the verifier checks it once, not once
+ * none) for the process of epoch @k (NULL or tgid 0: none), else as
+ * unattributed, and for cgroup @cgid. A global function: the verifier checks it once, not once
  * for every slot constant of every caller (that cost seconds at load).
  */
 __noinline int sock_count(const struct acct_key *k, __u64 cgid, __u32 slots, __u64 v, __u64 v2)
 {
 	__u32 slot = slots & 0xff, slot2 = (slots >> 8) & 0xff;
-	struct sock_counts *c = percpu(&sock_host);
+	struct sock_counts *c = NULL;
 
-	if (c)
-		sock_add(c, slot, v, slot2, v2);
-	c = NULL;
 	if (track_apps && k && k->tgid)
 		c = sock_entry(&sock_procs, k, true);
 	if (!c)
