@@ -823,9 +823,44 @@ static void test_apply(void **state)
 	conn_view_free(&v);
 }
 
+/* resolve hostnames: rows shown carry the remote name, in JSON and in the table. */
+static void test_resolve_hostnames(void **state)
+{
+	struct conn_row rows[2], other;
+	struct conn_view v;
+	char *buf = NULL;
+	size_t len = 0, kept;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(conn_view_init(&v), 0);
+	v.resolve_hostnames = true;
+	conn_filter_set_resolver(&v.filter, fake_resolver, NULL);
+	rows[0] = traffic(row(OUT, "10.0.0.1", 40000, "10.0.0.7", 443), 10, 0, 0, 0);
+	rows[1] = traffic(row(OUT, "10.0.0.1", 40001, "10.0.0.9", 443), 5, 0, 0, 0);
+	resolver_calls = 0;
+	kept = conn_view_apply(&v, rows, 2, &other);
+	assert_int_equal(kept, 2);
+	assert_string_equal(rows[0].dst_host, "host7.Example.COM");
+	assert_string_equal(rows[1].dst_host, ""); /* no name: the address stays */
+	kept = conn_view_apply(&v, rows, 2, &other);
+	assert_int_equal(resolver_calls, 2); /* the second time from the cache */
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(conn_view_print_json(f, rows, kept, NULL), 0);
+	assert_int_equal(conn_view_print_text(f, rows, kept, NULL, NULL), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"dst_ip\":\"10.0.0.7\",\"dst_port\":443,\"dst_host\":\"host7.Example.COM\""));
+	assert_null(strstr(buf, "\"dst_host\":\"\""));
+	assert_non_null(strstr(buf, "host7.Example.COM:443"));
+	free(buf);
+	conn_view_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_resolve_hostnames),
 	    cmocka_unit_test(test_ports),
 	    cmocka_unit_test(test_service_port),
 	    cmocka_unit_test(test_port_names),

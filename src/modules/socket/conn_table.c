@@ -119,6 +119,7 @@ static int view_from_config(struct conn_view *v, const struct config *cfg, char 
 	memset(v, 0, sizeof(*v));
 	conn_filter_init(&v->filter);
 	v->resolve_services = n->resolve_service_names;
+	v->resolve_hostnames = n->resolve_hostnames;
 	v->max_dimensions = n->maximum_dimensions;
 	v->ephemeral_port = n->ephemeral_port;
 	if (conn_services_load(&v->services, NULL) == -ENOMEM)

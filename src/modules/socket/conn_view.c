@@ -537,6 +537,14 @@ found:
 	return numeric;
 }
 
+const char *conn_filter_remote_host(struct conn_filter *f, const struct conn_tuple *t)
+{
+	char numeric[INET6_ADDRSTRLEN];
+	const char *name = remote_name(f, t, numeric);
+
+	return name && name != numeric ? name : NULL;
+}
+
 /* The first pattern of @l that matches decides; what none matches is hidden. */
 static bool list_shows(struct conn_filter *f, const struct conn_list *l, const struct conn_row *r)
 {
@@ -821,7 +829,13 @@ size_t conn_view_apply(struct conn_view *v, struct conn_row *rows, size_t nr,
 			rows[kept++] = rows[i];
 	kept = conn_view_collapse(rows, kept, v->ephemeral_port);
 	conn_view_sort(rows, kept);
-	return conn_view_limit(rows, kept, v->max_dimensions, other);
+	kept = conn_view_limit(rows, kept, v->max_dimensions, other);
+	for (size_t i = 0; v->resolve_hostnames && i < kept; i++) {
+		const char *host = conn_filter_remote_host(&v->filter, &rows[i].t);
+
+		snprintf(rows[i].dst_host, sizeof(rows[i].dst_host), "%s", host ? host : "");
+	}
+	return kept;
 }
 
 /* ---- output -------------------------------------------------------------------- */
@@ -907,8 +921,18 @@ int conn_view_print_text(FILE *out, const struct conn_row *rows, size_t nr,
 			show_addrs(&r->t, &s);
 			endpoint(local, sizeof(local), s.src, s.v6, r->t.sport,
 				 services && r->t.sport == svc, r, services);
-			endpoint(remote, sizeof(remote), s.dst, s.v6, r->t.dport,
-				 services && r->t.dport == svc, r, services);
+			/* A resolved name stands for the address (printable: it came from DNS). */
+			if (r->dst_host[0]) {
+				char host[sizeof(r->dst_host)];
+
+				snprintf(host, sizeof(host), "%s", r->dst_host);
+				text_make_printable(host);
+				endpoint(remote, sizeof(remote), host, false, r->t.dport,
+					 services && r->t.dport == svc, r, services);
+			} else {
+				endpoint(remote, sizeof(remote), s.dst, s.v6, r->t.dport,
+					 services && r->t.dport == svc, r, services);
+			}
 			fprintf(out, "%-5s %-9s %-47s %-47s %7u %-16s",
 				transport_name(r->t.protocol), direction_name(r->t.direction),
 				local, remote, r->pid, comm);
@@ -973,6 +997,10 @@ static void json_row(FILE *out, const struct conn_row *r, bool is_other)
 		fputs(",\"dst_ip\":", out);
 		json_string(out, s.dst, strlen(s.dst));
 		json_port(out, "dst_port", r->t.dport);
+		if (r->dst_host[0]) {
+			fputs(",\"dst_host\":", out);
+			json_string(out, r->dst_host, strnlen(r->dst_host, sizeof(r->dst_host)));
+		}
 		fprintf(out, ",\"src_ip_type\":\"%s\",\"dst_ip_type\":\"%s\"",
 			conn_ip_type(r->t.family, r->t.saddr),
 			conn_ip_type(r->t.family, r->t.daddr));

@@ -70,6 +70,7 @@ struct conn_row {
 	__u32 tcp_established, tcp_closed; /* connections that reached ESTABLISHED / CLOSE */
 	__u32 connections;		   /* rows merged into this one (1 without collapse) */
 	bool open;			   /* still open at the end of the window */
+	char dst_host[64];		   /* the remote address's name (resolve hostnames), or "" */
 };
 
 /* ---- service names ---------------------------------------------------------- */
@@ -149,6 +150,13 @@ int conn_filter_parse(struct conn_filter *f, enum conn_list_kind kind, const cha
 		      const struct conn_services *services, char *err, size_t errlen);
 /* Resolve names with @fn instead of the system's (tests); the cache is emptied. */
 void conn_filter_set_resolver(struct conn_filter *f, conn_resolver_fn fn, void *ctx);
+/*
+ * The reverse-resolved name of @t's remote address through @f's cache, or
+ * NULL when it has none. Resolving blocks (the system resolver): names are
+ * looked up only for rows shown, and kept.
+ */
+const char *conn_filter_remote_host(struct conn_filter *f, const struct conn_tuple *t);
+
 /* Whether @r is shown: its ports, its remote IP and its remote host name. */
 bool conn_filter_match(struct conn_filter *f, const struct conn_row *r);
 void conn_filter_free(struct conn_filter *f);
@@ -199,6 +207,7 @@ struct conn_view {
 	struct conn_filter filter;
 	struct conn_services services;
 	bool resolve_services;	     /* Netdata's `resolve service names` */
+	bool resolve_hostnames;	     /* Netdata's `resolve hostnames`: rows shown get dst_host */
 	size_t max_dimensions;	     /* 0: no limit */
 	unsigned int ephemeral_port; /* 0: no collapse */
 };
