@@ -126,7 +126,7 @@ int main(void)
 			return 1;
 		bpf_map__set_max_entries(skel->maps.flows, 131072);
 		/* As `ebpfmon flows` loads it for TC: the network-only flow key. */
-		flows_prepare_load(skel, &tc_opts, 0);
+		flows_prepare_load(skel, &tc_opts, 1); /* lo: the test runs' device */
 		if (flows_bpf__load(skel) || prefill(bpf_map__fd(skel->maps.flows), sizes[s])) {
 			fprintf(stderr, "flows_bench: load/prefill failed\n");
 			return 1;

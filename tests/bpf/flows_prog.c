@@ -170,11 +170,45 @@ static void clear_map(int fd, size_t key_size)
 	(void)key_size;
 }
 
+static size_t map_entries(int fd)
+{
+	unsigned char key[128], next[128];
+	size_t n = 0;
+
+	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, next); prev = key, n++)
+		memcpy(key, next, sizeof(key));
+	return n;
+}
+
+/* Zero every slot of the per-CPU totals array. */
+static void clear_ip_totals(struct flows_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.flow_ip_totals), nr_cpus = libbpf_num_possible_cpus();
+	struct flows_val *zero = calloc(nr_cpus, sizeof(*zero));
+
+	for (uint32_t i = 0; zero && i < FLOWS_IP_TOTALS_SLOTS; i++)
+		bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+	free(zero);
+}
+
+/* Whether the program keeps this frame's total in the per-CPU array (see flows.h). */
+static bool in_ip_totals(const struct expect *e)
+{
+	if (e->flags & FLOW_F_UNPARSED)
+		return false;
+	if (e->ethertype == 0x0800)
+		return e->proto == 6 || e->proto == 17 || e->proto == 1;
+	if (e->ethertype == 0x86dd)
+		return e->proto == 6 || e->proto == 17 || e->proto == 58;
+	return false;
+}
+
 enum hook { HOOK_TC, HOOK_XDP, HOOK_CG };
 static const char *const hook_names[] = { "tc", "xdp", "cgroup_skb" };
 
 struct runner {
 	struct flows_bpf *skel;
+	const char *path;	/* "", or " (totals hash only)" when totals_ifindex is 0 */
 	int prog_fd[3];
 	unsigned int expect_ret[3];
 	size_t l2[3]; /* bytes of the frame the hook does not count (cgroup_skb: Ethernet) */
@@ -193,12 +227,19 @@ static void check_case(struct runner *r, enum hook h, const char *name, const st
 	bool found;
 	int err;
 
+	bool array = r->skel->rodata->totals_ifindex && in_ip_totals(e);
+	size_t in_hash;
+
 	clear_map(flows_fd, sizeof(struct flows_key));
 	clear_map(totals_fd, sizeof(struct flows_total_key));
+	clear_ip_totals(r->skel);
 	err = bpf_prog_test_run_opts(r->prog_fd[h], &opts);
-	ok(!err && opts.retval == r->expect_ret[h], "%s %s: runs and passes the packet (err %d, verdict %d)",
-	   hook_names[h], name, err, (int)opts.retval);
-	err = flows_read(flows_fd, totals_fd, bpf_map__fd(r->skel->maps.flow_stats), &s);
+	ok(!err && opts.retval == r->expect_ret[h], "%s %s%s: runs and passes the packet (err %d, verdict %d)",
+	   hook_names[h], name, r->path, err, (int)opts.retval);
+	in_hash = map_entries(totals_fd);
+	ok(in_hash == (array ? 0 : 1), "%s %s%s: total kept in the %s (%zu hash entries)",
+	   hook_names[h], name, r->path, array ? "per-CPU array" : "hash", in_hash);
+	err = flows_read(r->skel, true, &s);
 	want_key(e, FLOW_DIR_INGRESS, &want);
 	found = !err && s.nr == 1;
 	if (found) {
@@ -220,9 +261,10 @@ static void check_case(struct runner *r, enum hook h, const char *name, const st
 		printf("# got ethertype 0x%04x proto %u flags %#x %s:%u -> %s:%u dir %u\n",
 		       k->ethertype, k->proto, k->flags, a, k->sport, b, k->dport, k->dir);
 	}
-	ok(found, "%s %s: one flow under the expected key (%zu flows)", hook_names[h], name, s.nr);
+	ok(found, "%s %s%s: one flow under the expected key (%zu flows)", hook_names[h], name,
+	   r->path, s.nr);
 	ok(found && s.rows[0].packets == 1 && s.rows[0].bytes == bytes,
-	   "%s %s: 1 packet of %llu bytes (got %llu, %llu)", hook_names[h], name,
+	   "%s %s%s: 1 packet of %llu bytes (got %llu, %llu)", hook_names[h], name, r->path,
 	   (unsigned long long)bytes, found ? (unsigned long long)s.rows[0].packets : 0ULL,
 	   found ? (unsigned long long)s.rows[0].bytes : 0ULL);
 	for (size_t i = 0; i < s.nr_totals; i++) {
@@ -231,8 +273,11 @@ static void check_case(struct runner *r, enum hook h, const char *name, const st
 	}
 	ok(s.nr_totals == 1 && tp == 1 && tb == bytes &&
 		   s.totals[0].key.ethertype == e->ethertype && s.totals[0].key.proto == e->proto &&
-		   !!(s.totals[0].key.dir_flags & FLOW_TOTAL_UNPARSED) == !!(e->flags & FLOW_F_UNPARSED),
-	   "%s %s: totals count it once under its protocol", hook_names[h], name);
+		   !!(s.totals[0].key.dir_flags & FLOW_TOTAL_UNPARSED) == !!(e->flags & FLOW_F_UNPARSED) &&
+		   (s.totals[0].key.dir_flags & FLOW_TOTAL_DIR_MASK) == FLOW_DIR_INGRESS &&
+		   (!found || s.totals[0].key.ifindex == s.rows[0].key.ifindex),
+	   "%s %s%s: totals count it once under its protocol and interface", hook_names[h], name,
+	   r->path);
 	flows_snapshot_free(&s);
 }
 
@@ -346,7 +391,6 @@ static bool cg_applies(const struct tcase *c)
 /* Many distinct flows into a small table: evictions = inserted - live, totals exact. */
 static void check_eviction(struct runner *r)
 {
-	int flows_fd = bpf_map__fd(r->skel->maps.flows);
 	int totals_fd = bpf_map__fd(r->skel->maps.flow_totals);
 	struct flows_snapshot s = {};
 	struct frame f;
@@ -354,6 +398,7 @@ static void check_eviction(struct runner *r)
 	int n = 300, err = 0;
 
 	clear_map(totals_fd, sizeof(struct flows_total_key));
+	clear_ip_totals(r->skel);
 	for (int i = 0; i < n && !err; i++) {
 		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b, .repeat = 1);
 
@@ -363,7 +408,7 @@ static void check_eviction(struct runner *r)
 		opts.data_size_in = f.len;
 		err = bpf_prog_test_run_opts(r->prog_fd[HOOK_TC], &opts);
 	}
-	err = err ? err : flows_read(flows_fd, totals_fd, bpf_map__fd(r->skel->maps.flow_stats), &s);
+	err = err ? err : flows_read(r->skel, true, &s);
 	for (size_t i = 0; i < s.nr_totals; i++) {
 		tp += s.totals[i].packets;
 		tb += s.totals[i].bytes;
@@ -377,13 +422,19 @@ static void check_eviction(struct runner *r)
 	flows_snapshot_free(&s);
 }
 
-static struct flows_bpf *open_load(unsigned int max_entries)
+/*
+ * @totals_ifindex 1: the test runs' device (loopback) keeps its common
+ * protocols' totals in the per-CPU array, as an attached program does;
+ * 0: every total in the hash, as process mode across all interfaces.
+ */
+static struct flows_bpf *open_load(unsigned int max_entries, unsigned int totals_ifindex)
 {
 	struct flows_bpf *skel = flows_bpf__open();
 
 	if (!skel)
 		return NULL;
 	bpf_map__set_max_entries(skel->maps.flows, max_entries);
+	skel->rodata->totals_ifindex = totals_ifindex;
 	if (flows_bpf__load(skel)) {
 		flows_bpf__destroy(skel);
 		return NULL;
@@ -397,26 +448,30 @@ int main(void)
 			    .l2 = { 0, 0, 14 } };
 	struct flows_bpf *small;
 
-	r.skel = open_load(1024);
-	ok(r.skel != NULL, "every flows program loads (verifier): tc, xdp, cgroup_skb, socket hooks");
-	if (!r.skel)
-		return 1;
-	r.prog_fd[HOOK_TC] = bpf_program__fd(r.skel->progs.ebpfmon_tc_in);
-	r.prog_fd[HOOK_XDP] = bpf_program__fd(r.skel->progs.flows_xdp);
-	r.prog_fd[HOOK_CG] = bpf_program__fd(r.skel->progs.flows_cg_in);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct frame f;
+	for (int pass = 0; pass < 2; pass++) {
+		r.skel = open_load(1024, pass ? 0 : 1);
+		r.path = pass ? " (totals hash only)" : "";
+		ok(r.skel != NULL, "every flows program loads (verifier): tc, xdp, cgroup_skb, socket hooks%s",
+		   r.path);
+		if (!r.skel)
+			return 1;
+		r.prog_fd[HOOK_TC] = bpf_program__fd(r.skel->progs.ebpfmon_tc_in);
+		r.prog_fd[HOOK_XDP] = bpf_program__fd(r.skel->progs.flows_xdp);
+		r.prog_fd[HOOK_CG] = bpf_program__fd(r.skel->progs.flows_cg_in);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			struct frame f;
 
-		cases[i].build(&f);
-		if (!cases[i].xdp_only)
-			check_case(&r, HOOK_TC, cases[i].name, &f, &cases[i].e);
-		check_case(&r, HOOK_XDP, cases[i].name, &f, &cases[i].e);
-		if (cg_applies(&cases[i]))
-			check_case(&r, HOOK_CG, cases[i].name, &f, &cases[i].e);
+			cases[i].build(&f);
+			if (!cases[i].xdp_only)
+				check_case(&r, HOOK_TC, cases[i].name, &f, &cases[i].e);
+			check_case(&r, HOOK_XDP, cases[i].name, &f, &cases[i].e);
+			if (cg_applies(&cases[i]))
+				check_case(&r, HOOK_CG, cases[i].name, &f, &cases[i].e);
+		}
+		flows_bpf__destroy(r.skel);
 	}
-	flows_bpf__destroy(r.skel);
 
-	small = open_load(64);
+	small = open_load(64, 1);
 	ok(small != NULL, "loads with a 64-entry flow table");
 	if (small) {
 		r.skel = small;

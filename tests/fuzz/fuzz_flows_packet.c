@@ -39,7 +39,7 @@ static const char *const hook_names[] = { "tc", "xdp", "cgroup_skb" };
 static const int pass_verdict[] = { -1 /* TC_ACT_UNSPEC */, 2 /* XDP_PASS */, 1 };
 
 static struct flows_bpf *skel;
-static int prog_fd[NR_HOOKS], flows_fd, totals_fd, stats_fd, nr_cpus;
+static int prog_fd[NR_HOOKS], flows_fd, totals_fd, ip_totals_fd, stats_fd, nr_cpus;
 static struct flows_val *percpu_vals;
 static struct flows_stats *percpu_stats;
 
@@ -256,6 +256,31 @@ static void read_and_clear(struct counted *out)
 		}
 		must(!bpf_map_delete_elem(totals_fd, &tkey), "totals delete failed");
 	}
+	/*
+	 * The per-CPU array of common-protocol totals (setup() gives it the
+	 * test device, ifindex 1): a slot that counted is a totals row whose
+	 * key is decoded here independently of flows_report.c.
+	 */
+	for (uint32_t slot = 0; slot < FLOWS_IP_TOTALS_SLOTS; slot++) {
+		static const uint8_t protos[2][4] = { { 6, 17, 1, 0 }, { 6, 17, 58, 0 } };
+		uint32_t v6 = slot >> 2 & 1;
+		struct flows_val sum;
+
+		sum_percpu(ip_totals_fd, &slot, &sum);
+		if (!sum.packets && !sum.bytes)
+			continue;
+		must((slot & 3) != 3, "unused totals slot %u counted", slot);
+		if (!out->nr_totals++) {
+			out->tkey.ifindex = 1;
+			out->tkey.ethertype = v6 ? FLOW_ETH_IPV6 : FLOW_ETH_IPV4;
+			out->tkey.proto = protos[v6][slot & 3];
+			out->tkey.dir_flags = slot >> 3 & FLOW_TOTAL_DIR_MASK;
+			out->total = sum;
+		}
+		memset(percpu_vals, 0, nr_cpus * sizeof(*percpu_vals));
+		must(!bpf_map_update_elem(ip_totals_fd, &slot, percpu_vals, BPF_ANY),
+		     "totals slot reset failed");
+	}
 	must(!bpf_map_lookup_elem(stats_fd, &zero, percpu_stats), "stats lookup failed");
 	for (int c = 0; c < nr_cpus; c++) {
 		out->stats.inserted += percpu_stats[c].inserted;
@@ -346,6 +371,8 @@ static int setup(void)
 	if (!skel)
 		return -1;
 	bpf_map__set_max_entries(skel->maps.flows, 1024);
+	/* As when attached: the common protocols' totals of the test device go to the array. */
+	skel->rodata->totals_ifindex = 1;
 	if (flows_bpf__load(skel))
 		return -1;
 	prog_fd[HOOK_TC] = bpf_program__fd(skel->progs.ebpfmon_tc_in);
@@ -353,6 +380,7 @@ static int setup(void)
 	prog_fd[HOOK_CG] = bpf_program__fd(skel->progs.flows_cg_in);
 	flows_fd = bpf_map__fd(skel->maps.flows);
 	totals_fd = bpf_map__fd(skel->maps.flow_totals);
+	ip_totals_fd = bpf_map__fd(skel->maps.flow_ip_totals);
 	stats_fd = bpf_map__fd(skel->maps.flow_stats);
 	nr_cpus = libbpf_num_possible_cpus();
 	if (nr_cpus <= 0)

@@ -58,6 +58,14 @@ struct {
 	__type(value, struct flows_val);
 } flow_totals SEC(".maps");
 
+/* TCP, UDP, ICMP totals of totals_ifindex: see FLOWS_IP_TOTALS_SLOTS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FLOWS_IP_TOTALS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct flows_val);
+} flow_ip_totals SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -78,6 +86,13 @@ struct {
 
 /* The agent module exports the totals only: it switches the flow table off. */
 const volatile bool track_flows = true;
+
+/*
+ * The interface whose common-protocol totals go to flow_ip_totals (set
+ * before load: the one TC or XDP is attached to, or process mode's -i);
+ * 0 sends every total to the flow_totals hash.
+ */
+const volatile __u32 totals_ifindex = 0;
 
 static __always_inline struct flows_stats *stats(void)
 {
@@ -146,7 +161,45 @@ static __always_inline int count_in(void *map, const void *key, __u64 bytes)
 	return 0;
 }
 
-static __always_inline void count(const struct flows_key *k, __u64 bytes)
+/* The flow_ip_totals slot of @k, or -1 when its total belongs in the hash. */
+static __always_inline int ip_total_slot(const struct flows_key *k)
+{
+	__u32 v6, cls;
+
+	if (!totals_ifindex || k->ifindex != totals_ifindex)
+		return -1;
+	/* An unparsed key has proto 0, so it never reaches a class below. */
+	if (k->ethertype == FLOW_ETH_IPV4)
+		v6 = 0;
+	else if (k->ethertype == FLOW_ETH_IPV6)
+		v6 = 1;
+	else
+		return -1;
+	switch (k->proto) {
+	case IPPROTO_TCP_:
+		cls = FLOW_IPT_TCP;
+		break;
+	case IPPROTO_UDP_:
+		cls = FLOW_IPT_UDP;
+		break;
+	case IPPROTO_ICMP_:
+		if (v6)
+			return -1;
+		cls = FLOW_IPT_ICMP;
+		break;
+	case IPPROTO_ICMPV6_:
+		if (!v6)
+			return -1;
+		cls = FLOW_IPT_ICMP;
+		break;
+	default:
+		return -1;
+	}
+	return (k->dir & 1) << 3 | v6 << 2 | cls;
+}
+
+static __always_inline void count_total(const struct flows_key *k, __u64 bytes,
+					struct flows_stats *s)
 {
 	struct flows_total_key tk = {
 		.ifindex = k->ifindex,
@@ -155,6 +208,26 @@ static __always_inline void count(const struct flows_key *k, __u64 bytes)
 		.dir_flags = (k->dir & FLOW_TOTAL_DIR_MASK) |
 			     (k->flags & FLOW_F_UNPARSED ? FLOW_TOTAL_UNPARSED : 0),
 	};
+	int slot = ip_total_slot(k);
+
+	if (slot >= 0) {
+		__u32 i = slot;
+		struct flows_val *v = bpf_map_lookup_elem(&flow_ip_totals, &i);
+
+		/* Never NULL for i < FLOWS_IP_TOTALS_SLOTS; the verifier wants the check. */
+		if (v) {
+			add(v, bytes);
+			return;
+		}
+	}
+	if (count_in(&flow_totals, &tk, bytes) < 0) {
+		s->total_fail_packets++;
+		s->total_fail_bytes += bytes;
+	}
+}
+
+static __always_inline void count(const struct flows_key *k, __u64 bytes)
+{
 	struct flows_stats *s = stats();
 	int ret;
 
@@ -167,10 +240,7 @@ static __always_inline void count(const struct flows_key *k, __u64 bytes)
 		else if (ret < 0)
 			s->flow_fail++;
 	}
-	if (count_in(&flow_totals, &tk, bytes) < 0) {
-		s->total_fail_packets++;
-		s->total_fail_bytes += bytes;
-	}
+	count_total(k, bytes, s);
 }
 
 /* Ports, or ICMP type and code, at @off; FLOW_F_TRUNC when they are cut off. */

@@ -74,6 +74,22 @@ _Static_assert(sizeof(struct flows_total_key) == 8, "flow_total_key layout");
 #define FLOW_TOTAL_DIR_MASK 0x01
 #define FLOW_TOTAL_UNPARSED 0x02
 
+/*
+ * Totals of the common protocols on the interface the programs were loaded
+ * for (TCP, UDP and ICMP/ICMPv6 over IPv4 and IPv6, each direction) live in
+ * a per-CPU array rather than the totals hash: the verifier turns an array
+ * lookup into a few instructions, where a hash lookup is a call that costs
+ * 30-40 ns per packet on some machines (bench/flows.sh). Everything else
+ * (other protocols and ethertypes, unparsed frames, other interfaces in
+ * process mode) still goes to the hash.
+ *
+ * Slot: dir << 3 | ipv6 << 2 | class (FLOW_IPT_*); class 3 is unused.
+ */
+#define FLOWS_IP_TOTALS_SLOTS 16
+#define FLOW_IPT_TCP  0
+#define FLOW_IPT_UDP  1
+#define FLOW_IPT_ICMP 2 /* ICMP over IPv4, ICMPv6 over IPv6 */
+
 /* Per-CPU counters in the single-slot flow_stats array. */
 struct flows_stats {
 	__u64 inserted;	    /* flows added to the LRU table (evicted = inserted - live) */

@@ -416,6 +416,8 @@ static void set_autoload(struct flows_bpf *skel, const struct flows_opts *o)
 void flows_prepare_load(struct flows_bpf *skel, const struct flows_opts *o, int ifindex)
 {
 	set_autoload(skel, o);
+	/* Process mode without -i (ifindex 0) counts every interface: totals in the hash. */
+	skel->rodata->totals_ifindex = ifindex;
 	if (!o->process)
 		bpf_map__set_key_size(skel->maps.flows, FLOWS_KEY_NET_SIZE);
 	/* Offloaded programs are verified for the device they will run on. */

@@ -64,9 +64,12 @@ struct flows_snapshot {
 	struct flows_stats stats; /* summed over CPUs */
 };
 
-/* Read all three maps. 0, or -errno. */
-/* @flows_fd -1: the totals and stats only (no walk of the flow table). */
-int flows_read(int flows_fd, int totals_fd, int stats_fd, struct flows_snapshot *s);
+struct flows_bpf;
+/*
+ * Read the loaded programs' maps: stats, totals (hash and per-CPU array) and,
+ * when @flows, the flow table. 0, or -errno.
+ */
+int flows_read(struct flows_bpf *skel, bool flows, struct flows_snapshot *s);
 void flows_snapshot_free(struct flows_snapshot *s);
 /* bitrate = bytes * 8 / seconds for every row. */
 void flows_set_bitrate(struct flows_snapshot *s, double seconds);
@@ -110,7 +113,6 @@ void flows_cgroup_name(const struct flows_report *r, uint64_t id, char *buf, siz
 /* ---- attaching ------------------------------------------------------------ */
 
 struct bpf_link;
-struct flows_bpf;
 
 /*
  * clsact filters outlive a killed ebpfmon, so ours are marked twice: named

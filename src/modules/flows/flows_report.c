@@ -12,6 +12,7 @@
 
 #include "core/cgroup_names.h"
 #include "modules/flows/flows_int.h"
+#include "flows.skel.h"
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
@@ -134,18 +135,86 @@ static size_t map_key_size(int fd)
 	return info.key_size;
 }
 
-int flows_read(int flows_fd, int totals_fd, int stats_fd, struct flows_snapshot *s)
+/* The totals key of a flow_ip_totals slot (the inverse of the program's ip_total_slot()). */
+static bool ip_total_key(uint32_t slot, uint32_t ifindex, struct flows_total_key *k)
 {
+	static const uint8_t protos[2][3] = { { 6, 17, 1 }, { 6, 17, 58 } };
+	uint32_t cls = slot & 3, v6 = slot >> 2 & 1;
+
+	if (cls > FLOW_IPT_ICMP)
+		return false;
+	memset(k, 0, sizeof(*k));
+	k->ifindex = ifindex;
+	k->ethertype = v6 ? FLOW_ETH_IPV6 : FLOW_ETH_IPV4;
+	k->proto = protos[v6][cls];
+	k->dir_flags = slot >> 3 & FLOW_TOTAL_DIR_MASK;
+	return true;
+}
+
+/*
+ * Add the per-CPU array's totals to the rows from the hash. The program
+ * sends a key to one or the other, never both, but merging costs nothing
+ * here and keeps one row per key whatever changes.
+ */
+static int read_ip_totals(int fd, uint32_t ifindex, struct flows_snapshot *s)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	struct flows_val *vals;
+	int err = 0;
+
+	if (nr_cpus <= 0)
+		return -EINVAL;
+	vals = calloc(nr_cpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t slot = 0; slot < FLOWS_IP_TOTALS_SLOTS && !err; slot++) {
+		struct flows_val sum = {};
+		struct flows_total_key k;
+		size_t i;
+
+		if (!ip_total_key(slot, ifindex, &k))
+			continue;
+		if (bpf_map_lookup_elem(fd, &slot, vals)) {
+			err = -errno;
+			break;
+		}
+		for (int c = 0; c < nr_cpus; c++) {
+			sum.packets += vals[c].packets;
+			sum.bytes += vals[c].bytes;
+		}
+		if (!sum.packets)
+			continue;
+		for (i = 0; i < s->nr_totals; i++)
+			if (!memcmp(&s->totals[i].key, &k, sizeof(k)))
+				break;
+		if (i < s->nr_totals) {
+			s->totals[i].packets += sum.packets;
+			s->totals[i].bytes += sum.bytes;
+		} else {
+			err = add_total(s, &k, &sum);
+		}
+	}
+	free(vals);
+	return err;
+}
+
+int flows_read(struct flows_bpf *skel, bool flows, struct flows_snapshot *s)
+{
+	int flows_fd = bpf_map__fd(skel->maps.flows);
 	int err;
 
 	s->nr = 0;
 	s->nr_totals = 0;
 	/* Stats first: a flow inserted after this read can't make evicted negative. */
-	err = read_stats(stats_fd, &s->stats);
-	if (!err && flows_fd >= 0)
+	err = read_stats(bpf_map__fd(skel->maps.flow_stats), &s->stats);
+	if (!err && flows)
 		err = walk_percpu(flows_fd, map_key_size(flows_fd), add_flow, s);
 	if (!err)
-		err = walk_percpu(totals_fd, sizeof(struct flows_total_key), add_total, s);
+		err = walk_percpu(bpf_map__fd(skel->maps.flow_totals),
+				  sizeof(struct flows_total_key), add_total, s);
+	if (!err)
+		err = read_ip_totals(bpf_map__fd(skel->maps.flow_ip_totals),
+				     skel->rodata->totals_ifindex, s);
 	if (!err)
 		flows_dedup(s);
 	return err;
