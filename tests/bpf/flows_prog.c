@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,27 @@ static void clear_ip_totals(struct flows_bpf *skel)
 	free(zero);
 }
 
+/* Empty every CPU's flow cache slots. */
+static void clear_cache(struct flows_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.flow_cache), nr_cpus = libbpf_num_possible_cpus();
+	struct flows_cache_slot *zero = calloc(nr_cpus, sizeof(*zero));
+
+	for (uint32_t i = 0; zero && i < FLOWS_CACHE_SLOTS; i++)
+		bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+	free(zero);
+}
+
+static void clear_stats(struct flows_bpf *skel)
+{
+	struct flows_stats *zero = calloc(libbpf_num_possible_cpus(), sizeof(*zero));
+	uint32_t key = 0;
+
+	if (zero)
+		bpf_map_update_elem(bpf_map__fd(skel->maps.flow_stats), &key, zero, BPF_ANY);
+	free(zero);
+}
+
 /* Whether the program keeps this frame's total in the per-CPU array (see flows.h). */
 static bool in_ip_totals(const struct expect *e)
 {
@@ -208,7 +230,7 @@ static const char *const hook_names[] = { "tc", "xdp", "cgroup_skb" };
 
 struct runner {
 	struct flows_bpf *skel;
-	const char *path;	/* "", or " (totals hash only)" when totals_ifindex is 0 */
+	const char *path;	/* " (as TC/XDP load)" or " (as process mode loads)" */
 	int prog_fd[3];
 	unsigned int expect_ret[3];
 	size_t l2[3]; /* bytes of the frame the hook does not count (cgroup_skb: Ethernet) */
@@ -230,9 +252,13 @@ static void check_case(struct runner *r, enum hook h, const char *name, const st
 	bool array = r->skel->rodata->totals_ifindex && in_ip_totals(e);
 	size_t in_hash;
 
+	bool cached = r->skel->rodata->flow_cache_on && h != HOOK_CG;
+
 	clear_map(flows_fd, sizeof(struct flows_key));
 	clear_map(totals_fd, sizeof(struct flows_total_key));
 	clear_ip_totals(r->skel);
+	clear_cache(r->skel);
+	clear_stats(r->skel);
 	err = bpf_prog_test_run_opts(r->prog_fd[h], &opts);
 	ok(!err && opts.retval == r->expect_ret[h], "%s %s%s: runs and passes the packet (err %d, verdict %d)",
 	   hook_names[h], name, r->path, err, (int)opts.retval);
@@ -267,6 +293,10 @@ static void check_case(struct runner *r, enum hook h, const char *name, const st
 	   "%s %s%s: 1 packet of %llu bytes (got %llu, %llu)", hook_names[h], name, r->path,
 	   (unsigned long long)bytes, found ? (unsigned long long)s.rows[0].packets : 0ULL,
 	   found ? (unsigned long long)s.rows[0].bytes : 0ULL);
+	ok(!err && s.nr_table == (cached ? 0 : 1) && s.stats.inserted == (cached ? 0 : 1),
+	   "%s %s%s: the flow is in the %s (%zu table rows, %llu inserted)", hook_names[h], name,
+	   r->path, cached ? "per-CPU cache" : "flow table", s.nr_table,
+	   (unsigned long long)s.stats.inserted);
 	for (size_t i = 0; i < s.nr_totals; i++) {
 		tp += s.totals[i].packets;
 		tb += s.totals[i].bytes;
@@ -399,6 +429,7 @@ static void check_eviction(struct runner *r)
 
 	clear_map(totals_fd, sizeof(struct flows_total_key));
 	clear_ip_totals(r->skel);
+	clear_cache(r->skel);
 	for (int i = 0; i < n && !err; i++) {
 		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b, .repeat = 1);
 
@@ -413,28 +444,135 @@ static void check_eviction(struct runner *r)
 		tp += s.totals[i].packets;
 		tb += s.totals[i].bytes;
 	}
-	ok(!err && s.nr <= 64, "small LRU table (64) holds at most 64 flows (%zu)", s.nr);
+	ok(!err && s.nr_table <= 64, "small LRU table (64) holds at most 64 flows (%zu)", s.nr_table);
 	ok(!err && tp == (uint64_t)n && tb == (uint64_t)n * f.len,
 	   "totals stay exact past the table size: %llu packets, %llu bytes",
 	   (unsigned long long)tp, (unsigned long long)tb);
-	ok(!err && flows_evicted(&s) >= (uint64_t)n - 64 && s.stats.flow_fail == 0,
-	   "evictions are counted: %llu evicted of %d flows", (unsigned long long)flows_evicted(&s), n);
+	/* Flows still in a per-CPU cache (when the table is large enough for one) were never inserted. */
+	ok(!err && flows_evicted(&s) + (s.nr - s.nr_table) >= (uint64_t)n - 64 &&
+		   s.stats.flow_fail == 0,
+	   "evictions are counted: %llu evicted of %d flows (%zu only in caches)",
+	   (unsigned long long)flows_evicted(&s), n, s.nr - s.nr_table);
 	flows_snapshot_free(&s);
 }
 
+/* The key the TC program makes for b_v4_udp() with source port @sport on loopback. */
+static void v4_udp_key(uint16_t sport, struct flows_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	inet_pton(AF_INET, V4A, k->src);
+	inet_pton(AF_INET, V4B, k->dst);
+	k->sport = sport;
+	k->dport = 53;
+	k->ifindex = 1;
+	k->ethertype = FLOW_ETH_IPV4;
+	k->proto = 17;
+}
+
+static int run_udp(struct runner *r, uint16_t sport, int repeat, size_t *len)
+{
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = repeat);
+	struct frame f;
+
+	b_v4_udp(&f);
+	f.b[14 + 20] = sport >> 8;
+	f.b[14 + 21] = sport & 0xff;
+	opts.data_in = f.b;
+	opts.data_size_in = f.len;
+	*len = f.len;
+	return bpf_prog_test_run_opts(r->prog_fd[HOOK_TC], &opts);
+}
+
+static const struct flows_row *row_of(const struct flows_snapshot *s, uint16_t sport)
+{
+	struct flows_key k;
+
+	v4_udp_key(sport, &k);
+	for (size_t i = 0; i < s->nr; i++)
+		if (!memcmp(&s->rows[i].key, &k, sizeof(k)))
+			return &s->rows[i];
+	return NULL;
+}
+
 /*
- * @totals_ifindex 1: the test runs' device (loopback) keeps its common
- * protocols' totals in the per-CPU array, as an attached program does;
- * 0: every total in the hash, as process mode across all interfaces.
+ * The per-CPU flow cache, on one CPU (pinned, so that the order of packets
+ * decides what is where): one flow's packets stay in its slot; two flows
+ * taking turns in a slot move each other's counts to the table; every count
+ * is exact in the snapshot.
  */
-static struct flows_bpf *open_load(unsigned int max_entries, unsigned int totals_ifindex)
+static void check_cache(struct runner *r)
+{
+	const int n = 50;
+	struct flows_snapshot s = {};
+	const struct flows_row *a, *b;
+	struct flows_key ka, kb;
+	uint16_t other = 0;
+	size_t len = 0;
+	cpu_set_t one, was;
+	int err = 0;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_getaffinity(0, sizeof(was), &was);
+	sched_setaffinity(0, sizeof(one), &one);
+	clear_map(bpf_map__fd(r->skel->maps.flows), sizeof(struct flows_key));
+	clear_cache(r->skel);
+	clear_stats(r->skel);
+	err = run_udp(r, 5000, 1000, &len);
+	err = err ? err : flows_read(r->skel, true, &s);
+	a = err ? NULL : row_of(&s, 5000);
+	ok(a && a->packets == 1000 && a->bytes == 1000 * len && s.nr == 1 && s.nr_table == 0 &&
+		   s.stats.inserted == 0,
+	   "cache: 1000 packets of one flow stay in its slot, counted exactly (%llu packets, %zu in table)",
+	   a ? (unsigned long long)a->packets : 0ULL, s.nr_table);
+
+	/* A flow that shares flow 5000's slot; the two alternate. */
+	v4_udp_key(5000, &ka);
+	for (uint32_t p = 5001; p < 65536 && !other; p++) {
+		v4_udp_key(p, &kb);
+		if (flows_cache_index(&kb) == flows_cache_index(&ka))
+			other = p;
+	}
+	clear_map(bpf_map__fd(r->skel->maps.flows), sizeof(struct flows_key));
+	clear_cache(r->skel);
+	clear_stats(r->skel);
+	for (int i = 0; i < n && !err && other; i++) {
+		err = run_udp(r, 5000, 1, &len);
+		err = err ? err : run_udp(r, other, 1, &len);
+	}
+	err = err ? err : flows_read(r->skel, true, &s);
+	a = err ? NULL : row_of(&s, 5000);
+	b = err ? NULL : row_of(&s, other);
+	ok(other && a && b && a->packets == (uint64_t)n && b->packets == (uint64_t)n &&
+		   a->bytes == n * len && b->bytes == n * len && s.nr == 2,
+	   "cache: two flows taking turns in slot %u: %d packets each, exact (%llu, %llu)",
+	   flows_cache_index(&ka), n, a ? (unsigned long long)a->packets : 0ULL,
+	   b ? (unsigned long long)b->packets : 0ULL);
+	ok(!err && s.nr_table == 2 && s.stats.inserted == 2 && flows_evicted(&s) == 0,
+	   "cache: each moved to the table once it lost the slot (%zu in table, %llu inserted)",
+	   s.nr_table, (unsigned long long)s.stats.inserted);
+	flows_snapshot_free(&s);
+	sched_setaffinity(0, sizeof(was), &was);
+}
+
+/*
+ * @net: as `ebpfmon flows` loads the programs for TC and XDP: the network
+ * key, the flow cache (@cache), and the common protocols' totals of the test
+ * runs' device (loopback) in the per-CPU array. Else as process mode across
+ * all interfaces: the full key, no cache, every total in the hash. Every
+ * program is loaded either way.
+ */
+static struct flows_bpf *open_load(unsigned int max_entries, bool net, bool cache)
 {
 	struct flows_bpf *skel = flows_bpf__open();
 
 	if (!skel)
 		return NULL;
 	bpf_map__set_max_entries(skel->maps.flows, max_entries);
-	skel->rodata->totals_ifindex = totals_ifindex;
+	if (net)
+		bpf_map__set_key_size(skel->maps.flows, FLOWS_KEY_NET_SIZE);
+	skel->rodata->totals_ifindex = net ? 1 : 0;
+	skel->rodata->flow_cache_on = net && cache;
 	if (flows_bpf__load(skel)) {
 		flows_bpf__destroy(skel);
 		return NULL;
@@ -449,8 +587,8 @@ int main(void)
 	struct flows_bpf *small;
 
 	for (int pass = 0; pass < 2; pass++) {
-		r.skel = open_load(1024, pass ? 0 : 1);
-		r.path = pass ? " (totals hash only)" : "";
+		r.skel = open_load(1024, !pass, true);
+		r.path = pass ? " (as process mode loads)" : " (as TC/XDP load)";
 		ok(r.skel != NULL, "every flows program loads (verifier): tc, xdp, cgroup_skb, socket hooks%s",
 		   r.path);
 		if (!r.skel)
@@ -468,12 +606,23 @@ int main(void)
 			if (cg_applies(&cases[i]))
 				check_case(&r, HOOK_CG, cases[i].name, &f, &cases[i].e);
 		}
+		if (!pass)
+			check_cache(&r);
 		flows_bpf__destroy(r.skel);
 	}
 
-	small = open_load(64, 1);
-	ok(small != NULL, "loads with a 64-entry flow table");
-	if (small) {
+	/* The cache on or off as `ebpfmon flows --max-entries 64` has it on this machine. */
+	/*
+	 * As `ebpfmon flows --max-entries 64` loads on this machine, then with
+	 * the cache forced on: flows in caches come on top of the table's.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		bool cache = pass ? true : flows_cache_fits(64, false);
+
+		small = open_load(64, true, cache);
+		ok(small != NULL, "loads with a 64-entry flow table, cache %s", cache ? "on" : "off");
+		if (!small)
+			continue;
 		r.skel = small;
 		r.prog_fd[HOOK_TC] = bpf_program__fd(small->progs.ebpfmon_tc_in);
 		check_eviction(&r);

@@ -57,8 +57,9 @@ struct flows_total_row {
 };
 
 struct flows_snapshot {
-	struct flows_row *rows;
+	struct flows_row *rows;	/* sorted by key */
 	size_t nr, cap;
+	size_t nr_table;	/* rows the flow table holds; the rest wait in per-CPU caches */
 	struct flows_total_row *totals;
 	size_t nr_totals, cap_totals;
 	struct flows_stats stats; /* summed over CPUs */
@@ -139,6 +140,12 @@ struct flows_attach {
 
 /* @who prefixes the one-line notes about leftovers we remove or keep. */
 void flows_attach_init(struct flows_attach *a, const char *who);
+/*
+ * Whether TC and XDP count through the per-CPU flow cache: not in process
+ * mode, nor when the caches (FLOWS_CACHE_SLOTS flows per CPU) could hold
+ * more flows than a table of @max_entries.
+ */
+bool flows_cache_fits(unsigned int max_entries, bool process);
 /* Set autoload and per-mode load options before load (offload needs the ifindex). */
 void flows_prepare_load(struct flows_bpf *skel, const struct flows_opts *o, int ifindex);
 /*
