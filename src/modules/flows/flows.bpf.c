@@ -523,8 +523,14 @@ int flows_xdp(struct xdp_md *ctx)
 	k.ifindex = ctx->ingress_ifindex;
 	k.dir = FLOW_DIR_INGRESS;
 	parse_eth(ctx, true, &k);
-	/* Whole frame, fragments of multi-buffer frames included. */
-	count(&k, bpf_xdp_get_buff_len(ctx), true);
+	/*
+	 * The whole frame. Loaded without BPF_F_XDP_HAS_FRAGS (SEC("xdp"), not
+	 * "xdp.frags"), the program only ever gets linear frames: drivers keep
+	 * multi-buffer frames from it and generic XDP linearises the skb. So
+	 * data_end - data is what bpf_xdp_get_buff_len() would say, without a
+	 * helper call (about 10 ns per packet here, where every call is dear).
+	 */
+	count(&k, (__u64)((long)ctx->data_end - (long)ctx->data), true);
 	return XDP_PASS;
 }
 
