@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,11 +171,66 @@ static void clear_map(int fd, size_t key_size)
 	(void)key_size;
 }
 
+static size_t map_entries(int fd)
+{
+	unsigned char key[128], next[128];
+	size_t n = 0;
+
+	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, next); prev = key, n++)
+		memcpy(key, next, sizeof(key));
+	return n;
+}
+
+/* Zero every slot of the per-CPU totals array. */
+static void clear_ip_totals(struct flows_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.flow_ip_totals), nr_cpus = libbpf_num_possible_cpus();
+	struct flows_val *zero = calloc(nr_cpus, sizeof(*zero));
+
+	for (uint32_t i = 0; zero && i < FLOWS_IP_TOTALS_SLOTS; i++)
+		bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+	free(zero);
+}
+
+/* Empty every CPU's flow cache slots. */
+static void clear_cache(struct flows_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.flow_cache), nr_cpus = libbpf_num_possible_cpus();
+	struct flows_cache_slot *zero = calloc(nr_cpus, sizeof(*zero));
+
+	for (uint32_t i = 0; zero && i < FLOWS_CACHE_SLOTS; i++)
+		bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+	free(zero);
+}
+
+static void clear_stats(struct flows_bpf *skel)
+{
+	struct flows_stats *zero = calloc(libbpf_num_possible_cpus(), sizeof(*zero));
+	uint32_t key = 0;
+
+	if (zero)
+		bpf_map_update_elem(bpf_map__fd(skel->maps.flow_stats), &key, zero, BPF_ANY);
+	free(zero);
+}
+
+/* Whether the program keeps this frame's total in the per-CPU array (see flows.h). */
+static bool in_ip_totals(const struct expect *e)
+{
+	if (e->flags & FLOW_F_UNPARSED)
+		return false;
+	if (e->ethertype == 0x0800)
+		return e->proto == 6 || e->proto == 17 || e->proto == 1;
+	if (e->ethertype == 0x86dd)
+		return e->proto == 6 || e->proto == 17 || e->proto == 58;
+	return false;
+}
+
 enum hook { HOOK_TC, HOOK_XDP, HOOK_CG };
 static const char *const hook_names[] = { "tc", "xdp", "cgroup_skb" };
 
 struct runner {
 	struct flows_bpf *skel;
+	const char *path;	/* " (as TC/XDP load)" or " (as process mode loads)" */
 	int prog_fd[3];
 	unsigned int expect_ret[3];
 	size_t l2[3]; /* bytes of the frame the hook does not count (cgroup_skb: Ethernet) */
@@ -193,12 +249,23 @@ static void check_case(struct runner *r, enum hook h, const char *name, const st
 	bool found;
 	int err;
 
+	bool array = r->skel->rodata->totals_ifindex && in_ip_totals(e);
+	size_t in_hash;
+
+	bool cached = r->skel->rodata->flow_cache_on && h != HOOK_CG;
+
 	clear_map(flows_fd, sizeof(struct flows_key));
 	clear_map(totals_fd, sizeof(struct flows_total_key));
+	clear_ip_totals(r->skel);
+	clear_cache(r->skel);
+	clear_stats(r->skel);
 	err = bpf_prog_test_run_opts(r->prog_fd[h], &opts);
-	ok(!err && opts.retval == r->expect_ret[h], "%s %s: runs and passes the packet (err %d, verdict %d)",
-	   hook_names[h], name, err, (int)opts.retval);
-	err = flows_read(flows_fd, totals_fd, bpf_map__fd(r->skel->maps.flow_stats), &s);
+	ok(!err && opts.retval == r->expect_ret[h], "%s %s%s: runs and passes the packet (err %d, verdict %d)",
+	   hook_names[h], name, r->path, err, (int)opts.retval);
+	in_hash = map_entries(totals_fd);
+	ok(in_hash == (array ? 0 : 1), "%s %s%s: total kept in the %s (%zu hash entries)",
+	   hook_names[h], name, r->path, array ? "per-CPU array" : "hash", in_hash);
+	err = flows_read(r->skel, true, &s);
 	want_key(e, FLOW_DIR_INGRESS, &want);
 	found = !err && s.nr == 1;
 	if (found) {
@@ -220,19 +287,27 @@ static void check_case(struct runner *r, enum hook h, const char *name, const st
 		printf("# got ethertype 0x%04x proto %u flags %#x %s:%u -> %s:%u dir %u\n",
 		       k->ethertype, k->proto, k->flags, a, k->sport, b, k->dport, k->dir);
 	}
-	ok(found, "%s %s: one flow under the expected key (%zu flows)", hook_names[h], name, s.nr);
+	ok(found, "%s %s%s: one flow under the expected key (%zu flows)", hook_names[h], name,
+	   r->path, s.nr);
 	ok(found && s.rows[0].packets == 1 && s.rows[0].bytes == bytes,
-	   "%s %s: 1 packet of %llu bytes (got %llu, %llu)", hook_names[h], name,
+	   "%s %s%s: 1 packet of %llu bytes (got %llu, %llu)", hook_names[h], name, r->path,
 	   (unsigned long long)bytes, found ? (unsigned long long)s.rows[0].packets : 0ULL,
 	   found ? (unsigned long long)s.rows[0].bytes : 0ULL);
+	ok(!err && s.nr_table == (cached ? 0 : 1) && s.stats.inserted == (cached ? 0 : 1),
+	   "%s %s%s: the flow is in the %s (%zu table rows, %llu inserted)", hook_names[h], name,
+	   r->path, cached ? "per-CPU cache" : "flow table", s.nr_table,
+	   (unsigned long long)s.stats.inserted);
 	for (size_t i = 0; i < s.nr_totals; i++) {
 		tp += s.totals[i].packets;
 		tb += s.totals[i].bytes;
 	}
 	ok(s.nr_totals == 1 && tp == 1 && tb == bytes &&
 		   s.totals[0].key.ethertype == e->ethertype && s.totals[0].key.proto == e->proto &&
-		   !!(s.totals[0].key.dir_flags & FLOW_TOTAL_UNPARSED) == !!(e->flags & FLOW_F_UNPARSED),
-	   "%s %s: totals count it once under its protocol", hook_names[h], name);
+		   !!(s.totals[0].key.dir_flags & FLOW_TOTAL_UNPARSED) == !!(e->flags & FLOW_F_UNPARSED) &&
+		   (s.totals[0].key.dir_flags & FLOW_TOTAL_DIR_MASK) == FLOW_DIR_INGRESS &&
+		   (!found || s.totals[0].key.ifindex == s.rows[0].key.ifindex),
+	   "%s %s%s: totals count it once under its protocol and interface", hook_names[h], name,
+	   r->path);
 	flows_snapshot_free(&s);
 }
 
@@ -346,7 +421,6 @@ static bool cg_applies(const struct tcase *c)
 /* Many distinct flows into a small table: evictions = inserted - live, totals exact. */
 static void check_eviction(struct runner *r)
 {
-	int flows_fd = bpf_map__fd(r->skel->maps.flows);
 	int totals_fd = bpf_map__fd(r->skel->maps.flow_totals);
 	struct flows_snapshot s = {};
 	struct frame f;
@@ -354,6 +428,8 @@ static void check_eviction(struct runner *r)
 	int n = 300, err = 0;
 
 	clear_map(totals_fd, sizeof(struct flows_total_key));
+	clear_ip_totals(r->skel);
+	clear_cache(r->skel);
 	for (int i = 0; i < n && !err; i++) {
 		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b, .repeat = 1);
 
@@ -363,27 +439,140 @@ static void check_eviction(struct runner *r)
 		opts.data_size_in = f.len;
 		err = bpf_prog_test_run_opts(r->prog_fd[HOOK_TC], &opts);
 	}
-	err = err ? err : flows_read(flows_fd, totals_fd, bpf_map__fd(r->skel->maps.flow_stats), &s);
+	err = err ? err : flows_read(r->skel, true, &s);
 	for (size_t i = 0; i < s.nr_totals; i++) {
 		tp += s.totals[i].packets;
 		tb += s.totals[i].bytes;
 	}
-	ok(!err && s.nr <= 64, "small LRU table (64) holds at most 64 flows (%zu)", s.nr);
+	ok(!err && s.nr_table <= 64, "small LRU table (64) holds at most 64 flows (%zu)", s.nr_table);
 	ok(!err && tp == (uint64_t)n && tb == (uint64_t)n * f.len,
 	   "totals stay exact past the table size: %llu packets, %llu bytes",
 	   (unsigned long long)tp, (unsigned long long)tb);
-	ok(!err && flows_evicted(&s) >= (uint64_t)n - 64 && s.stats.flow_fail == 0,
-	   "evictions are counted: %llu evicted of %d flows", (unsigned long long)flows_evicted(&s), n);
+	/* Flows still in a per-CPU cache (when the table is large enough for one) were never inserted. */
+	ok(!err && flows_evicted(&s) + (s.nr - s.nr_table) >= (uint64_t)n - 64 &&
+		   s.stats.flow_fail == 0,
+	   "evictions are counted: %llu evicted of %d flows (%zu only in caches)",
+	   (unsigned long long)flows_evicted(&s), n, s.nr - s.nr_table);
 	flows_snapshot_free(&s);
 }
 
-static struct flows_bpf *open_load(unsigned int max_entries)
+/* The key the TC program makes for b_v4_udp() with source port @sport on loopback. */
+static void v4_udp_key(uint16_t sport, struct flows_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	inet_pton(AF_INET, V4A, k->src);
+	inet_pton(AF_INET, V4B, k->dst);
+	k->sport = sport;
+	k->dport = 53;
+	k->ifindex = 1;
+	k->ethertype = FLOW_ETH_IPV4;
+	k->proto = 17;
+}
+
+static int run_udp(struct runner *r, uint16_t sport, int repeat, size_t *len)
+{
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = repeat);
+	struct frame f;
+
+	b_v4_udp(&f);
+	f.b[14 + 20] = sport >> 8;
+	f.b[14 + 21] = sport & 0xff;
+	opts.data_in = f.b;
+	opts.data_size_in = f.len;
+	*len = f.len;
+	return bpf_prog_test_run_opts(r->prog_fd[HOOK_TC], &opts);
+}
+
+static const struct flows_row *row_of(const struct flows_snapshot *s, uint16_t sport)
+{
+	struct flows_key k;
+
+	v4_udp_key(sport, &k);
+	for (size_t i = 0; i < s->nr; i++)
+		if (!memcmp(&s->rows[i].key, &k, sizeof(k)))
+			return &s->rows[i];
+	return NULL;
+}
+
+/*
+ * The per-CPU flow cache, on one CPU (pinned, so that the order of packets
+ * decides what is where): one flow's packets stay in its slot; two flows
+ * taking turns in a slot move each other's counts to the table; every count
+ * is exact in the snapshot.
+ */
+static void check_cache(struct runner *r)
+{
+	const int n = 50;
+	struct flows_snapshot s = {};
+	const struct flows_row *a, *b;
+	struct flows_key ka, kb;
+	uint16_t other = 0;
+	size_t len = 0;
+	cpu_set_t one, was;
+	int err = 0;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_getaffinity(0, sizeof(was), &was);
+	sched_setaffinity(0, sizeof(one), &one);
+	clear_map(bpf_map__fd(r->skel->maps.flows), sizeof(struct flows_key));
+	clear_cache(r->skel);
+	clear_stats(r->skel);
+	err = run_udp(r, 5000, 1000, &len);
+	err = err ? err : flows_read(r->skel, true, &s);
+	a = err ? NULL : row_of(&s, 5000);
+	ok(a && a->packets == 1000 && a->bytes == 1000 * len && s.nr == 1 && s.nr_table == 0 &&
+		   s.stats.inserted == 0,
+	   "cache: 1000 packets of one flow stay in its slot, counted exactly (%llu packets, %zu in table)",
+	   a ? (unsigned long long)a->packets : 0ULL, s.nr_table);
+
+	/* A flow that shares flow 5000's slot; the two alternate. */
+	v4_udp_key(5000, &ka);
+	for (uint32_t p = 5001; p < 65536 && !other; p++) {
+		v4_udp_key(p, &kb);
+		if (flows_cache_index(&kb) == flows_cache_index(&ka))
+			other = p;
+	}
+	clear_map(bpf_map__fd(r->skel->maps.flows), sizeof(struct flows_key));
+	clear_cache(r->skel);
+	clear_stats(r->skel);
+	for (int i = 0; i < n && !err && other; i++) {
+		err = run_udp(r, 5000, 1, &len);
+		err = err ? err : run_udp(r, other, 1, &len);
+	}
+	err = err ? err : flows_read(r->skel, true, &s);
+	a = err ? NULL : row_of(&s, 5000);
+	b = err ? NULL : row_of(&s, other);
+	ok(other && a && b && a->packets == (uint64_t)n && b->packets == (uint64_t)n &&
+		   a->bytes == n * len && b->bytes == n * len && s.nr == 2,
+	   "cache: two flows taking turns in slot %u: %d packets each, exact (%llu, %llu)",
+	   flows_cache_index(&ka), n, a ? (unsigned long long)a->packets : 0ULL,
+	   b ? (unsigned long long)b->packets : 0ULL);
+	ok(!err && s.nr_table == 2 && s.stats.inserted == 2 && flows_evicted(&s) == 0,
+	   "cache: each moved to the table once it lost the slot (%zu in table, %llu inserted)",
+	   s.nr_table, (unsigned long long)s.stats.inserted);
+	flows_snapshot_free(&s);
+	sched_setaffinity(0, sizeof(was), &was);
+}
+
+/*
+ * @net: as `ebpfmon flows` loads the programs for TC and XDP: the network
+ * key, the flow cache (@cache), and the common protocols' totals of the test
+ * runs' device (loopback) in the per-CPU array. Else as process mode across
+ * all interfaces: the full key, no cache, every total in the hash. Every
+ * program is loaded either way.
+ */
+static struct flows_bpf *open_load(unsigned int max_entries, bool net, bool cache)
 {
 	struct flows_bpf *skel = flows_bpf__open();
 
 	if (!skel)
 		return NULL;
 	bpf_map__set_max_entries(skel->maps.flows, max_entries);
+	if (net)
+		bpf_map__set_key_size(skel->maps.flows, FLOWS_KEY_NET_SIZE);
+	skel->rodata->totals_ifindex = net ? 1 : 0;
+	skel->rodata->flow_cache_on = net && cache;
 	if (flows_bpf__load(skel)) {
 		flows_bpf__destroy(skel);
 		return NULL;
@@ -397,28 +586,43 @@ int main(void)
 			    .l2 = { 0, 0, 14 } };
 	struct flows_bpf *small;
 
-	r.skel = open_load(1024);
-	ok(r.skel != NULL, "every flows program loads (verifier): tc, xdp, cgroup_skb, socket hooks");
-	if (!r.skel)
-		return 1;
-	r.prog_fd[HOOK_TC] = bpf_program__fd(r.skel->progs.ebpfmon_tc_in);
-	r.prog_fd[HOOK_XDP] = bpf_program__fd(r.skel->progs.flows_xdp);
-	r.prog_fd[HOOK_CG] = bpf_program__fd(r.skel->progs.flows_cg_in);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct frame f;
+	for (int pass = 0; pass < 2; pass++) {
+		r.skel = open_load(1024, !pass, true);
+		r.path = pass ? " (as process mode loads)" : " (as TC/XDP load)";
+		ok(r.skel != NULL, "every flows program loads (verifier): tc, xdp, cgroup_skb, socket hooks%s",
+		   r.path);
+		if (!r.skel)
+			return 1;
+		r.prog_fd[HOOK_TC] = bpf_program__fd(r.skel->progs.ebpfmon_tc_in);
+		r.prog_fd[HOOK_XDP] = bpf_program__fd(r.skel->progs.flows_xdp);
+		r.prog_fd[HOOK_CG] = bpf_program__fd(r.skel->progs.flows_cg_in);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			struct frame f;
 
-		cases[i].build(&f);
-		if (!cases[i].xdp_only)
-			check_case(&r, HOOK_TC, cases[i].name, &f, &cases[i].e);
-		check_case(&r, HOOK_XDP, cases[i].name, &f, &cases[i].e);
-		if (cg_applies(&cases[i]))
-			check_case(&r, HOOK_CG, cases[i].name, &f, &cases[i].e);
+			cases[i].build(&f);
+			if (!cases[i].xdp_only)
+				check_case(&r, HOOK_TC, cases[i].name, &f, &cases[i].e);
+			check_case(&r, HOOK_XDP, cases[i].name, &f, &cases[i].e);
+			if (cg_applies(&cases[i]))
+				check_case(&r, HOOK_CG, cases[i].name, &f, &cases[i].e);
+		}
+		if (!pass)
+			check_cache(&r);
+		flows_bpf__destroy(r.skel);
 	}
-	flows_bpf__destroy(r.skel);
 
-	small = open_load(64);
-	ok(small != NULL, "loads with a 64-entry flow table");
-	if (small) {
+	/* The cache on or off as `ebpfmon flows --max-entries 64` has it on this machine. */
+	/*
+	 * As `ebpfmon flows --max-entries 64` loads on this machine, then with
+	 * the cache forced on: flows in caches come on top of the table's.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		bool cache = pass ? true : flows_cache_fits(64, false);
+
+		small = open_load(64, true, cache);
+		ok(small != NULL, "loads with a 64-entry flow table, cache %s", cache ? "on" : "off");
+		if (!small)
+			continue;
 		r.skel = small;
 		r.prog_fd[HOOK_TC] = bpf_program__fd(small->progs.ebpfmon_tc_in);
 		check_eviction(&r);

@@ -7,7 +7,10 @@ BUILD=${BUILD:-build}
 EBPFMON=${EBPFMON:-$PWD/$BUILD/ebpfmon}
 SEND=$PWD/$BUILD/tests/kernel/flows_send
 ID=${ID:-$$}
-NA=flowsa$ID NB=flowsb$ID VA=va$ID VB=vb$ID
+# FLOWS_NAME_PREFIX (e.g. "fl9"): namespaces and veths named apart from those
+# of others running kernel tests on the same machine (veth names: 15 bytes).
+P=${FLOWS_NAME_PREFIX:-}
+NA=${P}flowsa$ID NB=${P}flowsb$ID VA=${P}va$ID VB=${P}vb$ID
 TMP=$(mktemp -d)
 PIDS=()
 
@@ -43,7 +46,7 @@ setup_pair() { # [v4only]: no IPv6 at all, so no ND/MLD/RS traffic either
 	local ns dev a6 a4
 	for ns in A B; do
 		if [ $ns = A ]; then dev=$VA a4=10.77.0.1 a6=fd77::1; else dev=$VB a4=10.77.0.2 a6=fd77::2; fi
-		ip netns exec "flows${ns,,}$ID" sh -c "
+		ip netns exec "${P}flows${ns,,}$ID" sh -c "
 			ip link set lo up &&
 			ip addr add $a4/24 dev $dev &&
 			{ [ '${1:-}' = v4only ] || ip addr add $a6/64 dev $dev nodad; } &&

@@ -3,8 +3,11 @@
  * Traffic with known counts for the flows tests and bench.
  *
  *   flows_send udp   DST PORT COUNT SIZE SRCPORT   exactly COUNT datagrams of SIZE bytes
- *   flows_send flood DST PORT SECONDS SIZE SRCPORT sendmmsg as fast as possible;
- *                                                   prints "sent N" (datagrams)
+ *   flows_send flood DST PORT SECONDS SIZE SRCPORT [NFLOWS]
+ *                              sendmmsg as fast as possible; prints "sent N"
+ *                              (datagrams). With NFLOWS > 1 each datagram goes
+ *                              to the next of ports PORT..PORT+NFLOWS-1: a
+ *                              new flow every packet, at the same rate
  *   flows_send sink  ADDR PORT SECONDS             receive UDP; prints "received N"
  *
  * DST may be IPv4 or IPv6. Exits non-zero when a send fails.
@@ -12,6 +15,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +46,8 @@ static socklen_t make_addr(const char *ip, int port, struct sockaddr_storage *ss
 	exit(2);
 }
 
-/* A UDP socket bound to @srcport (any address of @dst's family), connected to @dst. */
-static int udp_socket(const char *dst, int port, int srcport)
+/* A UDP socket bound to @srcport (any address of @dst's family), connected to @dst if @conn. */
+static int udp_socket(const char *dst, int port, int srcport, bool conn)
 {
 	struct sockaddr_storage d, s;
 	socklen_t len = make_addr(dst, port, &d);
@@ -58,7 +63,7 @@ static int udp_socket(const char *dst, int port, int srcport)
 		((struct sockaddr_in *)&s)->sin_port = htons(srcport);
 	else
 		((struct sockaddr_in6 *)&s)->sin6_port = htons(srcport);
-	if (bind(fd, (struct sockaddr *)&s, len) || connect(fd, (struct sockaddr *)&d, len)) {
+	if (bind(fd, (struct sockaddr *)&s, len) || (conn && connect(fd, (struct sockaddr *)&d, len))) {
 		perror("bind/connect");
 		exit(1);
 	}
@@ -99,13 +104,16 @@ static int send_exact(int fd, long count, size_t size)
 	return 0;
 }
 
-static int flood(int fd, double seconds, size_t size)
+/* @nflows > 1: @fd is not connected; datagram k goes to @dst's port + k % @nflows. */
+static int flood(int fd, double seconds, size_t size, const char *dst, int port, long nflows)
 {
 	static char buf[BATCH][2048];
+	static struct sockaddr_storage to[BATCH];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	double end = now() + seconds;
-	long sent = 0;
+	socklen_t len = 0;
+	long sent = 0, k = 0;
 
 	if (size > sizeof(buf[0]))
 		size = sizeof(buf[0]);
@@ -115,9 +123,26 @@ static int flood(int fd, double seconds, size_t size)
 		iov[i].iov_len = size;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
+		if (nflows > 1) {
+			len = make_addr(dst, port, &to[i]);
+			msgs[i].msg_hdr.msg_name = &to[i];
+			msgs[i].msg_hdr.msg_namelen = len;
+		}
 	}
 	while (now() < end) {
-		int n = sendmmsg(fd, msgs, BATCH, 0);
+		int n;
+
+		for (int i = 0; nflows > 1 && i < BATCH; i++) {
+			uint16_t p = htons(port + (k + i) % nflows);
+
+			if (to[i].ss_family == AF_INET)
+				((struct sockaddr_in *)&to[i])->sin_port = p;
+			else
+				((struct sockaddr_in6 *)&to[i])->sin6_port = p;
+		}
+		n = sendmmsg(fd, msgs, BATCH, 0);
+		if (n > 0)
+			k += n;
 
 		if (n < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN || errno == ECONNREFUSED)
@@ -158,14 +183,17 @@ static int sink(const char *ip, int port, double seconds)
 int main(int argc, char **argv)
 {
 	if (argc == 7 && !strcmp(argv[1], "udp"))
-		return send_exact(udp_socket(argv[2], atoi(argv[3]), atoi(argv[6])), atol(argv[4]),
+		return send_exact(udp_socket(argv[2], atoi(argv[3]), atoi(argv[6]), true), atol(argv[4]),
 				  atol(argv[5]));
-	if (argc == 7 && !strcmp(argv[1], "flood"))
-		return flood(udp_socket(argv[2], atoi(argv[3]), atoi(argv[6])), atof(argv[4]),
-			     atol(argv[5]));
+	if ((argc == 7 || argc == 8) && !strcmp(argv[1], "flood")) {
+		long nflows = argc == 8 ? atol(argv[7]) : 1;
+		int fd = udp_socket(argv[2], atoi(argv[3]), atoi(argv[6]), nflows <= 1);
+
+		return flood(fd, atof(argv[4]), atol(argv[5]), argv[2], atoi(argv[3]), nflows);
+	}
 	if (argc == 5 && !strcmp(argv[1], "sink"))
 		return sink(argv[2], atoi(argv[3]), atof(argv[4]));
-	fprintf(stderr, "usage: flows_send udp|flood DST PORT COUNT|SECONDS SIZE SRCPORT\n"
+	fprintf(stderr, "usage: flows_send udp|flood DST PORT COUNT|SECONDS SIZE SRCPORT [NFLOWS]\n"
 			"       flows_send sink ADDR PORT SECONDS\n");
 	return 2;
 }

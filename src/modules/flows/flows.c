@@ -338,8 +338,7 @@ static int load(struct flows_run *r)
 
 static int read_maps(struct flows_run *r, struct flows_snapshot *s)
 {
-	int ret = flows_read(bpf_map__fd(r->skel->maps.flows), bpf_map__fd(r->skel->maps.flow_totals),
-			     bpf_map__fd(r->skel->maps.flow_stats), s);
+	int ret = flows_read(r->skel, true, s);
 
 	if (ret)
 		fprintf(stderr, "ebpfmon flows: reading the flow table: %s\n", strerror(-ret));

@@ -74,6 +74,22 @@ _Static_assert(sizeof(struct flows_total_key) == 8, "flow_total_key layout");
 #define FLOW_TOTAL_DIR_MASK 0x01
 #define FLOW_TOTAL_UNPARSED 0x02
 
+/*
+ * Totals of the common protocols on the interface the programs were loaded
+ * for (TCP, UDP and ICMP/ICMPv6 over IPv4 and IPv6, each direction) live in
+ * a per-CPU array rather than the totals hash: the verifier turns an array
+ * lookup into a few instructions, where a hash lookup is a call that costs
+ * 30-40 ns per packet on some machines (bench/flows.sh). Everything else
+ * (other protocols and ethertypes, unparsed frames, other interfaces in
+ * process mode) still goes to the hash.
+ *
+ * Slot: dir << 3 | ipv6 << 2 | class (FLOW_IPT_*); class 3 is unused.
+ */
+#define FLOWS_IP_TOTALS_SLOTS 16
+#define FLOW_IPT_TCP  0
+#define FLOW_IPT_UDP  1
+#define FLOW_IPT_ICMP 2 /* ICMP over IPv4, ICMPv6 over IPv6 */
+
 /* Per-CPU counters in the single-slot flow_stats array. */
 struct flows_stats {
 	__u64 inserted;	    /* flows added to the LRU table (evicted = inserted - live) */
@@ -82,6 +98,45 @@ struct flows_stats {
 	__u64 total_fail_bytes;
 };
 _Static_assert(sizeof(struct flows_stats) == 32, "flow_stats layout");
+
+/*
+ * The per-CPU flow cache in front of the flow table (TC and XDP; see
+ * flows.bpf.c): FLOWS_CACHE_SLOTS slots per CPU, each holding one flow's
+ * network key and the packets and bytes counted for it since it took the
+ * slot, which move to the flow table when another flow takes the slot.
+ * Readers add the slots to what the table holds.
+ *
+ * gen_start and gen_end bracket a change of key: the program sets gen_end
+ * odd before it writes, then gen_start and gen_end to the same even value
+ * after. A copy that went from gen_start to gen_end (the map's lookup
+ * copies in order) with gen_start != gen_end overlapped a change: read it
+ * again.
+ */
+#define FLOWS_CACHE_SLOTS 64 /* a power of two */
+struct flows_cache_slot {
+	__u64 gen_start;
+	__u8 key[FLOWS_KEY_NET_SIZE]; /* the network part of struct flows_key */
+	__u64 packets;		      /* 0: the slot is free */
+	__u64 bytes;
+	__u64 gen_end;
+};
+_Static_assert(sizeof(struct flows_cache_slot) == 80, "flows_cache_slot layout");
+
+/*
+ * The cache slot of a network key, shared so that tests can pick flows that
+ * take turns in one slot: the key's 12 words folded, the destination
+ * rotated so that a flow and its reply (addresses and ports swapped) land
+ * apart, then a multiplicative hash's top bits. A few instructions: this
+ * runs for every packet.
+ */
+static inline __attribute__((always_inline)) __u32 flows_cache_index(const void *key)
+{
+	const __u32 *w = (const __u32 *)key;
+	__u32 a = w[0] ^ w[1] ^ w[2] ^ w[3], b = w[4] ^ w[5] ^ w[6] ^ w[7];
+	__u32 x = a ^ (b << 16 | b >> 16) ^ w[8] ^ (w[9] + w[10] + w[11]);
+
+	return (x * 0x9E3779B1u) >> (32 - __builtin_ctz(FLOWS_CACHE_SLOTS));
+}
 
 /* Socket owner, kept in socket local storage (cloned to accepted sockets). */
 struct flows_owner {

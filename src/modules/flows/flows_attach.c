@@ -413,9 +413,22 @@ static void set_autoload(struct flows_bpf *skel, const struct flows_opts *o)
 	}
 }
 
+bool flows_cache_fits(unsigned int max_entries, bool process)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+
+	/* Process mode's cgroup_skb programs never use it (see count_cached()). */
+	if (process || nr_cpus <= 0)
+		return false;
+	return max_entries >= (unsigned long long)FLOWS_CACHE_SLOTS * nr_cpus;
+}
+
 void flows_prepare_load(struct flows_bpf *skel, const struct flows_opts *o, int ifindex)
 {
 	set_autoload(skel, o);
+	/* Process mode without -i (ifindex 0) counts every interface: totals in the hash. */
+	skel->rodata->totals_ifindex = ifindex;
+	skel->rodata->flow_cache_on = flows_cache_fits(o->max_entries, o->process);
 	if (!o->process)
 		bpf_map__set_key_size(skel->maps.flows, FLOWS_KEY_NET_SIZE);
 	/* Offloaded programs are verified for the device they will run on. */

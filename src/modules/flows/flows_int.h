@@ -57,16 +57,20 @@ struct flows_total_row {
 };
 
 struct flows_snapshot {
-	struct flows_row *rows;
+	struct flows_row *rows;	/* sorted by key */
 	size_t nr, cap;
+	size_t nr_table;	/* rows the flow table holds; the rest wait in per-CPU caches */
 	struct flows_total_row *totals;
 	size_t nr_totals, cap_totals;
 	struct flows_stats stats; /* summed over CPUs */
 };
 
-/* Read all three maps. 0, or -errno. */
-/* @flows_fd -1: the totals and stats only (no walk of the flow table). */
-int flows_read(int flows_fd, int totals_fd, int stats_fd, struct flows_snapshot *s);
+struct flows_bpf;
+/*
+ * Read the loaded programs' maps: stats, totals (hash and per-CPU array) and,
+ * when @flows, the flow table. 0, or -errno.
+ */
+int flows_read(struct flows_bpf *skel, bool flows, struct flows_snapshot *s);
 void flows_snapshot_free(struct flows_snapshot *s);
 /* bitrate = bytes * 8 / seconds for every row. */
 void flows_set_bitrate(struct flows_snapshot *s, double seconds);
@@ -110,7 +114,6 @@ void flows_cgroup_name(const struct flows_report *r, uint64_t id, char *buf, siz
 /* ---- attaching ------------------------------------------------------------ */
 
 struct bpf_link;
-struct flows_bpf;
 
 /*
  * clsact filters outlive a killed ebpfmon, so ours are marked twice: named
@@ -137,6 +140,12 @@ struct flows_attach {
 
 /* @who prefixes the one-line notes about leftovers we remove or keep. */
 void flows_attach_init(struct flows_attach *a, const char *who);
+/*
+ * Whether TC and XDP count through the per-CPU flow cache: not in process
+ * mode, nor when the caches (FLOWS_CACHE_SLOTS flows per CPU) could hold
+ * more flows than a table of @max_entries.
+ */
+bool flows_cache_fits(unsigned int max_entries, bool process);
 /* Set autoload and per-mode load options before load (offload needs the ifindex). */
 void flows_prepare_load(struct flows_bpf *skel, const struct flows_opts *o, int ifindex);
 /*

@@ -144,8 +144,7 @@ static int flows_collect(struct module_inst *mi, struct module_stats *next)
 	struct flows_snapshot *s = &fa->snap;
 	int err;
 
-	err = flows_read(-1, bpf_map__fd(fa->skel->maps.flow_totals),
-			 bpf_map__fd(fa->skel->maps.flow_stats), s);
+	err = flows_read(fa->skel, false, s);
 	if (err)
 		return err;
 	flows_sort_totals(s->totals, s->nr_totals);

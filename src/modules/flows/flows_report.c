@@ -12,6 +12,7 @@
 
 #include "core/cgroup_names.h"
 #include "modules/flows/flows_int.h"
+#include "flows.skel.h"
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
@@ -134,20 +135,173 @@ static size_t map_key_size(int fd)
 	return info.key_size;
 }
 
-int flows_read(int flows_fd, int totals_fd, int stats_fd, struct flows_snapshot *s)
+/* The totals key of a flow_ip_totals slot (the inverse of the program's ip_total_slot()). */
+static bool ip_total_key(uint32_t slot, uint32_t ifindex, struct flows_total_key *k)
 {
+	static const uint8_t protos[2][3] = { { 6, 17, 1 }, { 6, 17, 58 } };
+	uint32_t cls = slot & 3, v6 = slot >> 2 & 1;
+
+	if (cls > FLOW_IPT_ICMP)
+		return false;
+	memset(k, 0, sizeof(*k));
+	k->ifindex = ifindex;
+	k->ethertype = v6 ? FLOW_ETH_IPV6 : FLOW_ETH_IPV4;
+	k->proto = protos[v6][cls];
+	k->dir_flags = slot >> 3 & FLOW_TOTAL_DIR_MASK;
+	return true;
+}
+
+/*
+ * Add the per-CPU array's totals to the rows from the hash. The program
+ * sends a key to one or the other, never both, but merging costs nothing
+ * here and keeps one row per key whatever changes.
+ */
+static int read_ip_totals(int fd, uint32_t ifindex, struct flows_snapshot *s)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	struct flows_val *vals;
+	int err = 0;
+
+	if (nr_cpus <= 0)
+		return -EINVAL;
+	vals = calloc(nr_cpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t slot = 0; slot < FLOWS_IP_TOTALS_SLOTS && !err; slot++) {
+		struct flows_val sum = {};
+		struct flows_total_key k;
+		size_t i;
+
+		if (!ip_total_key(slot, ifindex, &k))
+			continue;
+		if (bpf_map_lookup_elem(fd, &slot, vals)) {
+			err = -errno;
+			break;
+		}
+		for (int c = 0; c < nr_cpus; c++) {
+			sum.packets += vals[c].packets;
+			sum.bytes += vals[c].bytes;
+		}
+		if (!sum.packets)
+			continue;
+		for (i = 0; i < s->nr_totals; i++)
+			if (!memcmp(&s->totals[i].key, &k, sizeof(k)))
+				break;
+		if (i < s->nr_totals) {
+			s->totals[i].packets += sum.packets;
+			s->totals[i].bytes += sum.bytes;
+		} else {
+			err = add_total(s, &k, &sum);
+		}
+	}
+	free(vals);
+	return err;
+}
+
+static int cmp_key(const void *a, const void *b);
+
+/*
+ * Copy one cache slot of every CPU, again while a copy overlapped a change of
+ * key there (gen_start != gen_end). Such a CPU's slot is left out of this
+ * reading when it keeps changing: it is in a later one, and the final
+ * report reads after detaching, when nothing changes.
+ */
+static int read_cache_slot(int fd, uint32_t slot, struct flows_cache_slot *v, int nr_cpus)
+{
+	for (int attempt = 0; attempt < 4; attempt++) {
+		bool torn = false;
+
+		if (bpf_map_lookup_elem(fd, &slot, v))
+			return -errno;
+		for (int c = 0; c < nr_cpus; c++)
+			torn |= v[c].gen_start != v[c].gen_end;
+		if (!torn)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Add the flows waiting in the per-CPU caches to the rows the table gave
+ * (sorted by key, one per key): summed into a flow's row, or as new rows
+ * for flows that never reached the table. One flow can wait on several CPUs.
+ */
+static int read_cache(int fd, struct flows_snapshot *s)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	struct flows_snapshot c = {};
+	struct flows_cache_slot *v;
+	int err = 0;
+
+	if (nr_cpus <= 0)
+		return -EINVAL;
+	v = calloc(nr_cpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t slot = 0; slot < FLOWS_CACHE_SLOTS && !err; slot++) {
+		err = read_cache_slot(fd, slot, v, nr_cpus);
+		for (int cpu = 0; cpu < nr_cpus && !err; cpu++) {
+			struct flows_val val = { v[cpu].packets, v[cpu].bytes };
+			struct flows_key k = {};
+
+			if (!val.packets || v[cpu].gen_start != v[cpu].gen_end)
+				continue;
+			memcpy(&k, v[cpu].key, FLOWS_KEY_NET_SIZE);
+			err = add_flow(&c, &k, &val);
+		}
+	}
+	free(v);
+	if (!err && c.nr > 1)
+		qsort(c.rows, c.nr, sizeof(*c.rows), cmp_key);
+	for (size_t i = 0, nr_table = s->nr; i < c.nr && !err; i++) {
+		struct flows_row *r = &c.rows[i], *t;
+
+		/* The same flow from the next CPU: sum into the row just made or found. */
+		if (i && !cmp_key(r, &c.rows[i - 1])) {
+			t = &s->rows[s->nr - 1];
+			if (memcmp(&t->key, &r->key, sizeof(r->key)))
+				t = bsearch(r, s->rows, nr_table, sizeof(*r), cmp_key);
+		} else {
+			t = nr_table ? bsearch(r, s->rows, nr_table, sizeof(*r), cmp_key) : NULL;
+		}
+		if (t) {
+			t->packets += r->packets;
+			t->bytes += r->bytes;
+		} else {
+			err = add_flow(s, &r->key, &(struct flows_val){ r->packets, r->bytes });
+		}
+	}
+	flows_snapshot_free(&c);
+	if (!err && s->nr > 1)
+		qsort(s->rows, s->nr, sizeof(*s->rows), cmp_key);
+	return err;
+}
+
+int flows_read(struct flows_bpf *skel, bool flows, struct flows_snapshot *s)
+{
+	int flows_fd = bpf_map__fd(skel->maps.flows);
 	int err;
 
 	s->nr = 0;
+	s->nr_table = 0;
 	s->nr_totals = 0;
 	/* Stats first: a flow inserted after this read can't make evicted negative. */
-	err = read_stats(stats_fd, &s->stats);
-	if (!err && flows_fd >= 0)
+	err = read_stats(bpf_map__fd(skel->maps.flow_stats), &s->stats);
+	if (!err && flows) {
 		err = walk_percpu(flows_fd, map_key_size(flows_fd), add_flow, s);
+		if (!err) {
+			flows_dedup(s);
+			s->nr_table = s->nr;
+			/* After the table: a flow moving there meanwhile is missed, not counted twice. */
+			err = read_cache(bpf_map__fd(skel->maps.flow_cache), s);
+		}
+	}
 	if (!err)
-		err = walk_percpu(totals_fd, sizeof(struct flows_total_key), add_total, s);
+		err = walk_percpu(bpf_map__fd(skel->maps.flow_totals),
+				  sizeof(struct flows_total_key), add_total, s);
 	if (!err)
-		flows_dedup(s);
+		err = read_ip_totals(bpf_map__fd(skel->maps.flow_ip_totals),
+				     skel->rodata->totals_ifindex, s);
 	return err;
 }
 
@@ -160,8 +314,11 @@ void flows_snapshot_free(struct flows_snapshot *s)
 
 uint64_t flows_evicted(const struct flows_snapshot *s)
 {
-	/* Each insert adds one live entry; each eviction removes one; nobody deletes. */
-	return s->stats.inserted > s->nr ? s->stats.inserted - s->nr : 0;
+	/*
+	 * Each insert adds one live entry; each eviction removes one; nobody
+	 * deletes. Flows only in a per-CPU cache were never inserted.
+	 */
+	return s->stats.inserted > s->nr_table ? s->stats.inserted - s->nr_table : 0;
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -470,8 +627,9 @@ int flows_print_text(FILE *f, const struct flows_report *r)
 		fprintf(f, "%-10s %-8s %-16s %12llu %14llu\n", "-", "-", "(totals table full)",
 			(unsigned long long)s->stats.total_fail_packets,
 			(unsigned long long)s->stats.total_fail_bytes);
-	fprintf(f, "\nflows: %zu in table (max %u), %" PRIu64 " evicted, %llu packets not in the flow table\n",
-		s->nr, r->opts->max_entries, flows_evicted(s),
+	fprintf(f, "\nflows: %zu in table (max %u), %zu in per-CPU caches only, %" PRIu64
+		   " evicted, %llu packets not in the flow table\n",
+		s->nr_table, r->opts->max_entries, s->nr - s->nr_table, flows_evicted(s),
 		(unsigned long long)s->stats.flow_fail);
 	return ferror(f) ? -EIO : 0;
 }
@@ -566,8 +724,8 @@ int flows_print_json(FILE *f, const struct flows_report *r)
 		(unsigned long long)s->stats.total_fail_packets,
 		(unsigned long long)s->stats.total_fail_bytes);
 	fprintf(f, "\n \"maxEntries\": %u, \"flowsInserted\": %llu, \"evictedFlows\": %" PRIu64
-		   ", \"notInFlowTablePackets\": %llu}\n",
+		   ", \"notInFlowTablePackets\": %llu, \"flowsInTable\": %zu, \"flowsInCachesOnly\": %zu}\n",
 		r->opts->max_entries, (unsigned long long)s->stats.inserted, flows_evicted(s),
-		(unsigned long long)s->stats.flow_fail);
+		(unsigned long long)s->stats.flow_fail, s->nr_table, s->nr - s->nr_table);
 	return ferror(f) ? -EIO : 0;
 }
