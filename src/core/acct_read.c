@@ -1157,9 +1157,12 @@ int acct_module_collect(struct module_inst *mi, struct module_stats *next)
 		row->comm[sizeof(row->comm) - 1] = 0;
 		copy_slots(d, nr, e->c, row->v);
 	}
-	/* Events no process got: the module's counts of events (not of bytes). */
+	/*
+	 * Events no process got: the module's counts of events (not of bytes).
+	 * A gauge (zombies) has no slot: its slot_of entry is a placeholder.
+	 */
 	for (unsigned int i = 0; i < nr; i++)
-		if (!strstr(mi->mod->defs[i].name, "bytes"))
+		if (mi->mod->defs[i].kind == COUNTER_TOTAL && !strstr(mi->mod->defs[i].name, "bytes"))
 			lost += a->unattr_shown[d->slot_of[i]];
 	next->lost_pid_table_full = a->apps ? lost : 0;
 	next->lost_cgroup_table_full = a->lost.cgroup_table_full;

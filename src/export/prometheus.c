@@ -346,7 +346,7 @@ static void put_self(FILE *out, const struct store *s)
 			   s->mods[i].state == MODULE_UP);
 
 	put_header(out, "ebpfmon_lost_events_total",
-		   "Events not attributed to a process or cgroup because the table was full (table=connection: connections the socket module's table had no room for).",
+		   "Events not attributed to a process or cgroup because the table was full (table=connection: socket events whose connection the socket module's connection table had no room for).",
 		   "", true);
 	for (unsigned int i = 0; i < s->nr_modules; i++) {
 		put_lost(out, s->mods[i].name, "pid", s->mods[i].lost_pid_table_full);

@@ -50,21 +50,37 @@ void conn_row_of(const struct conn_entry *e, bool open, struct conn_row *r)
 	r->open = open;
 }
 
+/* Drop the @n oldest ended connections. */
+static void ended_drop(struct conn_table *t, size_t n)
+{
+	memmove(t->ended, t->ended + n, (t->nr_ended - n) * sizeof(*t->ended));
+	t->nr_ended -= n;
+}
+
 static void ended_push(struct conn_table *t, const struct conn_entry *e)
 {
-	size_t at;
-
-	if (!t->cap_ended)
-		return;
 	if (t->nr_ended == t->cap_ended) {
-		/* Full: the oldest goes. */
-		t->first_ended = (t->first_ended + 1) % t->cap_ended;
-		t->nr_ended--;
-		t->ended_dropped++;
+		size_t ncap = t->cap_ended ? t->cap_ended * 2 : 64;
+		struct conn_ended *p;
+
+		if (ncap > t->max_ended)
+			ncap = t->max_ended;
+		p = ncap > t->cap_ended ? realloc(t->ended, ncap * sizeof(*p)) : NULL;
+		if (p) {
+			t->ended = p;
+			t->cap_ended = ncap;
+		} else {
+			/* At the bound (or out of memory): the oldest quarter goes. */
+			size_t n = t->nr_ended / 4 ? t->nr_ended / 4 : t->nr_ended;
+
+			t->ended_dropped += n;
+			ended_drop(t, n);
+			if (!t->cap_ended)
+				return;
+		}
 	}
-	at = (t->first_ended + t->nr_ended) % t->cap_ended;
-	t->ended[at].e = *e;
-	t->ended[at].at = t->now;
+	t->ended[t->nr_ended].e = *e;
+	t->ended[t->nr_ended].at = t->now;
 	t->nr_ended++;
 }
 
@@ -156,7 +172,7 @@ int conn_table_init(struct conn_table *t, struct acct *a, const struct config *c
 	t->udp_idle = CONN_UDP_IDLE;
 	t->keep_ended = keep_ended;
 	t->now = mono();
-	t->cap_ended = CONN_ENDED_MAX;
+	t->max_ended = CONN_ENDED_MAX;
 	rc = view_from_config(&t->view, cfg, err, errlen);
 	if (rc)
 		return rc;
@@ -164,8 +180,7 @@ int conn_table_init(struct conn_table *t, struct acct *a, const struct config *c
 	t->vals = malloc(t->max_entries * sizeof(*t->vals));
 	t->open = malloc(t->max_entries * sizeof(*t->open));
 	t->prev = malloc(t->max_entries * sizeof(*t->prev));
-	t->ended = malloc(t->cap_ended * sizeof(*t->ended));
-	if (!t->keys || !t->vals || !t->open || !t->prev || !t->ended) {
+	if (!t->keys || !t->vals || !t->open || !t->prev) {
 		snprintf(err, errlen, "out of memory for the connection table");
 		return -ENOMEM;
 	}
@@ -198,11 +213,22 @@ void conn_table_free(struct conn_table *t)
 /* Ended connections older than keep_ended leave the ring. */
 static void ended_expire(struct conn_table *t)
 {
+	size_t n = 0;
+
 	if (!t->keep_ended)
 		return;
-	while (t->nr_ended && t->now - t->ended[t->first_ended].at > t->keep_ended) {
-		t->first_ended = (t->first_ended + 1) % t->cap_ended;
-		t->nr_ended--;
+	while (n < t->nr_ended && t->now - t->ended[n].at > t->keep_ended)
+		n++;
+	if (n)
+		ended_drop(t, n);
+	/* Mostly empty again: give the memory back. */
+	if (t->cap_ended > 256 && t->nr_ended < t->cap_ended / 8) {
+		struct conn_ended *p = realloc(t->ended, t->cap_ended / 4 * sizeof(*p));
+
+		if (p) {
+			t->ended = p;
+			t->cap_ended /= 4;
+		}
 	}
 }
 
@@ -291,7 +317,7 @@ long conn_table_rows(struct conn_table *t, struct conn_row **rows, struct conn_r
 	for (size_t i = 0; i < t->nr_open; i++)
 		conn_row_of(&t->open[i].e, true, &r[k++]);
 	for (size_t i = 0; i < t->nr_ended; i++)
-		conn_row_of(&t->ended[(t->first_ended + i) % t->cap_ended].e, false, &r[k++]);
+		conn_row_of(&t->ended[i].e, false, &r[k++]);
 	*rows = r;
 	return (long)conn_view_apply(&t->view, r, k, other);
 }

@@ -43,8 +43,13 @@ struct conn_table {
 	struct conn_entry *vals;
 	struct conn_open *open, *prev; /* this reading and the last, by key */
 	size_t nr_open, nr_prev;
-	struct conn_ended *ended; /* a ring of the last ended connections */
-	size_t nr_ended, cap_ended, first_ended;
+	/*
+	 * The ended connections kept, oldest first: an array that grows as they
+	 * come (to max_ended) and is compacted as they expire, so memory follows
+	 * what is kept, not the bound.
+	 */
+	struct conn_ended *ended;
+	size_t nr_ended, cap_ended, max_ended;
 	uint64_t ended_dropped; /* ended connections the ring had no room for */
 	double udp_idle;	/* a UDP socket that did nothing this long is expired */
 	double keep_ended;	/* ended connections shown this long (0: until read) */
