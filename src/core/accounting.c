@@ -301,6 +301,7 @@ static int configure(struct acct_bpf *skel, const struct module_cfg *mc, bool li
 	if (!e && mc->light)
 		e = bpf_map__set_max_entries(skel->maps.folds, (uint32_t)sysconf(_SC_PAGESIZE));
 	/* The socket module's tables: Netdata's network.conf sizes, or one entry when it is off. */
+	skel->rodata->sock_on = sockets;
 	skel->rodata->sock_conns = sockets && cfg->net.enabled;
 	skel->rodata->conn_limit[0] = cfg->ipv4_conn_table_size;
 	skel->rodata->conn_limit[1] = cfg->ipv6_conn_table_size;

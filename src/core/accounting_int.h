@@ -24,7 +24,7 @@ struct app_acc {
 	char name[64];
 	__u64 retired[ACCT_ALL_SLOTS];
 	__u64 table[ACCT_ALL_SLOTS]; /* this collection's epochs table (and socket table) */
-	__u64 live[ACCT_REC_SLOTS];  /* kept up to date as records change */
+	__u64 live[ACCT_ALL_SLOTS];  /* kept up to date as records change (their slots only) */
 	__u64 shown[ACCT_ALL_SLOTS];
 	uint32_t nlive;	  /* live records counting in it */
 	bool in_table;	  /* has epochs in the kernel table, as last read */
@@ -35,7 +35,7 @@ struct app_acc {
 struct cg_acc {
 	uint64_t id;
 	char path[256];
-	__u64 retired[ACCT_ALL_SLOTS], table[ACCT_ALL_SLOTS], live[ACCT_REC_SLOTS];
+	__u64 retired[ACCT_ALL_SLOTS], table[ACCT_ALL_SLOTS], live[ACCT_ALL_SLOTS];
 	__u64 shown[ACCT_ALL_SLOTS];
 	uint32_t nlive; /* live records counting in it */
 	bool in_table;	/* in the kernel table at this collection */
@@ -50,6 +50,7 @@ struct live_entry {
 	struct acct_key key;
 	uint64_t cgid;
 	__u64 c[ACCT_REC_SLOTS];
+	__u64 sc[SOCK_REC_SLOTS]; /* its socket record */
 };
 
 /* An epoch at this collection (only when per-process rows are wanted). */
@@ -106,7 +107,7 @@ struct acct {
 	size_t nr_free, cap_free;
 	struct index live_ix;
 	__u64 host_table[ACCT_ALL_SLOTS], unattr_table[ACCT_ALL_SLOTS];
-	__u64 host_live[ACCT_REC_SLOTS], unattr_live[ACCT_REC_SLOTS];
+	__u64 host_live[ACCT_ALL_SLOTS], unattr_live[ACCT_ALL_SLOTS];
 	__u64 host_shown[ACCT_ALL_SLOTS], unattr_shown[ACCT_ALL_SLOTS];
 	struct acct_cgroup_gone gone[64]; /* paths of recently removed cgroups, a ring */
 	unsigned int nr_gone;

@@ -134,11 +134,23 @@ enum sock_slot {
 };
 
 #define SOCK_UDP_BLOCK (SK_UDP_SENT_BYTES - SK_TCP_SENT_BYTES)
+/*
+ * The slots of sends and receives (SK_TCP_SENT_BYTES .. SK_UDP_RECV_ERRORS),
+ * frequent: counted per thread, in the thread's socket record (struct
+ * sock_rec), which moves to the socket tables whenever its main record
+ * folds. The others (connections, closes, retransmits) go to the tables.
+ */
+#define SOCK_REC_SLOTS (SK_UDP_RECV_ERRORS + 1)
 #define SL_SOCK(sk_slot) (ACCT_SLOTS + (sk_slot))
 #define ACCT_ALL_SLOTS (ACCT_SLOTS + SOCK_SLOTS)
 
 struct sock_counts {
 	__u64 c[SOCK_SLOTS];
+};
+
+/* A thread's sends and receives since its record last folded (task-local storage). */
+struct sock_rec {
+	__u64 c[SOCK_REC_SLOTS];
 };
 
 /* What the socket module could not keep, summed over CPUs. */
@@ -217,6 +229,7 @@ struct acct_live {
 	__u32 seq; /* even: the record's folds so far, times two */
 	__u32 pad;
 	__u64 c[ACCT_REC_SLOTS];
+	__u64 sc[SOCK_REC_SLOTS]; /* its socket record (zeros when it has none) */
 };
 
 /* A record's counts moved to the tables (exit, rename, cgroup move): seq is odd. */
@@ -311,7 +324,8 @@ _Static_assert(sizeof(struct acct_key) == 32, "acct_key layout");
 _Static_assert(sizeof(struct acct_rec) == 184, "acct_rec layout");
 _Static_assert(72 + sizeof(struct acct_rec) <= 256, "a record fits the 256-byte class");
 _Static_assert(sizeof(struct acct_epoch) == 16 + 8 * ACCT_SLOTS, "acct_epoch layout");
-_Static_assert(sizeof(struct acct_live) == 64 + 8 * ACCT_REC_SLOTS, "acct_live layout");
+_Static_assert(sizeof(struct acct_live) == 64 + 8 * (ACCT_REC_SLOTS + SOCK_REC_SLOTS),
+	       "acct_live layout");
 _Static_assert(sizeof(struct acct_tid) == 16 && sizeof(struct acct_fold) == 24, "acct_tid layout");
 _Static_assert(sizeof(struct acct_syscall) == 16, "acct_syscall layout");
 _Static_assert(ACCT_SLOTS < ACCT_NO_SLOT, "slots fit a byte");

@@ -434,13 +434,18 @@ static void live_apply(struct acct *a, const struct live_entry *e, bool add)
 	struct cg_acc *c;
 
 	op(a->host_live, e->c, ACCT_REC_SLOTS);
+	op(a->host_live + ACCT_SLOTS, e->sc, SOCK_REC_SLOTS);
 	if (a->apps && e->app >= 0) {
 		op(a->apps_v[e->app].live, e->c, ACCT_REC_SLOTS);
+		op(a->apps_v[e->app].live + ACCT_SLOTS, e->sc, SOCK_REC_SLOTS);
 		a->apps_v[e->app].nlive += add ? 1 : -1;
-	} else if (a->apps)
+	} else if (a->apps) {
 		op(a->unattr_live, e->c, ACCT_REC_SLOTS);
+		op(a->unattr_live + ACCT_SLOTS, e->sc, SOCK_REC_SLOTS);
+	}
 	if (a->cgroups && e->cgid && (c = cg_get(a, e->cgid))) {
 		op(c->live, e->c, ACCT_REC_SLOTS);
+		op(c->live + ACCT_SLOTS, e->sc, SOCK_REC_SLOTS);
 		c->nlive += add ? 1 : -1;
 	}
 }
@@ -475,6 +480,7 @@ static void live_upsert(struct acct *a, const struct acct_live *l)
 	e->key = l->key;
 	e->cgid = l->cgid;
 	memcpy(e->c, l->c, sizeof(e->c));
+	memcpy(e->sc, l->sc, sizeof(e->sc));
 	e->app = a->apps && l->key.tgid ? (int32_t)app_of(a, l->key.comm) : -1;
 	live_apply(a, e, true);
 }
@@ -994,8 +1000,10 @@ static void pid_rows_from_live(struct acct *a)
 		const struct live_entry *l = &a->live[i];
 		struct ep_row *e;
 
-		if (l->id.tid && l->key.tgid && (e = ep_get(a, &l->key)))
+		if (l->id.tid && l->key.tgid && (e = ep_get(a, &l->key))) {
 			add_counts(e->c, l->c, ACCT_REC_SLOTS);
+			add_counts(e->c + ACCT_SLOTS, l->sc, SOCK_REC_SLOTS);
+		}
 	}
 }
 
@@ -1060,17 +1068,17 @@ int acct_collect(struct acct *a)
 
 	/* Totals, never below what was shown. */
 	memcpy(truth, a->host_table, sizeof(truth));
-	add_counts(truth, a->host_live, ACCT_REC_SLOTS);
+	add_counts(truth, a->host_live, ACCT_ALL_SLOTS);
 	show_max(a->host_shown, truth);
 	memcpy(truth, a->unattr_table, sizeof(truth));
-	add_counts(truth, a->unattr_live, ACCT_REC_SLOTS);
+	add_counts(truth, a->unattr_live, ACCT_ALL_SLOTS);
 	show_max(a->unattr_shown, truth);
 	for (size_t i = 0; i < a->nr_apps; i++) {
 		struct app_acc *app = &a->apps_v[i];
 
 		memcpy(truth, app->retired, sizeof(truth));
 		add_counts(truth, app->table, ACCT_ALL_SLOTS);
-		add_counts(truth, app->live, ACCT_REC_SLOTS);
+		add_counts(truth, app->live, ACCT_ALL_SLOTS);
 		show_max(app->shown, truth);
 	}
 	for (size_t i = 0; i < a->nr_cgs; i++) {
@@ -1078,7 +1086,7 @@ int acct_collect(struct acct *a)
 
 		memcpy(truth, c->retired, sizeof(truth));
 		add_counts(truth, c->table, ACCT_ALL_SLOTS);
-		add_counts(truth, c->live, ACCT_REC_SLOTS);
+		add_counts(truth, c->live, ACCT_ALL_SLOTS);
 		show_max(c->shown, truth);
 	}
 	if (a->apps)

@@ -116,8 +116,10 @@ if grep -q ':5005 ' "$TMP/snap.txt" && head -1 "$TMP/snap.txt" | grep -q PROTO; 
 else
 	not_ok "snapshot: the text table: $(head -3 "$TMP/snap.txt")"
 fi
-kill "$HOLD" "$SERVER" 2>/dev/null
-wait "$SERVER" 2>/dev/null
+{
+	kill "$HOLD" "$SERVER"
+	wait "$SERVER"
+} 2>/dev/null
 
 # run serves the view.
 start_run --modules socket || exit 1

@@ -68,6 +68,21 @@ struct {
 	__type(value, struct acct_rec);
 } records SEC(".maps");
 
+/*
+ * Per thread that made a TCP or UDP send or receive (the socket module): its
+ * counts since its record last folded, an extension of the record (same
+ * owner, same folds), so a send costs plain adds. Made on first use.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_rec);
+} sock_recs SEC(".maps");
+
+/* Set by user space before load: the socket module runs (it keeps sock_recs). */
+const volatile bool sock_on = false;
+
 /* max_entries is `pid table size`, set before load. Entries come and go with epochs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -378,6 +393,9 @@ static __noinline void mark_dirty(struct acct_rec *r, struct task_struct *task)
 		__sync_fetch_and_add(&g->dirty, 1);
 }
 
+/* socket.bpf.h: move @task's socket record to the socket tables, under @r's key. */
+static __noinline void sock_rec_fold(struct acct_rec *r, struct task_struct *task);
+
 /*
  * Move @r's counts to the tables: its epoch (or `unattributed`), its cgroup,
  * the host. With @reset the record starts again from zero (in light mode
@@ -427,6 +445,8 @@ static __noinline void fold(struct acct_rec *r, struct task_struct *task, bool r
 	}
 	if (e)
 		epochs_changed();
+	if (sock_on)
+		sock_rec_fold(r, task);
 }
 
 /* Fold @r and start it again under @task's current name and cgroup. */
@@ -1068,15 +1088,22 @@ int BPF_PROG(cgroup_rmdir_btf, struct cgroup *cgrp, const char *path)
  * Copy @r into @out, unless its counts are moving out (odd seq, or seq
  * changed during the copy): they are in a table a moment later.
  */
-static __always_inline bool copy_record(struct acct_rec *r, struct acct_live *out)
+static __always_inline bool copy_record(struct acct_rec *r, struct task_struct *task,
+					struct acct_live *out)
 {
 	__u32 s1 = __sync_fetch_and_add(&r->seq, 0), s2;
+	struct sock_rec *sr = sock_on ? bpf_task_storage_get(&sock_recs, task, NULL, 0) : NULL;
 
 	if (s1 & 1)
 		return false;
 	__builtin_memcpy(&out->key, &r->key, sizeof(out->key));
 	out->cgid = r->cgid;
 	__builtin_memcpy(out->c, r->c, sizeof(out->c));
+	/* Folded with the record (seq odd meanwhile): the same seq covers both. */
+	if (sr)
+		__builtin_memcpy(out->sc, sr->c, sizeof(out->sc));
+	else
+		__builtin_memset(out->sc, 0, sizeof(out->sc));
 	s2 = __sync_fetch_and_add(&r->seq, 0);
 	out->seq = s1;
 	out->pad = 0;
@@ -1107,7 +1134,7 @@ int iter_live(struct bpf_iter__task *ctx)
 			out.cgid = cgroup_of(task);
 	} else {
 		iter_records++;
-		if (!copy_record(r, &out))
+		if (!copy_record(r, task, &out))
 			return 0;
 	}
 	tid_of(task, &out.id);
@@ -1116,6 +1143,8 @@ int iter_live(struct bpf_iter__task *ctx)
 			out.c[i] += ioac_of(task, i);
 		any |= out.c[i] != 0;
 	}
+	for (int i = 0; i < SOCK_REC_SLOTS; i++)
+		any |= out.sc[i] != 0;
 	if (any)
 		bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
 	return 0;
@@ -1140,7 +1169,7 @@ int iter_dirty(struct bpf_iter__bpf_map_elem *ctx)
 		return 0; /* gone: its exit fold told user space */
 	r = task->start_time == id->start_ns ? bpf_task_storage_get(&records, task, NULL, 0)
 					     : NULL;
-	if (r && copy_record(r, &out)) {
+	if (r && copy_record(r, task, &out)) {
 		out.id = *id;
 		bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
 	}

@@ -180,6 +180,43 @@ static __always_inline void sock_count_rec(const struct acct_rec *r, __u32 slot,
 	sock_count(r ? &r->key : NULL, r ? r->cgid : 0, SOCK_SLOTS2(slot, slot2), v, v2);
 }
 
+/*
+ * Called by the core's fold(): @task's socket record joins the tables under
+ * @r's key and cgroup (the ones its counts were made under), and starts
+ * again from zero. Only the thread itself adds to it, and it is here, so
+ * nothing is added meanwhile.
+ */
+static __noinline void sock_rec_fold(struct acct_rec *r, struct task_struct *task)
+{
+	struct sock_rec *sr = bpf_task_storage_get(&sock_recs, task, NULL, 0);
+	struct sock_counts *p = NULL, *g = NULL;
+	__u64 cgid = r->cgid, any = 0;
+
+	if (!sr)
+		return;
+	for (int i = 0; i < SOCK_REC_SLOTS; i++)
+		any |= sr->c[i];
+	if (!any)
+		return;
+	if (track_apps && r->key.tgid)
+		p = sock_entry(&sock_procs, &r->key, true);
+	if (!p)
+		p = percpu(&sock_unattr);
+	if (track_cgroups && cgid)
+		g = sock_entry(&sock_cgroups, &cgid, false);
+	for (int i = 0; i < SOCK_REC_SLOTS; i++) {
+		__u64 v = sr->c[i];
+
+		if (!v)
+			continue;
+		if (p)
+			__sync_fetch_and_add(&p->c[i], v);
+		if (g)
+			__sync_fetch_and_add(&g->c[i], v);
+		sr->c[i] = 0;
+	}
+}
+
 /* ---- the connection table ------------------------------------------------ */
 
 static __always_inline enum conn_kind conn_kind_of(__u16 family, __u8 proto)
@@ -336,8 +373,10 @@ static __always_inline void sock_io(struct sock *sk, int ret, int flags, bool se
 {
 	struct conn_io_args a = { .send = send };
 	__u16 family = btf ? sk->__sk_common.skc_family : BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct task_struct *task;
+	struct sock_rec *sr;
 	struct acct_rec *r;
-	__u32 block, slot2 = SOCK_NO_SLOT;
+	__u32 block, slot, slot2 = SOCK_NO_SLOT;
 	__u8 proto;
 
 	if (family != SOCK_AF_INET && family != SOCK_AF_INET6)
@@ -349,15 +388,29 @@ static __always_inline void sock_io(struct sock *sk, int ret, int flags, bool se
 		block = SOCK_UDP_BLOCK;
 	else
 		return;
-	r = record_of(bpf_get_current_task_btf());
+	task = bpf_get_current_task_btf();
+	r = record_of(task);
 	if (ret > 0 && !(!send && (flags & SOCK_MSG_PEEK)))
 		a.bytes = ret;
 	if (a.bytes)
 		slot2 = block + (send ? SK_TCP_SENT_BYTES : SK_TCP_RECV_BYTES);
 	else if (ret < 0 && ret != -SOCK_EAGAIN && count_errors)
 		slot2 = block + (send ? SK_TCP_SEND_ERRORS : SK_TCP_RECV_ERRORS);
-	sock_count_rec(r, block + (send ? SK_TCP_SEND_CALLS : SK_TCP_RECV_CALLS), 1, slot2,
-		       a.bytes ? a.bytes : 1);
+	slot = block + (send ? SK_TCP_SEND_CALLS : SK_TCP_RECV_CALLS);
+	/* The thread's own socket record: plain adds, folded with its record. */
+	sr = r ? bpf_task_storage_get(&sock_recs, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE)
+	       : NULL;
+	if (sr) {
+		if (slot < SOCK_REC_SLOTS)
+			sr->c[slot] += 1;
+		if (slot2 < SOCK_REC_SLOTS)
+			sr->c[slot2] += a.bytes ? a.bytes : 1;
+		/* After the counts: a round that saw this check also sees them. */
+		if (!light_mode && r->round != cur_round)
+			mark_dirty(r, task);
+	} else {
+		sock_count_rec(r, slot, 1, slot2, a.bytes ? a.bytes : 1);
+	}
 	if (!sock_conns || ret < 0)
 		return;
 	a.fp = family | (__u32)proto << 16;
