@@ -762,8 +762,9 @@ static void print_core(struct agent *a, FILE *f, bool json)
 		mib(here.fixed_here), cpus, mib(big.fixed_at), KMEM_PROJECT_CPUS,
 		(unsigned long long)here.per_thread, (unsigned long long)here.per_process);
 	if (here.per_socket_process || here.per_connection)
-		fprintf(f, "  socket: %llu bytes per process using sockets (at most %llu: %.2f MiB), %llu per\n"
-			   "  connection (at most %llu: %.2f MiB)\n",
+		fprintf(f, "  socket: %llu bytes per thread and %llu per process using sockets (at most\n"
+			   "  %llu processes: %.2f MiB), %llu per connection (at most %llu: %.2f MiB)\n",
+			(unsigned long long)here.per_socket_thread,
 			(unsigned long long)here.per_socket_process,
 			(unsigned long long)here.max_socket_processes,
 			mib(here.per_socket_process * here.max_socket_processes),

@@ -700,6 +700,8 @@ int acct_estimate_memory(const struct config *cfg, int cpus, struct acct_mem_est
 						    sizeof(struct acct_epoch))
 				   : 0;
 	if (sockets) {
+		/* Its socket record: one more element in the thread's storage. */
+		e->per_socket_thread = kmem_slab_size(72 + sizeof(struct sock_rec));
 		e->per_socket_process = cfg->apps ? kmem_slab_size(48 + sizeof(struct acct_key) +
 								   sizeof(struct sock_counts))
 						  : 0;

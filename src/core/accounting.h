@@ -146,8 +146,11 @@ void acct_get_sock_lost(const struct acct *a, struct sock_lost *out);
 struct acct_mem_estimate {
 	uint64_t fixed_here, fixed_at; /* allocated at load */
 	uint64_t per_thread, per_process;
-	/* The socket module (when on): per process that uses sockets, per connection; their bounds. */
-	uint64_t per_socket_process, per_connection;
+	/*
+	 * The socket module (when on): per thread and per process that use
+	 * sockets, per connection; their bounds.
+	 */
+	uint64_t per_socket_thread, per_socket_process, per_connection;
 	uint64_t max_socket_processes, max_connections;
 };
 int acct_estimate_memory(const struct config *cfg, int cpus, struct acct_mem_estimate *e);
