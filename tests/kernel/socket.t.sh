@@ -123,15 +123,17 @@ table inet ebpfmon_loss {
 	}
 }
 EOF
-retrans_segs() { ip netns exec "$NA" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i; h = 1 } else print $c }' /proc/net/snmp; }
+retrans_segs() { ip netns exec "$1" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i; h = 1 } else print $c }' /proc/net/snmp; }
 c=$(unique_name skl) s=$(unique_name skr)
-before=$(retrans_segs)
+before=$(retrans_segs "$NA") before_b=$(retrans_segs "$NB")
 server "$s" "$TMP/srvl" tcp-server 5003 3 || exit 1
 in_ns "$NA" "$CGC" "$SL" "$c" tcp-client 10.78.0.2 5003 3 300000 16384 >"$TMP/clil" || not_ok "lossy client failed"
 wait "$SERVER"
-after=$(retrans_segs)
 sleep 2.5
 scrape "$SNAP" || not_ok "loss: scrape failed: $(tail -3 "$TMP/run.err" | tr '\n' ' ')"
+# After the scrape: what the kernel counted by then bounds what was shown (late FIN
+# retransmits of closed connections go on after the programs exit).
+after=$(retrans_segs "$NA") after_b=$(retrans_segs "$NB")
 delta=$((after - before))
 got=$(app "$c" tcp_retransmits_total)
 if [ "$got" != missing ] && [ "$got" -ge 1 ] && [ "$got" -le "$delta" ]; then
@@ -139,7 +141,9 @@ if [ "$got" != missing ] && [ "$got" -ge 1 ] && [ "$got" -le "$delta" ]; then
 else
 	not_ok "loss: $c tcp_retransmits_total $got, want 1..$delta (RetransSegs delta)"
 fi
-expect_eq "loss: $s tcp_retransmits_total (the receiver retransmits nothing)" "$(app "$s" tcp_retransmits_total)" 0
+# The server retransmits too, when the ACK of its FIN is the packet dropped: within its own count.
+expect_at_most "loss: $s tcp_retransmits_total within its namespace's RetransSegs delta" \
+	"$(app "$s" tcp_retransmits_total)" $((after_b - before_b))
 expect_eq "loss: $c tcp_sent_bytes_total" "$(app "$c" tcp_sent_bytes_total)" 900000
 expect_eq "loss: $s tcp_received_bytes_total" "$(app "$s" tcp_received_bytes_total)" 900000
 stop_run || not_ok "loss: ebpfmon run exited with an error: $(tail -3 "$TMP/run.err" | tr '\n' ' ')"
