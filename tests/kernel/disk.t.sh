@@ -238,8 +238,26 @@ PY
 	stop_run || not_ok "$rung: run exited with an error"
 }
 
-window tp_btf ""
-window tracepoint tp_btf
+# A window both ebpfmon and bpftrace (independent: classic tracepoints, by
+# sector) found short of /sys/block by the same count, with no program run
+# skipped, was disturbed between the block layer's accounting and its
+# tracepoint (seen once in a loaded full suite: 799 of 800 for both). It is
+# measured once more; the second window must be exact like any other.
+window_checked() { # rung, EBPFMON_DISABLE value
+	local out ours peer
+	out=$(window "$1" "$2")
+	ours=$(sed -n "s/^not ok - $1: ebpfmon_disk_latency_seconds_count{device=\"$dev\"} grew by: got \([0-9]*\), want $want\$/\1/p" <<<"$out")
+	peer=$(sed -n "s/^not ok - $1: bpftrace counted \([0-9]*\), want $want (its programs missed 0 events)\$/\1/p" <<<"$out")
+	if [ -n "$ours" ] && [ "$ours" = "$peer" ]; then
+		echo "# $1: ebpfmon and bpftrace both counted $ours of the $want requests /sys/block counted: the window again"
+		window "$1" "$2"
+	else
+		echo "$out"
+	fi
+}
+
+window_checked tp_btf ""
+window_checked tracepoint tp_btf
 
 # mdflush: unavailable here with its reason (no MD, no kprobes, no fentry), and
 # the agent keeps running the modules that can.
