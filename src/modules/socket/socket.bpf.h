@@ -382,14 +382,18 @@ static __always_inline void sock_io(struct sock *sk, int ret, int flags, bool se
 	if (family != SOCK_AF_INET && family != SOCK_AF_INET6)
 		return;
 	proto = btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
-	if (proto == SOCK_IPPROTO_TCP)
-		block = 0;
-	else if (proto == SOCK_IPPROTO_UDP)
-		block = SOCK_UDP_BLOCK;
-	else
+	if (proto != SOCK_IPPROTO_TCP && proto != SOCK_IPPROTO_UDP)
 		return;
 	task = bpf_get_current_task_btf();
 	r = record_of(task);
+	/*
+	 * Read again rather than kept: with nothing of the branches above live
+	 * across record_of(), the verifier walks it once, not once for every
+	 * family and protocol (a third of the module's load time).
+	 */
+	family = btf ? sk->__sk_common.skc_family : BPF_CORE_READ(sk, __sk_common.skc_family);
+	proto = btf ? sk->sk_protocol : BPF_CORE_READ(sk, sk_protocol);
+	block = proto == SOCK_IPPROTO_UDP ? SOCK_UDP_BLOCK : 0;
 	if (ret > 0 && !(!send && (flags & SOCK_MSG_PEEK)))
 		a.bytes = ret;
 	if (a.bytes)
