@@ -122,6 +122,12 @@ const char config_embedded_default[] =
 	"\tipv6 connection table size = 16384\n"
 	"\tudp connection table size = 4096\n"
 	"\n"
+	"\t# Netdata's choice of eBPF object (auto, legacy, co-re) and attach method\n"
+	"\t# (trampoline, probe, tracepoint). Accepted so Netdata's own files load;\n"
+	"\t# ebpfmon probes the kernel for every hook instead (see ebpfmon check).\n"
+	"\tebpf type format = auto\n"
+	"\tebpf co-re tracing = trampoline\n"
+	"\n"
 	"# Modules to run: <module> = yes|no. A module not listed here keeps its\n"
 	"# built-in default; an unknown name is an error.\n"
 	"[ebpf programs]\n"
@@ -185,7 +191,7 @@ static const char *const global_keys[] = {
 	"pid table size", "cgroup table size", "listen", "apps groups file",
 	"maps per core", "flows interface", "apps max", "series retention", "web config file",
 	"bandwidth table size", "ipv4 connection table size", "ipv6 connection table size",
-	"udp connection table size",
+	"udp connection table size", "ebpf type format", "ebpf co-re tracing",
 };
 
 enum global_key {
@@ -206,6 +212,8 @@ enum global_key {
 	KEY_IPV4_CONN_TABLE_SIZE,
 	KEY_IPV6_CONN_TABLE_SIZE,
 	KEY_UDP_CONN_TABLE_SIZE,
+	KEY_TYPE_FORMAT,
+	KEY_CORE_TRACING,
 	NR_GLOBAL_KEYS,
 };
 
@@ -268,6 +276,8 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	c->apps_max = 1000;
 	c->series_retention = 300;
 	c->maps_per_core = true;
+	strcpy(c->type_format, "auto");
+	strcpy(c->core_tracing, "trampoline");
 	c->bandwidth_table_size = 16384;
 	c->ipv4_conn_table_size = 16384;
 	c->ipv6_conn_table_size = 16384;
@@ -533,6 +543,28 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		}
 		*to[k - KEY_BANDWIDTH_TABLE_SIZE] = (unsigned int)u;
 		return 0;
+	}
+	case KEY_TYPE_FORMAT:
+	case KEY_CORE_TRACING: {
+		/*
+		 * Netdata's choice of object (legacy, CO-RE) and of attach method;
+		 * ebpfmon probes the kernel for every hook instead. Checked, kept
+		 * for `config`, no effect: so Netdata's own files load.
+		 */
+		static const char *const formats[] = { "auto", "legacy", "co-re" };
+		static const char *const tracing[] = { "trampoline", "probe", "tracepoint" };
+		const char *const *ok = k == KEY_TYPE_FORMAT ? formats : tracing;
+
+		for (int i = 0; i < 3; i++) {
+			if (!strcasecmp(value, ok[i])) {
+				snprintf(k == KEY_TYPE_FORMAT ? c->type_format : c->core_tracing,
+					 sizeof(c->type_format), "%s", ok[i]);
+				return 0;
+			}
+		}
+		seterr(err, errlen, "'%s' must be %s, %s or %s, not '%s'", global_keys[k], ok[0], ok[1],
+		       ok[2], value);
+		return -1;
 	}
 	case KEY_APPS_MAX:
 		if (parse_uint(value, 1, 1000000, &u)) {

@@ -67,6 +67,8 @@ struct config {
 	unsigned int ipv4_conn_table_size;  /* TCP over IPv4 connections */
 	unsigned int ipv6_conn_table_size;  /* TCP over IPv6 connections */
 	unsigned int udp_conn_table_size;   /* UDP sockets */
+	char type_format[16];		    /* [global] ebpf type format (Netdata's; no effect here) */
+	char core_tracing[16];		    /* [global] ebpf co-re tracing (Netdata's; no effect here) */
 	struct config_net_view net;	    /* [network connections], [service name] */
 	/* [ebpf programs] <module> = yes|no, only for names in known_modules */
 	struct config_module modules[CONFIG_MAX_MODULES];

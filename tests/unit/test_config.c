@@ -26,7 +26,8 @@ static const bool known_on[] = { true, false, false, false, false, false };
 	"update every, ebpf load mode, apps, cgroups, pid table size, cgroup table size, " \
 	"listen, apps groups file, maps per core, flows interface, apps max, series retention, " \
 	"web config file, bandwidth table size, ipv4 connection table size, "              \
-	"ipv6 connection table size, udp connection table size"
+	"ipv6 connection table size, udp connection table size, ebpf type format, "      \
+	"ebpf co-re tracing"
 
 #define TMPFILES_PREFIX "ebpfmon-test-config"
 #include "unit/tmpfiles.h"
@@ -419,6 +420,20 @@ static void test_network_conf(void **state)
 	assert_int_equal(c.net.nr_services, 2);
 	assert_string_equal(c.net.services[1].name, "statsd");
 
+	/* The [global] of Netdata's network.conf, as it ships, loads. */
+	init(&c);
+	assert_int_equal(config_load_string(&c,
+					    "[global]\n    bandwidth table size = 16384\n"
+					    "    ipv4 connection table size = 16384\n"
+					    "    ipv6 connection table size = 16384\n"
+					    "    udp connection table size = 4096\n"
+					    "    ebpf type format = auto\n"
+					    "    ebpf co-re tracing = trampoline\n",
+					    "network.conf", err, sizeof(err)),
+			 0);
+	assert_string_equal(c.core_tracing, "trampoline");
+	expect_error("[global]\nebpf co-re tracing = kprobe\n",
+		     "t.conf:2: 'ebpf co-re tracing' must be trampoline, probe or tracepoint, not 'kprobe'");
 	expect_error("[global]\nipv4 connection table size = 8\n",
 		     "t.conf:2: 'ipv4 connection table size' must be a whole number from 16 to 4194304, not '8'");
 	expect_error("[network connections]\nports = 5001-\n",
