@@ -139,8 +139,7 @@ struct acct {
 	uint64_t *skcg_keys;
 	struct sock_counts *skcg_vals;
 	struct sock_lost sock_lost;
-	uint64_t sock_retired; /* process entries retired (their epoch gone) */
-	__u64 sock_retired_total[SOCK_SLOTS]; /* their counts, for the host total */
+	__u64 sock_retired_total[SOCK_SLOTS]; /* counts of retired process entries, for the host */
 	void *percpu_buf;
 	char *iter_buf;
 	double collect_seconds;

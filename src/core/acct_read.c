@@ -805,7 +805,6 @@ static int read_sockets(struct acct *a)
 
 			if (bpf_map_lookup_elem(efd, k, &ev) && errno == ENOENT &&
 			    !bpf_map_lookup_and_delete_elem(fd, k, &final)) {
-				a->sock_retired++;
 				add_counts(a->sock_retired_total, final.c, SOCK_SLOTS);
 				if (app >= 0)
 					add_counts(a->apps_v[app].retired + ACCT_SLOTS, final.c,

@@ -30,6 +30,9 @@ enum conn_direction {
 	CONN_DIR_INCOMING, /* the local side accepted */
 };
 
+/* Connection table kinds, each bounded by its Netdata table size (conn_used[] in socket.bpf.h). */
+enum conn_kind { CONN_IPV4, CONN_IPV6, CONN_UDP, CONN_KINDS };
+
 /* conn_entry.flags */
 #define CONN_F_ESTABLISHED 0x1u /* TCP: reached ESTABLISHED while watched */
 #define CONN_F_CLOSED 0x2u	/* TCP: reached CLOSE (only in conns_closed events) */

@@ -9,6 +9,7 @@
  * count in the kernel is given back.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,9 +22,6 @@
 
 #define CONN_UDP_IDLE 60.0	     /* seconds without a datagram before a UDP entry goes */
 #define CONN_ENDED_MAX 65536	     /* ended connections kept at most */
-#define SOCK_AF_INET6 10
-#define SOCK_IPPROTO_UDP 17
-#define CONN_KIND_UDP 2		     /* socket.bpf.h enum conn_kind */
 
 static double mono(void)
 {
@@ -163,7 +161,6 @@ int conn_table_init(struct conn_table *t, struct acct *a, const struct config *c
 
 	memset(t, 0, sizeof(*t));
 	text_slot_init(&t->json);
-	t->acct = a;
 	t->map_fd = acct_map_fd(a, "conns");
 	rb_fd = acct_map_fd(a, "conns_closed");
 	t->used = acct_conn_used(a);
@@ -276,11 +273,11 @@ int conn_table_read(struct conn_table *t)
 		o->sk = t->keys[i];
 		o->e = *e;
 		o->still_since = still ? p->still_since : t->now;
-		if (e->t.protocol == SOCK_IPPROTO_UDP && t->now - o->still_since > t->udp_idle) {
+		if (e->t.protocol == IPPROTO_UDP && t->now - o->still_since > t->udp_idle) {
 			struct conn_entry last;
 
 			if (!bpf_map_lookup_and_delete_elem(t->map_fd, &o->sk, &last)) {
-				__atomic_fetch_sub(&t->used[CONN_KIND_UDP], 1, __ATOMIC_SEQ_CST);
+				__atomic_fetch_sub(&t->used[CONN_UDP], 1, __ATOMIC_SEQ_CST);
 				last.flags |= CONN_F_EXPIRED;
 				ended_push(t, &last);
 			}

@@ -34,7 +34,6 @@ struct conn_ended {
 };
 
 struct conn_table {
-	struct acct *acct;
 	int map_fd;
 	struct ring_buffer *rb;
 	__s64 *used; /* the kernel's entries by kind, to give back the UDP ones expired */

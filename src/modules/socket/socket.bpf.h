@@ -50,9 +50,6 @@
 #define SOCK_TCP_LISTEN 10
 #define SOCK_NO_SLOT 0xffu
 
-/* Connection table kinds, each bounded by its Netdata table size. */
-enum conn_kind { CONN_IPV4, CONN_IPV6, CONN_UDP, CONN_KINDS };
-
 /* Set by user space before load. */
 const volatile bool sock_conns = true; /* keep the connection table */
 const volatile __s64 conn_limit[CONN_KINDS] = { 16384, 16384, 4096 };
