@@ -301,7 +301,8 @@ static int socket_collect(struct module_inst *mi, struct module_stats *next)
 		return err;
 	acct_get_sock_lost(mi->acct, &lost);
 	next->own_table = "connection";
-	next->lost_own_table_full = lost.conn_table_full;
+	/* Ended connections the ring buffer had no room for are lost to the viewer too. */
+	next->lost_own_table_full = lost.conn_table_full + lost.closed_lost;
 	/* The process table's misses count with the core's (events without their application). */
 	next->lost_cgroup_table_full += lost.cgroup_table_full;
 	return 0;
