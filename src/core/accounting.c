@@ -488,6 +488,8 @@ static bool same_rule(const struct acct_rule *x, const struct acct_rule *y)
 /* Rebuild the syscall table from the modules that are up; write what changed. */
 static int fill_syscalls(struct acct *a)
 {
+	static const struct acct_rule no_rule = { ACCT_NO_SLOT, ACCT_NO_SLOT, ACCT_NO_SLOT,
+						  ACCT_NO_SLOT };
 	static struct acct_syscall next[ACCT_MAX_SYSCALLS];
 	int fd = bpf_map__fd(a->skel->maps.syscalls);
 
@@ -510,6 +512,10 @@ static int fill_syscalls(struct acct *a)
 				sc->rung = rung_of(mi->mod->hooks[def->hook].impls[chosen].label);
 			if (def->flags_arg)
 				sc->flags_arg = def->flags_arg;
+			if (def->action)
+				sc->action = def->action;
+			if (same_rule(&def->rule, &no_rule))
+				continue;
 			for (unsigned int r = 0; r < sc->nr_rules; r++)
 				dup |= same_rule(&sc->rule[r], &def->rule);
 			if (dup)

@@ -22,6 +22,7 @@ struct acct_syscall_def {
 	unsigned char hook;	 /* index in the module's hooks */
 	unsigned char flags_arg; /* enum acct_flags_arg, for create rules */
 	struct acct_rule rule;
+	unsigned char action; /* enum acct_action */
 };
 
 /* What a module built on the accounting core is made of. */

@@ -296,6 +296,17 @@ enum acct_flags_arg {
 	ACCT_FLAGS_ALWAYS,  /* creat(2) always creates */
 };
 
+/*
+ * What the BTF rung does for a syscall beyond its counting rules. The socket
+ * module takes accept's return here rather than on syscalls:sys_exit_accept*:
+ * any classic syscall tracepoint makes ftrace's own handler run at every
+ * syscall's exit (measured: +45 ns on each read with the default modules).
+ */
+enum acct_action {
+	ACCT_ACTION_NONE,
+	ACCT_ACTION_ACCEPT, /* accept(2)/accept4(2): an inbound connection */
+};
+
 /* What one module counts for one syscall: record slots or ACCT_NO_SLOT. */
 struct acct_rule {
 	__u8 calls;  /* every call */
@@ -311,7 +322,7 @@ struct acct_syscall {
 	__u8 rung;	/* enum acct_rung; 0: not counted */
 	__u8 flags_arg; /* enum acct_flags_arg */
 	__u8 nr_rules;
-	__u8 pad;
+	__u8 action;	/* enum acct_action: more than counting, on the BTF rung */
 	struct acct_rule rule[ACCT_MAX_RULES];
 };
 

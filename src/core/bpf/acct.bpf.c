@@ -395,6 +395,8 @@ static __noinline void mark_dirty(struct acct_rec *r, struct task_struct *task)
 
 /* socket.bpf.h: move @task's socket record to the socket tables, under @r's key. */
 static __noinline void sock_rec_fold(struct acct_rec *r, struct task_struct *task);
+/* socket.bpf.h: accept(2) returned @fd. */
+static __noinline void sock_accepted(long fd);
 
 /*
  * Move @r's counts to the tables: its epoch (or `unattributed`), its cgroup,
@@ -741,6 +743,10 @@ int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 	__u64 flags;
 
 	if (!sc || COMPAT_SYSCALL(bpf_get_current_task_btf()))
+		return 0;
+	if (sc->action == ACCT_ACTION_ACCEPT && sock_on)
+		sock_accepted(ret);
+	if (!sc->nr_rules)
 		return 0;
 	flags = sc->flags_arg == ACCT_FLAGS_ARG1 ? SYSCALL_ARG1(regs) : SYSCALL_ARG2(regs);
 	count_syscall(sc, ret, true,

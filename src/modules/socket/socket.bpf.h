@@ -16,7 +16,8 @@
  *                   in the caller's context; -> ESTABLISHED completes the
  *                   tuple (the source port is chosen after SYN_SENT);
  *                   -> CLOSE ends a connection (softirq for most).
- *   accept          syscalls:sys_exit_accept4 / sys_exit_accept: an inbound
+ *   accept          tp_btf/sys_exit (the core's, on accept's number), else
+ *                   syscalls:sys_exit_accept4 / sys_exit_accept: an inbound
  *                   connection completes in softirq, before any process owns
  *                   it; accept's return is the accepting process.
  *   retransmits     tcp:tcp_retransmit_skb, in timer or softirq context: the
@@ -527,7 +528,7 @@ int sock_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
  * accept(2) and accept4(2) returned descriptor @fd: the inbound connection
  * is the accepting process's.
  */
-static __always_inline void sock_accepted(long fd)
+static __noinline void sock_accepted(long fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "core/accounting.h"
 #include "modules/socket/conn_table.h"
@@ -131,8 +132,14 @@ static const struct hook_impl state_impls[] = {
 	TRACEPOINTS("sock_state_tp"),
 	{ "kprobe", PROGS("sock_kp_tcp_v4_connect", "sock_kp_tcp_v6_connect", "sock_kp_tcp_close") },
 };
-/* A syscall tracepoint: not in light mode, where no syscall hook slows every syscall. */
+/*
+ * accept's return: the core's syscall-exit program, which dispatches on the
+ * number (see socket_syscalls), else the classic per-syscall tracepoints.
+ * Both are syscall hooks: none in light mode, where no syscall hook slows
+ * every syscall.
+ */
 static const struct hook_impl accept_impls[] = {
+	ACCT_SYS_EXIT_BTF,
 	SYSCALL_TRACEPOINTS("sock_accept4_tp", "sock_accept_tp"),
 	{ "kretprobe", PROGS("sock_kp_inet_csk_accept") },
 };
@@ -163,8 +170,19 @@ static const struct hook_def socket_hooks[] = {
 	HOOK("open connections", seed_impls),
 };
 
+/* On the BTF rung, accept and accept4 count nothing by rule: they run sock_accepted(). */
+#define ACCEPTS(no)                                                                    \
+	{ .nr = no,                                                                     \
+	  .hook = H_ACCEPT,                                                             \
+	  .rule = { ACCT_NO_SLOT, ACCT_NO_SLOT, ACCT_NO_SLOT, ACCT_NO_SLOT },           \
+	  .action = ACCT_ACTION_ACCEPT }
+static const struct acct_syscall_def socket_syscalls[] = { ACCEPTS(SYS_accept),
+							   ACCEPTS(SYS_accept4) };
+
 static const struct acct_desc socket_acct = {
 	.slot_of = socket_slots,
+	.syscalls = socket_syscalls,
+	.nr_syscalls = sizeof(socket_syscalls) / sizeof(socket_syscalls[0]),
 	.sockets = true,
 };
 
