@@ -189,7 +189,9 @@ static int build_config(struct agent *a, struct common_opts *o)
 	}
 	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
 		path = CONFIG_DEFAULT_PATH;
-	if (path && config_load_file(&a->cfg, path, err, sizeof(err))) {
+	/* Netdata's layout: ebpf.d/<module>.conf beside the main file, when there. */
+	if (path && (config_load_file(&a->cfg, path, err, sizeof(err)) ||
+		     config_load_module_files(&a->cfg, path, err, sizeof(err)))) {
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return EXIT_USAGE;
 	}
@@ -982,16 +984,39 @@ static int cmd_metrics(int argc, char **argv)
 
 static int cmd_config(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("Usage: ebpfmon config\n\nPrint the built-in default configuration, every key explained.\n");
+	static const struct option opts[] = { COMMON_LONG_OPTS, { 0 } };
+	struct common_opts o = {};
+	struct agent a;
+	int opt, ret;
+
+	prog_cmd = "ebpfmon config";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			printf("Usage: ebpfmon config [options]\n\n"
+			       "Without options: the built-in default configuration, every key explained.\n"
+			       "With --config FILE (and any other option): the configuration in effect,\n"
+			       "the files read (Netdata's ebpf.d/<module>.conf beside FILE too), and each\n"
+			       "key accepted but ignored, with its FILE:LINE and the reason.\n\n%s",
+			       common_help);
+			return 0;
+		}
+		ret = common_opt(opt, &o);
+		if (ret <= 0)
+			return bad_option(argc, argv);
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (argc == 1) {
+		fputs(config_embedded_default, stdout);
 		return 0;
 	}
-	if (argc > 1) {
-		prog_cmd = "ebpfmon config";
-		return usage_error("unexpected argument '%s'", argv[1]);
-	}
-	fputs(config_embedded_default, stdout);
-	return 0;
+	agent_init(&a);
+	ret = build_config(&a, &o);
+	if (!ret)
+		config_write_effective(&a.cfg, stdout);
+	agent_free(&a);
+	return ret;
 }
 
 /* ---- dispatch ---------------------------------------------------------- */

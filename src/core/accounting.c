@@ -146,7 +146,8 @@ int acct_module_probe(const struct module *m, const struct caps *caps, const str
 			 strerror(errno));
 		return -EINVAL;
 	}
-	usable = plan_hooks(m->hooks, m->nr_hooks, skel->obj, caps, cfg->load_mode, plan);
+	usable = plan_hooks(m->hooks, m->nr_hooks, skel->obj, caps,
+			    config_module_load_mode(cfg, m->name), plan);
 	acct_bpf__destroy(skel);
 	if (usable)
 		return 0;
@@ -682,7 +683,7 @@ int acct_estimate_memory(const struct config *cfg, int cpus, struct acct_mem_est
 		.cfg = cfg,
 		.apps = cfg->apps,
 		.cgroups = cfg->cgroups,
-		.errors = cfg->load_mode == LOAD_MODE_RETURN,
+		.errors = config_any_errors(cfg),
 		.light = cfg->load_mode == LOAD_MODE_LIGHT,
 	};
 	int here = libbpf_num_possible_cpus(), err;

@@ -45,13 +45,30 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* A module's own settings (Netdata's ebpf.d/<module>.conf) as the store applies them. */
+static void module_settings(const struct config *cfg, struct module_stats *st)
+{
+	for (unsigned int i = 0; i < cfg->nr_modules; i++) {
+		const struct config_module *cm = &cfg->modules[i];
+
+		if (strcmp(cm->name, st->name))
+			continue;
+		st->apps_off = !config_module_apps(cfg, cm->name);
+		st->cgroups_off = !config_module_cgroups(cfg, cm->name);
+		st->errors_off = config_module_load_mode(cfg, cm->name) != LOAD_MODE_RETURN;
+		st->hidden = cm->hidden;
+		st->nr_hidden = cm->nr_hidden;
+	}
+}
+
 int agent_plan(struct agent *a)
 {
 	struct store *s = &a->store;
 
 	s->apps = a->cfg.apps;
 	s->cgroups = a->cfg.cgroups;
-	s->errors = a->cfg.load_mode == LOAD_MODE_RETURN;
+	/* The kernel counts errors when any module wants them; the others hide theirs. */
+	s->errors = config_any_errors(&a->cfg);
 	s->light = a->cfg.load_mode == LOAD_MODE_LIGHT;
 	for (unsigned int i = 0; i < nr_modules; i++) {
 		const struct module *m = modules[i];
@@ -66,6 +83,7 @@ int agent_plan(struct agent *a)
 		if (!mi->stats)
 			return -ENOSPC;
 		a->nr_insts++;
+		module_settings(&a->cfg, mi->stats);
 		if (!config_module_enabled(&a->cfg, m->name)) {
 			snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s",
 				 a->modules_listed ? "not in --modules"
@@ -127,7 +145,7 @@ int agent_start(struct agent *a)
 		.caps = &a->caps,
 		.apps = a->cfg.apps,
 		.cgroups = a->cfg.cgroups,
-		.errors = a->cfg.load_mode == LOAD_MODE_RETURN,
+		.errors = config_any_errors(&a->cfg),
 		.light = a->cfg.load_mode == LOAD_MODE_LIGHT,
 		.pids = a->want_pids,
 	};

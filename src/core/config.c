@@ -27,6 +27,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "modules/socket/conn_table.h"
@@ -38,9 +40,18 @@
 #define SECTION_PROGRAMS "ebpf programs"
 #define SECTION_NET "network connections"
 #define SECTION_SERVICES "service name"
+/* Netdata's: [ipc] of ebpf.d.conf, [filesystem] and [syscalls] of its module files. */
+#define SECTION_IPC "ipc"
+#define SECTION_FILESYSTEM "filesystem"
+#define SECTION_SYSCALLS "syscalls"
 #define KNOWN_SECTIONS                                                                   \
 	"[" SECTION_GLOBAL "], [" SECTION_PROGRAMS "], [" SECTION_NET "], [" SECTION_SERVICES \
-	"]"
+	"], [" SECTION_IPC "], [" SECTION_FILESYSTEM "], [" SECTION_SYSCALLS "]"
+
+/* set_*() results besides 0 and -1: the key is valid and has no effect here (reason in err). */
+#define KEY_IGNORED 1
+/* The text being loaded is not a module's file. */
+#define NO_MODULE (-1)
 
 /* Keep the text and the defaults in config_init() in step; a unit test checks it. */
 const char config_embedded_default[] =
@@ -192,6 +203,7 @@ static const char *const global_keys[] = {
 	"maps per core", "flows interface", "apps max", "series retention", "web config file",
 	"bandwidth table size", "ipv4 connection table size", "ipv6 connection table size",
 	"udp connection table size", "ebpf type format", "ebpf co-re tracing",
+	"btf path", "lifetime", "collect pid", "ebpf object flavor", "socket monitoring table size",
 };
 
 enum global_key {
@@ -214,6 +226,11 @@ enum global_key {
 	KEY_UDP_CONN_TABLE_SIZE,
 	KEY_TYPE_FORMAT,
 	KEY_CORE_TRACING,
+	KEY_BTF_PATH,
+	KEY_LIFETIME,
+	KEY_COLLECT_PID,
+	KEY_OBJECT_FLAVOR,
+	KEY_SOCKET_TABLE_SIZE,
 	NR_GLOBAL_KEYS,
 };
 
@@ -304,6 +321,7 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 		}
 		strcpy(m->name, known_modules[i]);
 		m->enabled = default_on && default_on[i];
+		m->apps = m->cgroups = m->load_mode = -1;
 		c->nr_modules++;
 	}
 	return 0;
@@ -504,12 +522,16 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			       value);
 			return -1;
 		}
-		if (k == KEY_APPS)
+		if (k == KEY_APPS) {
 			c->apps = b;
-		else if (k == KEY_CGROUPS)
+		} else if (k == KEY_CGROUPS) {
 			c->cgroups = b;
-		else
+		} else {
 			c->maps_per_core = b;
+			seterr(err, errlen,
+			       "ebpfmon counts into one record per thread that no other CPU writes: there is no per-CPU copy to choose");
+			return KEY_IGNORED;
+		}
 		return 0;
 	case KEY_PID_TABLE_SIZE:
 		if (parse_uint(value, 16, 4194304, &u)) {
@@ -559,13 +581,67 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			if (!strcasecmp(value, ok[i])) {
 				snprintf(k == KEY_TYPE_FORMAT ? c->type_format : c->core_tracing,
 					 sizeof(c->type_format), "%s", ok[i]);
-				return 0;
+				seterr(err, errlen,
+				       "ebpfmon has one CO-RE object and probes the kernel for each hook's attach method (tp_btf, tracepoint, fentry, kprobe): see ebpfmon check");
+				return KEY_IGNORED;
 			}
 		}
 		seterr(err, errlen, "'%s' must be %s, %s or %s, not '%s'", global_keys[k], ok[0], ok[1],
 		       ok[2], value);
 		return -1;
 	}
+	case KEY_OBJECT_FLAVOR: {
+		static const char *const flavors[] = { "arena", "buffer", "buffer ring", "legacy" };
+
+		for (int i = 0; i < 4; i++) {
+			if (!strcasecmp(value, flavors[i])) {
+				seterr(err, errlen,
+				       "ebpfmon has one CO-RE object: per-thread records, hash tables and ring buffers, each sized by its own key");
+				return KEY_IGNORED;
+			}
+		}
+		seterr(err, errlen,
+		       "'ebpf object flavor' must be arena, buffer, buffer ring or legacy, not '%s'",
+		       value);
+		return -1;
+	}
+	case KEY_BTF_PATH:
+		/* Netdata's is a directory of BTF files; ours is the running kernel's own. */
+		if (!*value || *value != '/') {
+			seterr(err, errlen, "'btf path' must be an absolute path, not '%s'", value);
+			return -1;
+		}
+		seterr(err, errlen,
+		       "ebpfmon needs the running kernel's BTF and reads it where the kernel exposes it, /sys/kernel/btf/vmlinux");
+		return KEY_IGNORED;
+	case KEY_LIFETIME:
+		if (parse_duration(value, &d)) {
+			seterr(err, errlen, "'lifetime' must be a duration (e.g. 300, 5m), not '%s'",
+			       value);
+			return -1;
+		}
+		seterr(err, errlen,
+		       "Netdata stops a thread started by one of its functions after this time; ebpfmon's modules run until ebpfmon stops");
+		return KEY_IGNORED;
+	case KEY_COLLECT_PID:
+		if (strcasecmp(value, "real parent") && strcasecmp(value, "parent") &&
+		    strcasecmp(value, "all")) {
+			seterr(err, errlen,
+			       "'collect pid' must be real parent, parent or all, not '%s'", value);
+			return -1;
+		}
+		seterr(err, errlen,
+		       "ebpfmon counts every thread and charges its process's application at the event: there is no PID to choose");
+		return KEY_IGNORED;
+	case KEY_SOCKET_TABLE_SIZE:
+		/* Newer Netdata's one TCP table: ours is kept per family, each this size. */
+		if (parse_uint(value, 16, 4194304, &u)) {
+			seterr(err, errlen, "'%s' must be a whole number from 16 to 4194304, not '%s'",
+			       global_keys[k], value);
+			return -1;
+		}
+		c->ipv4_conn_table_size = c->ipv6_conn_table_size = (unsigned int)u;
+		return 0;
 	case KEY_APPS_MAX:
 		if (parse_uint(value, 1, 1000000, &u)) {
 			seterr(err, errlen,
@@ -643,6 +719,17 @@ static int set_program(struct config *c, const char *key, const char *value, cha
 	char names[CONFIG_MAX_MODULES * 34];
 	bool b;
 
+	/* Netdata's switch for the network viewer: our [network connections] enabled. */
+	if (!m && !strcasecmp(key, "network connections")) {
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen,
+			       "'network connections' in [" SECTION_PROGRAMS "] must be yes or no, not '%s'",
+			       value);
+			return -1;
+		}
+		c->net.enabled = b;
+		return 0;
+	}
 	if (!m) {
 		join_modules(c, names, sizeof(names));
 		seterr(err, errlen,
@@ -783,8 +870,202 @@ static int set_service(struct config *c, const char *key, const char *value, cha
 	return 0;
 }
 
-static int set_key(struct config *c, const char *section, const char *key, const char *value,
-		   char *err, size_t errlen)
+/* [ipc]: Netdata's data sharing between its own plugins. */
+static int set_ipc(const char *key, const char *value, char *err, size_t errlen)
+{
+	unsigned long long u;
+
+	if (!strcasecmp(key, "integration")) {
+		if (strcasecmp(value, "shm") && strcasecmp(value, "socket") &&
+		    strcasecmp(value, "disabled")) {
+			seterr(err, errlen,
+			       "'integration' in [" SECTION_IPC "] must be shm, socket or disabled, not '%s'",
+			       value);
+			return -1;
+		}
+	} else if (!strcasecmp(key, "backlog")) {
+		if (parse_uint(value, 1, 65535, &u)) {
+			seterr(err, errlen,
+			       "'backlog' in [" SECTION_IPC "] must be a whole number from 1 to 65535, not '%s'",
+			       value);
+			return -1;
+		}
+	} else if (strcasecmp(key, "bind to")) {
+		seterr(err, errlen,
+		       "unknown key '%s' in [" SECTION_IPC "]; known keys: integration, bind to, backlog",
+		       key);
+		return -1;
+	}
+	seterr(err, errlen,
+	       "Netdata's plugins share per-process data through it; ebpfmon serves its numbers itself (/metrics, /api/v1, the Netdata plugin)");
+	return KEY_IGNORED;
+}
+
+/* A dimension a module file turns off: hidden from every output. */
+static int hide(struct config_module *m, const char *what, bool on, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_hidden && strcmp(m->hidden[i], what); i++)
+		;
+	if (on) {
+		if (i < m->nr_hidden)
+			memmove(&m->hidden[i], &m->hidden[i + 1],
+				(m->nr_hidden - i - 1) * sizeof(m->hidden[0]));
+		m->nr_hidden -= i < m->nr_hidden;
+		return 0;
+	}
+	if (i < m->nr_hidden)
+		return 0;
+	if (m->nr_hidden == CONFIG_MAX_HIDDEN) {
+		seterr(err, errlen, "more than %d dimensions turned off for %s", CONFIG_MAX_HIDDEN,
+		       m->name);
+		return -1;
+	}
+	snprintf(m->hidden[m->nr_hidden++], sizeof(m->hidden[0]), "%s", what);
+	return 0;
+}
+
+/* [filesystem] <fs>dist = yes|no (Netdata's filesystem.conf): that filesystem's charts. */
+static int set_filesystem(struct config *c, const char *key, const char *value, char *err,
+			  size_t errlen)
+{
+	static const char *const fs[] = { "ext4", "xfs", "btrfs", "nfs", "zfs" };
+	struct config_module *m = find_module(c, "filesystem", strlen("filesystem"));
+	bool b;
+
+	for (unsigned int i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+		size_t n = strlen(fs[i]);
+
+		if (strncasecmp(key, fs[i], n) || strcasecmp(key + n, "dist"))
+			continue;
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen, "'%s' in [" SECTION_FILESYSTEM "] must be yes or no, not '%s'",
+			       key, value);
+			return -1;
+		}
+		return m ? hide(m, fs[i], b, err, errlen) : 0;
+	}
+	seterr(err, errlen,
+	       "unknown key '%s' in [" SECTION_FILESYSTEM "]; known keys: ext4dist, xfsdist, btrfsdist, nfsdist, zfsdist",
+	       key);
+	return -1;
+}
+
+/* [syscalls] <call> = yes|no, in Netdata's sync.conf and shm.conf: that call's dimension. */
+static int set_syscalls(struct config *c, int module, const char *key, const char *value,
+			char *err, size_t errlen)
+{
+	static const char *const sync_calls[] = { "sync",      "syncfs", "fsync", "fdatasync",
+						  "msync",     "sync_file_range", NULL };
+	static const char *const shm_calls[] = { "shmget", "shmat", "shmdt", "shmctl", NULL };
+	struct config_module *m = module == NO_MODULE ? NULL : &c->modules[module];
+	const char *const *calls = !m			  ? NULL
+				   : !strcmp(m->name, "sync") ? sync_calls
+				   : !strcmp(m->name, "shm")  ? shm_calls
+							      : NULL;
+	bool b;
+
+	if (!calls) {
+		seterr(err, errlen,
+		       "[" SECTION_SYSCALLS "] belongs in a module's file of Netdata's ebpf.d/ (sync.conf or shm.conf)");
+		return -1;
+	}
+	for (unsigned int i = 0; calls[i]; i++) {
+		if (strcasecmp(key, calls[i]))
+			continue;
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen, "'%s' in [" SECTION_SYSCALLS "] must be yes or no, not '%s'",
+			       key, value);
+			return -1;
+		}
+		return hide(m, calls[i], b, err, errlen);
+	}
+	{
+		char names[128];
+		size_t used = 0;
+
+		for (unsigned int i = 0; calls[i] && used < sizeof(names); i++)
+			used += snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					 calls[i]);
+		seterr(err, errlen, "unknown key '%s' in [" SECTION_SYSCALLS "] of %s's file; known keys: %s",
+		       key, m->name, names);
+	}
+	return -1;
+}
+
+/*
+ * [global] of a module's own file: Netdata's per-thread settings. apps,
+ * cgroups and the load mode are the module's own; the rest is checked as in
+ * the main file and reported ignored, or (the socket tables of network.conf)
+ * applies as in [global].
+ */
+static int set_module_global(struct config *c, int module, const char *key, const char *value,
+			     char *err, size_t errlen)
+{
+	struct config_module *m = &c->modules[module];
+	struct config *scratch;
+	bool b;
+	int rc;
+
+	if (!strcasecmp(key, "apps") || !strcasecmp(key, "cgroups")) {
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen, "'%s' must be yes or no, not '%s'", key, value);
+			return -1;
+		}
+		*(!strcasecmp(key, "apps") ? &m->apps : &m->cgroups) = b;
+		return 0;
+	}
+	if (!strcasecmp(key, "ebpf load mode")) {
+		if (!strcasecmp(value, "entry") || !strcasecmp(value, "return")) {
+			m->load_mode = !strcasecmp(value, "entry") ? LOAD_MODE_ENTRY : LOAD_MODE_RETURN;
+			return 0;
+		}
+		seterr(err, errlen,
+		       !strcasecmp(value, "light")
+			       ? "'ebpf load mode = light' applies to every module: set it in [global] of the main file"
+			       : "'ebpf load mode' must be return or entry, not '%s'",
+		       value);
+		return -1;
+	}
+	for (int k = KEY_BANDWIDTH_TABLE_SIZE; k <= KEY_UDP_CONN_TABLE_SIZE; k++)
+		if (!strcasecmp(key, global_keys[k]))
+			return set_global(c, key, value, err, errlen);
+	if (!strcasecmp(key, global_keys[KEY_SOCKET_TABLE_SIZE]))
+		return set_global(c, key, value, err, errlen);
+	if (strcasecmp(key, "update every") && strcasecmp(key, "pid table size") &&
+	    strcasecmp(key, "maps per core") && strcasecmp(key, "ebpf type format") &&
+	    strcasecmp(key, "ebpf co-re tracing") && strcasecmp(key, "ebpf object flavor") &&
+	    strcasecmp(key, "btf path") && strcasecmp(key, "lifetime") &&
+	    strcasecmp(key, "collect pid")) {
+		seterr(err, errlen,
+		       "'%s' is not a per-module key; a module's file may set apps, cgroups, ebpf load mode, update every, pid table size, maps per core, collect pid, lifetime and the ebpf type keys (the rest belongs in the main file)",
+		       key);
+		return -1;
+	}
+	/* Checked as in [global], on a copy: nothing of it applies. */
+	scratch = malloc(sizeof(*scratch));
+	if (!scratch) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	*scratch = *c;
+	rc = set_global(scratch, key, value, err, errlen);
+	free(scratch);
+	if (rc < 0)
+		return rc;
+	if (!strcasecmp(key, "update every"))
+		seterr(err, errlen,
+		       "ebpfmon collects every module at once: [global] 'update every' of the main file applies");
+	else if (!strcasecmp(key, "pid table size"))
+		seterr(err, errlen,
+		       "every module counts into the accounting core's one process table: [global] 'pid table size' of the main file applies");
+	return KEY_IGNORED;
+}
+
+/* 0, -1 (err says why) or KEY_IGNORED (err says why it has no effect). */
+static int set_key(struct config *c, int module, const char *section, const char *key,
+		   const char *value, char *err, size_t errlen)
 {
 	if (!section)
 		section = "";
@@ -793,13 +1074,20 @@ static int set_key(struct config *c, const char *section, const char *key, const
 		return -1;
 	}
 	if (section_is(section, SECTION_GLOBAL))
-		return set_global(c, key, value, err, errlen);
+		return module == NO_MODULE ? set_global(c, key, value, err, errlen)
+					   : set_module_global(c, module, key, value, err, errlen);
 	if (section_is(section, SECTION_PROGRAMS))
 		return set_program(c, key, value, err, errlen);
 	if (section_is(section, SECTION_NET))
 		return set_net(c, key, value, err, errlen);
 	if (section_is(section, SECTION_SERVICES))
 		return set_service(c, key, value, err, errlen);
+	if (section_is(section, SECTION_IPC))
+		return set_ipc(key, value, err, errlen);
+	if (section_is(section, SECTION_FILESYSTEM))
+		return set_filesystem(c, key, value, err, errlen);
+	if (section_is(section, SECTION_SYSCALLS))
+		return set_syscalls(c, module, key, value, err, errlen);
 	if (!*section)
 		seterr(err, errlen,
 		       "'%s' is outside any section; put it under [" SECTION_GLOBAL
@@ -811,11 +1099,35 @@ static int set_key(struct config *c, const char *section, const char *key, const
 	return -1;
 }
 
+static void add_ignored(struct config *c, const char *where, const char *section,
+			const char *key, const char *value, const char *reason)
+{
+	struct config_ignored *ig;
+
+	if (c->nr_ignored == CONFIG_MAX_IGNORED) {
+		c->nr_ignored_dropped++;
+		return;
+	}
+	ig = &c->ignored[c->nr_ignored++];
+	snprintf(ig->where, sizeof(ig->where), "%s", where);
+	snprintf(ig->key, sizeof(ig->key), "[%s] %s = %s", section, key, value);
+	snprintf(ig->reason, sizeof(ig->reason), "%s", reason);
+	text_make_printable(ig->where);
+	text_make_printable(ig->key);
+}
+
 int config_set(struct config *c, const char *section, const char *key, const char *value,
 	       char *err, size_t errlen)
 {
-	int rc = set_key(c, section, key, value, err, errlen);
+	char why[1024];
+	int rc = set_key(c, NO_MODULE, section, key, value, why, sizeof(why));
 
+	if (rc == KEY_IGNORED) {
+		add_ignored(c, "command line", section ? section : "", key, value, why);
+		return 0;
+	}
+	if (rc)
+		seterr(err, errlen, "%s", why);
 	if (rc && err && errlen)
 		text_make_printable(err);
 	return rc;
@@ -875,6 +1187,9 @@ bool config_module_enabled(const struct config *c, const char *name)
 
 struct load_state {
 	struct config c;    /* a scratch copy: the caller's config changes only on success */
+	int module;	    /* a module's file (index in c.modules), or NO_MODULE */
+	bool record;	    /* a file: note its ignored keys for `ebpfmon config` */
+	const char *origin;
 	const char *text;
 	const char *pos;    /* start of the next line for the reader */
 	unsigned int line;  /* line most recently handed to inih */
@@ -950,7 +1265,9 @@ static char *read_line(char *buf, int num, void *stream)
 			snprintf(name, sizeof(name), "%.*s", (int)(close - p - 1), p + 1);
 			if (!section_is(name, SECTION_GLOBAL) &&
 			    !section_is(name, SECTION_PROGRAMS) && !section_is(name, SECTION_NET) &&
-			    !section_is(name, SECTION_SERVICES))
+			    !section_is(name, SECTION_SERVICES) && !section_is(name, SECTION_IPC) &&
+			    !section_is(name, SECTION_FILESYSTEM) &&
+			    !section_is(name, SECTION_SYSCALLS))
 				fail(st, "unknown section [%s]; known sections: " KNOWN_SECTIONS,
 				     name);
 		}
@@ -1007,7 +1324,19 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		     *seen);
 		return 0;
 	}
-	if (config_set(&st->c, section, name, value, msg, sizeof(msg))) {
+	switch (set_key(&st->c, st->module, section, name, value, msg, sizeof(msg))) {
+	case 0:
+		break;
+	case KEY_IGNORED:
+		if (st->record) {
+			char where[96];
+
+			snprintf(where, sizeof(where), "%s:%u", st->origin, st->line);
+			add_ignored(&st->c, where, section, name, value, msg);
+		}
+		break;
+	default:
+		text_make_printable(msg);
 		fail(st, "%s", msg);
 		return 0;
 	}
@@ -1041,8 +1370,8 @@ static void quote_line(const char *text, unsigned int n, char *out, size_t outle
 		snprintf(out, outlen, "%.*s", (int)len, p);
 }
 
-int config_load_string(struct config *c, const char *text, const char *origin, char *err,
-		       size_t errlen)
+static int load_text(struct config *c, const char *text, const char *origin, int module,
+		     bool record, char *err, size_t errlen)
 {
 	struct load_state *st;
 	unsigned int line;
@@ -1056,6 +1385,9 @@ int config_load_string(struct config *c, const char *text, const char *origin, c
 		return -1;
 	}
 	st->c = *c;
+	st->module = module;
+	st->record = record;
+	st->origin = origin;
 	st->text = text ? text : "";
 	st->pos = st->text;
 
@@ -1090,8 +1422,14 @@ int config_load_string(struct config *c, const char *text, const char *origin, c
 	return 0;
 }
 
-int config_load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
-		       char *err, size_t errlen)
+int config_load_string(struct config *c, const char *text, const char *origin, char *err,
+		       size_t errlen)
+{
+	return load_text(c, text, origin, NO_MODULE, false, err, errlen);
+}
+
+static int load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
+		       int module, char *err, size_t errlen)
 {
 	unsigned int nul_line = text_nul_line(buf, len);
 	char *text;
@@ -1111,9 +1449,17 @@ int config_load_buffer(struct config *c, const char *buf, size_t len, const char
 		seterr(err, errlen, "%s: out of memory", origin);
 		return -1;
 	}
-	rc = config_load_string(c, text, origin, err, errlen);
+	rc = load_text(c, text, origin, module, true, err, errlen);
 	free(text);
+	if (!rc && c->nr_files < CONFIG_MAX_FILES)
+		snprintf(c->files[c->nr_files++], sizeof(c->files[0]), "%s", origin);
 	return rc;
+}
+
+int config_load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
+		       char *err, size_t errlen)
+{
+	return load_buffer(c, buf, len, origin, NO_MODULE, err, errlen);
 }
 
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
@@ -1127,4 +1473,145 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 	rc = config_load_buffer(c, buf, len, path, err, errlen);
 	free(buf);
 	return rc;
+}
+
+int config_load_module_files(struct config *c, const char *main_path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	const char *slash = strrchr(main_path, '/');
+	struct stat st;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s/ebpf.d", (int)(slash - main_path), main_path);
+	else
+		snprintf(dir, sizeof(dir), "ebpf.d");
+	if (slash == main_path)
+		snprintf(dir, sizeof(dir), "/ebpf.d");
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	for (unsigned int i = 0; i < c->nr_modules; i++) {
+		/* Netdata names the socket thread's file after its network viewer. */
+		const char *stem = strcmp(c->modules[i].name, "socket") ? c->modules[i].name
+								       : "network";
+		size_t len;
+		char *buf;
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/%s.conf", dir, stem);
+		if (access(path, F_OK))
+			continue;
+		buf = text_file_read(path, &len, err, errlen);
+		if (!buf)
+			return -1;
+		rc = load_buffer(c, buf, len, path, (int)i, err, errlen);
+		free(buf);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+bool config_module_apps(const struct config *c, const char *name)
+{
+	const struct config_module *m = find_module(c, name, strlen(name));
+
+	return m && m->apps >= 0 ? m->apps : c->apps;
+}
+
+bool config_module_cgroups(const struct config *c, const char *name)
+{
+	const struct config_module *m = find_module(c, name, strlen(name));
+
+	return m && m->cgroups >= 0 ? m->cgroups : c->cgroups;
+}
+
+enum load_mode config_module_load_mode(const struct config *c, const char *name)
+{
+	const struct config_module *m = find_module(c, name, strlen(name));
+
+	/* light is the whole agent's: no module may put a syscall hook back. */
+	if (c->load_mode == LOAD_MODE_LIGHT || !m || m->load_mode < 0)
+		return c->load_mode;
+	return (enum load_mode)m->load_mode;
+}
+
+bool config_any_errors(const struct config *c)
+{
+	for (unsigned int i = 0; i < c->nr_modules; i++)
+		if (c->modules[i].enabled &&
+		    config_module_load_mode(c, c->modules[i].name) == LOAD_MODE_RETURN)
+			return true;
+	return false;
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+void config_write_effective(const struct config *c, FILE *out)
+{
+	static const char *const modes[] = { "return", "entry", "light" };
+	const struct config_net_view *n = &c->net;
+
+	fprintf(out, "# ebpfmon's effective configuration: the built-in default");
+	for (unsigned int i = 0; i < c->nr_files; i++)
+		fprintf(out, ",\n#   then %s", c->files[i]);
+	fprintf(out, ".\n");
+	if (c->nr_ignored) {
+		fprintf(out, "#\n# Accepted (Netdata documents them) and ignored, with the reason:\n");
+		for (unsigned int i = 0; i < c->nr_ignored; i++)
+			fprintf(out, "#   %s: %s\n#       %s\n", c->ignored[i].where, c->ignored[i].key,
+				c->ignored[i].reason);
+		if (c->nr_ignored_dropped)
+			fprintf(out, "#   ... and %u more\n", c->nr_ignored_dropped);
+	}
+	fprintf(out, "\n[" SECTION_GLOBAL "]\n");
+	fprintf(out, "\tupdate every = %u\n", c->update_every);
+	fprintf(out, "\tebpf load mode = %s\n", modes[c->load_mode]);
+	fprintf(out, "\tapps = %s\n", yes_no(c->apps));
+	fprintf(out, "\tcgroups = %s\n", yes_no(c->cgroups));
+	fprintf(out, "\tpid table size = %u\n", c->pid_table_size);
+	fprintf(out, "\tcgroup table size = %u\n", c->cgroup_table_size);
+	fprintf(out, "\tapps max = %u\n", c->apps_max);
+	fprintf(out, "\tseries retention = %gs\n", c->series_retention);
+	fprintf(out, "\tflows interface = %s\n", c->flows_interface);
+	fprintf(out, "\tlisten = %s\n", c->listen);
+	fprintf(out, "\tapps groups file = %s\n", c->apps_groups_file);
+	fprintf(out, "\tweb config file = %s\n", c->web_config_file);
+	fprintf(out, "\tbandwidth table size = %u\n", c->bandwidth_table_size);
+	fprintf(out, "\tipv4 connection table size = %u\n", c->ipv4_conn_table_size);
+	fprintf(out, "\tipv6 connection table size = %u\n", c->ipv6_conn_table_size);
+	fprintf(out, "\tudp connection table size = %u\n", c->udp_conn_table_size);
+	fprintf(out, "\n[" SECTION_PROGRAMS "]\n");
+	for (unsigned int i = 0; i < c->nr_modules; i++) {
+		const struct config_module *m = &c->modules[i];
+
+		fprintf(out, "\t%s = %s\n", m->name, yes_no(m->enabled));
+	}
+	fprintf(out, "\n[" SECTION_NET "]\n");
+	fprintf(out, "\tenabled = %s\n", yes_no(n->enabled));
+	fprintf(out, "\tmaximum dimensions = %u\n", n->maximum_dimensions);
+	fprintf(out, "\tresolve hostnames = %s\n", yes_no(n->resolve_hostnames));
+	fprintf(out, "\tresolve service names = %s\n", yes_no(n->resolve_service_names));
+	fprintf(out, "\tports = %s\n\tips = %s\n\thostnames = %s\n", n->ports, n->ips,
+		n->hostnames);
+	fprintf(out, "\tephemeral port = %u\n", n->ephemeral_port);
+	fprintf(out, "\n[" SECTION_SERVICES "]\n");
+	for (unsigned int i = 0; i < n->nr_services; i++)
+		fprintf(out, "\t%u = %s\n", n->services[i].port, n->services[i].name);
+	/* Per-module settings have no place in one file: what each module's file changed. */
+	for (unsigned int i = 0; i < c->nr_modules; i++) {
+		const struct config_module *m = &c->modules[i];
+
+		if (m->apps < 0 && m->cgroups < 0 && m->load_mode < 0 && !m->nr_hidden)
+			continue;
+		fprintf(out, "\n# %s, from its own file: apps = %s, cgroups = %s, ebpf load mode = %s",
+			m->name, yes_no(config_module_apps(c, m->name)),
+			yes_no(config_module_cgroups(c, m->name)),
+			modes[config_module_load_mode(c, m->name)]);
+		for (unsigned int h = 0; h < m->nr_hidden; h++)
+			fprintf(out, "%s%s", h ? ", " : "; off: ", m->hidden[h]);
+		fprintf(out, "\n");
+	}
 }

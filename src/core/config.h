@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/ebpfmon/ebpfmon.conf"
 #define CONFIG_MAX_MODULES 32
@@ -20,10 +21,31 @@ enum load_mode {
 	LOAD_MODE_LIGHT,  /* no syscall hook: scheduler tracepoints and task I/O accounting */
 };
 
+#define CONFIG_MAX_HIDDEN 8
+
 struct config_module {
 	char name[32];
 	bool enabled;
+	/*
+	 * Netdata's per-module file (ebpf.d/<module>.conf) may override these
+	 * [global] keys for one module: -1 keeps the [global] value.
+	 */
+	signed char apps, cgroups;
+	signed char load_mode; /* LOAD_MODE_RETURN or LOAD_MODE_ENTRY */
+	/* Dimensions turned off there ([syscalls] sync = no, [filesystem] ext4dist = no). */
+	char hidden[CONFIG_MAX_HIDDEN][24];
+	unsigned int nr_hidden;
 };
+
+/* A key Netdata documents that ebpfmon accepts and does not use, and why. */
+struct config_ignored {
+	char where[96]; /* FILE:LINE */
+	char key[64];	/* [section] key = value, shortened */
+	char reason[200];
+};
+
+#define CONFIG_MAX_IGNORED 48
+#define CONFIG_MAX_FILES 24
 
 #define CONFIG_MAX_SERVICE_NAMES 64
 #define CONFIG_PATTERN_LEN 200
@@ -73,6 +95,11 @@ struct config {
 	/* [ebpf programs] <module> = yes|no, only for names in known_modules */
 	struct config_module modules[CONFIG_MAX_MODULES];
 	unsigned int nr_modules;
+	/* What `ebpfmon config --config FILE` reports: the files read, the keys ignored. */
+	char files[CONFIG_MAX_FILES][128];
+	unsigned int nr_files;
+	struct config_ignored ignored[CONFIG_MAX_IGNORED];
+	unsigned int nr_ignored, nr_ignored_dropped;
 };
 
 /* The configuration ebpfmon runs with when no file is given (also `make run`). */
@@ -98,6 +125,22 @@ int config_load_string(struct config *c, const char *text, const char *origin, c
 int config_load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
 		       char *err, size_t errlen);
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+/*
+ * Netdata's layout: after its main file (ebpf.d.conf), Netdata reads one file
+ * per module from ebpf.d/ beside it (process.conf, network.conf for the
+ * socket module, ...). Reads those of @main_path's directory that exist; 0
+ * when there is no ebpf.d/ there. A module file's [global] applies to that
+ * module only.
+ */
+int config_load_module_files(struct config *c, const char *main_path, char *err, size_t errlen);
+/* The module's effective settings: its own file's override, else [global]. */
+bool config_module_apps(const struct config *c, const char *name);
+bool config_module_cgroups(const struct config *c, const char *name);
+enum load_mode config_module_load_mode(const struct config *c, const char *name);
+/* Whether any enabled module counts errors (return mode). */
+bool config_any_errors(const struct config *c);
+/* Writes the effective configuration, the files read and the ignored keys. */
+void config_write_effective(const struct config *c, FILE *out);
 
 /* Individual setters shared by the INI parser and the command-line flags. -1 + err on bad value. */
 int config_set(struct config *c, const char *section, const char *key, const char *value,

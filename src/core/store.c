@@ -261,9 +261,27 @@ uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_
 	return v[i];
 }
 
-bool store_def_visible(const struct store *s, const struct counter_def *d)
+bool store_def_visible(const struct store *s, const struct module_stats *m,
+		       const struct counter_def *d)
 {
-	return (s->errors || !d->is_error) && (!s->light || d->light);
+	if (!(s->errors || !d->is_error) || (s->light && !d->light))
+		return false;
+	if (m->errors_off && d->is_error)
+		return false;
+	for (unsigned int i = 0; d->fixed_value && i < m->nr_hidden; i++)
+		if (!strcmp(m->hidden[i], d->fixed_value))
+			return false;
+	return true;
+}
+
+bool store_module_apps(const struct store *s, const struct module_stats *m)
+{
+	return s->apps && !m->apps_off;
+}
+
+bool store_module_cgroups(const struct store *s, const struct module_stats *m)
+{
+	return s->cgroups && !m->cgroups_off;
 }
 
 bool store_def_broken_down(const struct counter_def *d)

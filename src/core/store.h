@@ -134,6 +134,15 @@ struct module_stats {
 	 */
 	const char *own_table;
 	uint64_t lost_own_table_full;
+
+	/*
+	 * What the configuration turns off for this module alone (Netdata's
+	 * ebpf.d/<module>.conf): its per-application or per-cgroup series, its
+	 * error series, and dimensions by their fixed label's value.
+	 */
+	bool apps_off, cgroups_off, errors_off;
+	const char (*hidden)[24];
+	unsigned int nr_hidden;
 };
 
 #define STORE_MAX_MODULES 32
@@ -206,7 +215,12 @@ uint64_t store_hist_count(const struct counter_def *d, const struct hist_value *
 void store_row_label(struct labeled_row *r, const char *name, const char *value);
 /* Value of def @i for counters @v. */
 uint64_t store_value(const struct module_stats *m, unsigned int i, const uint64_t *v);
-bool store_def_visible(const struct store *s, const struct counter_def *d);
+/* Whether def @d of module @m is exported (load mode, and the module's own settings). */
+bool store_def_visible(const struct store *s, const struct module_stats *m,
+		       const struct counter_def *d);
+/* Whether module @m has per-application / per-cgroup series. */
+bool store_module_apps(const struct store *s, const struct module_stats *m);
+bool store_module_cgroups(const struct store *s, const struct module_stats *m);
 /* Whether def @d has per-application and per-cgroup series (not a host-only gauge). */
 bool store_def_broken_down(const struct counter_def *d);
 /* Whether def @b continues the metric family of def @a (the same name and fixed label). */

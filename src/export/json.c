@@ -133,7 +133,7 @@ static void put_row_hists(FILE *out, const struct store *s, const struct module_
 		const struct counter_def *d = &m->defs[i];
 		const struct hist_value *h = store_row_hist(m, r, i);
 
-		if (!h || !store_def_visible(s, d))
+		if (!h || !store_def_visible(s, m, d))
 			continue;
 		put_key(out, d->name, false);
 		putc_unlocked('{', out);
@@ -176,7 +176,7 @@ static void put_values_of(FILE *out, const struct store *s, const struct module_
 		for (unsigned int k = i; k < end; k++) {
 			const struct counter_def *d = &m->defs[k];
 
-			if (!store_def_visible(s, d) || (labeled_only && !d->labeled))
+			if (!store_def_visible(s, m, d) || (labeled_only && !d->labeled))
 				continue;
 			if (!d->fixed_label) {
 				put_key(out, d->name, first);
@@ -256,14 +256,14 @@ static int put_breakdowns(FILE *out, const struct store *s, const struct module_
 {
 	struct series_set set;
 
-	if (s->apps) {
+	if (store_module_apps(s, m)) {
 		if (series_apps(&set, m))
 			return -1;
 		put_key(out, "apps", false);
 		put_series(out, s, m, &set);
 		series_free(&set);
 	}
-	if (s->cgroups) {
+	if (store_module_cgroups(s, m)) {
 		if (series_cgroups(&set, m))
 			return -1;
 		put_key(out, "cgroups", false);

@@ -255,7 +255,7 @@ static void put_family(FILE *out, const struct store *s, const struct module_sta
 		const struct counter_def *dk = &m->defs[k];
 		struct fixed fx = { dk->fixed_label, dk->fixed_value, dk->ns_as_seconds };
 
-		if (!store_def_visible(s, dk))
+		if (!store_def_visible(s, m, dk))
 			continue;
 		if (!header) {
 			put_header(out, name, d->help ? d->help : d->name, sc->help,
@@ -282,25 +282,27 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 {
 	struct series_set apps = { 0 }, cgroups = { 0 };
 
-	if (s->apps && series_apps(&apps, m))
+	bool by_app = store_module_apps(s, m), by_cgroup = store_module_cgroups(s, m);
+
+	if (by_app && series_apps(&apps, m))
 		return -1;
-	if (s->cgroups && series_cgroups(&cgroups, m)) {
+	if (by_cgroup && series_cgroups(&cgroups, m)) {
 		series_free(&apps);
 		return -1;
 	}
 	for (unsigned int i = 0, end; i < m->nr_defs; i = end) {
 		end = store_family_end(m, i);
 		if (m->defs[i].kind == HISTOGRAM) {
-			if (store_def_visible(s, &m->defs[i]))
+			if (store_def_visible(s, m, &m->defs[i]))
 				put_histogram(out, m, i);
 			continue;
 		}
 		put_family(out, s, m, i, end, &scope_host, NULL);
 		if (!store_def_broken_down(&m->defs[i]))
 			continue;
-		if (s->apps)
+		if (by_app)
 			put_family(out, s, m, i, end, &scope_app, &apps);
-		if (s->cgroups)
+		if (by_cgroup)
 			put_family(out, s, m, i, end, &scope_cgroup, &cgroups);
 	}
 	series_free(&apps);

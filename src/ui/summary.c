@@ -84,7 +84,7 @@ void summary_print(const struct store *s, FILE *out, unsigned int interval)
 		for (unsigned int i = 0; i < m->nr_defs; i++) {
 			uint64_t v = store_value(m, i, m->host);
 
-			if (!store_def_visible(s, &m->defs[i]))
+			if (!store_def_visible(s, m, &m->defs[i]))
 				continue;
 			fprintf(out, "%s%s", i % 3 ? "  " : "\n  ", m->defs[i].name);
 			if (m->defs[i].fixed_label)
@@ -109,7 +109,7 @@ void summary_print(const struct store *s, FILE *out, unsigned int interval)
 			}
 		}
 		fputc('\n', out);
-		if (s->apps)
+		if (store_module_apps(s, m))
 			print_top_apps(m, out);
 		if (m->lost_pid_table_full || m->lost_cgroup_table_full)
 			fprintf(out, "    lost events: pid table full %" PRIu64 ", cgroup table full %" PRIu64 "\n",

@@ -27,7 +27,8 @@ static const bool known_on[] = { true, false, false, false, false, false };
 	"listen, apps groups file, maps per core, flows interface, apps max, series retention, " \
 	"web config file, bandwidth table size, ipv4 connection table size, "              \
 	"ipv6 connection table size, udp connection table size, ebpf type format, "      \
-	"ebpf co-re tracing"
+	"ebpf co-re tracing, btf path, lifetime, collect pid, ebpf object flavor, "       \
+	"socket monitoring table size"
 
 #define TMPFILES_PREFIX "ebpfmon-test-config"
 #include "unit/tmpfiles.h"
@@ -224,6 +225,11 @@ static void test_empty_and_comment_only(void **state)
 	expect_ok(&c, "# nothing\n\n   \n; here\n[global]\n");
 	assert_memory_equal(&c, &d, sizeof(c));
 	assert_int_equal(config_load_file(&c, path, err, sizeof(err)), 0);
+	/* Only the list of files read (for `ebpfmon config`) has changed. */
+	assert_int_equal(c.nr_files, 1);
+	assert_string_equal(c.files[0], path);
+	c.nr_files = 0;
+	memset(c.files, 0, sizeof(c.files));
 	assert_memory_equal(&c, &d, sizeof(c));
 	expect_ok(&c, "[global]\napps groups file =\n");
 	assert_string_equal(c.apps_groups_file, "");
@@ -389,6 +395,83 @@ static void test_error_in_file_names_file_and_line(void **state)
 	assert_string_equal(err, want);
 }
 
+/* Netdata's layout: ebpf.d.conf, then ebpf.d/<module>.conf, each module's [global] its own. */
+static void test_netdata_module_files(void **state)
+{
+	char dir[300], main_path[300], err[512] = "";
+	struct config c;
+	const char *p;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/ebpf.d", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	p = write_tmp("ebpf.d.conf", "[global]\n    ebpf load mode = entry\n    apps = yes\n"
+				     "    update every = 5\n    btf path = /sys/kernel/btf/\n"
+				     "    lifetime = 300\n"
+				     "[ebpf programs]\n    vfs = yes\n    filesystem = yes\n"
+				     "    network connections = no\n"
+				     "[ipc]\n    integration = disabled\n    backlog = 20\n");
+	snprintf(main_path, sizeof(main_path), "%s", p);
+	write_tmp("ebpf.d/process.conf", "[global]\n    apps = no\n    collect pid = real parent\n");
+	write_tmp("ebpf.d/vfs.conf", "[global]\n    ebpf load mode = return\n    cgroups = yes\n"
+				     "    update every = 10\n    ebpf type format = auto\n");
+	write_tmp("ebpf.d/filesystem.conf", "[filesystem]\n    ext4dist = no\n    xfsdist = yes\n");
+	init(&c);
+	assert_int_equal(config_load_file(&c, main_path, err, sizeof(err)), 0);
+	assert_int_equal(config_load_module_files(&c, main_path, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(c.update_every, 5);
+	assert_false(c.net.enabled); /* [ebpf programs] network connections = no */
+	assert_false(config_module_apps(&c, "process"));
+	assert_true(config_module_apps(&c, "vfs"));
+	assert_true(config_module_cgroups(&c, "vfs"));
+	assert_false(config_module_cgroups(&c, "fd"));
+	assert_int_equal(config_module_load_mode(&c, "vfs"), LOAD_MODE_RETURN);
+	assert_int_equal(config_module_load_mode(&c, "fd"), LOAD_MODE_ENTRY);
+	assert_true(config_any_errors(&c)); /* vfs wants its errors */
+	assert_int_equal(c.modules[4].nr_hidden, 1);
+	assert_string_equal(c.modules[4].hidden[0], "ext4");
+	/* Four files read; every ignored key named with its file and line, and why. */
+	assert_int_equal(c.nr_files, 4);
+	assert_int_equal(c.nr_ignored, 7);
+	assert_string_equal(c.ignored[0].key, "[global] btf path = /sys/kernel/btf/");
+	assert_non_null(strstr(c.ignored[0].where, "ebpf.d.conf:5"));
+	assert_non_null(strstr(c.ignored[1].key, "lifetime"));
+	assert_non_null(strstr(c.ignored[2].key, "[ipc] integration"));
+	assert_non_null(strstr(c.ignored[4].key, "collect pid = real parent"));
+	assert_non_null(strstr(c.ignored[4].where, "ebpf.d/process.conf:3"));
+	assert_non_null(strstr(c.ignored[5].reason, "collects every module at once"));
+	assert_non_null(strstr(c.ignored[6].key, "ebpf type format = auto"));
+
+	/* A module's file may not set what only the whole agent can. */
+	write_tmp("ebpf.d/fd.conf", "[global]\n    listen = :1\n");
+	init(&c);
+	assert_int_equal(config_load_module_files(&c, main_path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ebpf.d/fd.conf:2: 'listen' is not a per-module key"));
+	write_tmp("ebpf.d/fd.conf", "[global]\n    ebpf load mode = light\n");
+	init(&c);
+	assert_int_equal(config_load_module_files(&c, main_path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "fd.conf:2: 'ebpf load mode = light' applies to every module"));
+	write_tmp("ebpf.d/fd.conf", "[syscalls]\n    close = no\n");
+	init(&c);
+	assert_int_equal(config_load_module_files(&c, main_path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "fd.conf:2: [syscalls] belongs in a module's file of Netdata's ebpf.d/ (sync.conf or shm.conf)"));
+	expect_error("[filesystem]\nntfsdist = no\n",
+		     "t.conf:2: unknown key 'ntfsdist' in [filesystem]; known keys: ext4dist, xfsdist, btrfsdist, nfsdist, zfsdist");
+	expect_error("[global]\ncollect pid = grandparent\n",
+		     "t.conf:2: 'collect pid' must be real parent, parent or all, not 'grandparent'");
+	expect_error("[ipc]\nintegration = pipe\n",
+		     "t.conf:2: 'integration' in [ipc] must be shm, socket or disabled, not 'pipe'");
+
+	/* No ebpf.d/ beside the file: nothing more to read. */
+	init(&c);
+	assert_int_equal(config_load_module_files(&c, "/nonexistent/ebpf.d.conf", err, sizeof(err)), 0);
+	for (unsigned int i = 0; i < nr_written; i++)
+		if (strstr(written[i], "/ebpf.d/"))
+			unlink(written[i]);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* Netdata's network.conf: table sizes, [network connections], [service name]. */
 static void test_network_conf(void **state)
 {
@@ -457,9 +540,9 @@ static void test_unknown_section(void **state)
 	(void)state;
 	expect_error("[global]\napps = no\n\n[gloabl]\n",
 		     "t.conf:4: unknown section [gloabl]; known sections: [global], "
-		     "[ebpf programs], [network connections], [service name]");
+		     "[ebpf programs], [network connections], [service name], [ipc], [filesystem], [syscalls]");
 	expect_error("[foo]\nx = 1\n",
-		     "t.conf:1: unknown section [foo]; known sections: [global], [ebpf programs], [network connections], [service name]");
+		     "t.conf:1: unknown section [foo]; known sections: [global], [ebpf programs], [network connections], [service name], [ipc], [filesystem], [syscalls]");
 	expect_error("apps = no\n",
 		     "t.conf:1: 'apps' is outside any section; put it under [global] or "
 		     "[ebpf programs]");
@@ -678,7 +761,7 @@ static void test_origin_null(void **state)
 	init(&c);
 	assert_int_equal(config_load_string(&c, "[x]\n", NULL, err, sizeof(err)), -1);
 	assert_string_equal(err,
-			    "(string):1: unknown section [x]; known sections: [global], [ebpf programs], [network connections], [service name]");
+			    "(string):1: unknown section [x]; known sections: [global], [ebpf programs], [network connections], [service name], [ipc], [filesystem], [syscalls]");
 	/* A NULL or short error buffer is not written past. */
 	assert_int_equal(config_load_string(&c, "[x]\n", NULL, NULL, 0), -1);
 	memset(err, 'z', sizeof(err));
@@ -736,7 +819,7 @@ static void test_config_set_errors(void **state)
 			    "unknown module 'nope' in [ebpf programs]; known modules: " KNOWN_LIST);
 	assert_int_equal(config_set(&c, "other", "x", "1", err, sizeof(err)), -1);
 	assert_string_equal(err,
-			    "unknown section [other]; known sections: [global], [ebpf programs], [network connections], [service name]");
+			    "unknown section [other]; known sections: [global], [ebpf programs], [network connections], [service name], [ipc], [filesystem], [syscalls]");
 	assert_int_equal(config_set(&c, NULL, "x", "1", err, sizeof(err)), -1);
 	assert_string_equal(err,
 			    "'x' is outside any section; put it under [global] or [ebpf programs]");
@@ -908,6 +991,7 @@ int main(void)
 		cmocka_unit_test(test_error_in_file_names_file_and_line),
 		cmocka_unit_test(test_unknown_section),
 		cmocka_unit_test(test_network_conf),
+		cmocka_unit_test(test_netdata_module_files),
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_bad_bool),
 		cmocka_unit_test(test_out_of_range),

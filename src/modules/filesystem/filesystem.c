@@ -207,6 +207,16 @@ static uint64_t count_records(struct fs_agent *fa)
 	return fa->skel->bss->iter_records;
 }
 
+
+/* Netdata's filesystem.conf: [filesystem] ext4dist = no turns that filesystem's charts off. */
+static bool fs_turned_off(const struct module_stats *st, const char *fs)
+{
+	for (unsigned int i = 0; i < st->nr_hidden; i++)
+		if (!strcmp(st->hidden[i], fs))
+			return true;
+	return false;
+}
+
 static int filesystem_collect(struct module_inst *mi, struct module_stats *next)
 {
 	struct fs_agent *fa = mi->priv;
@@ -230,7 +240,7 @@ static int filesystem_collect(struct module_inst *mi, struct module_stats *next)
 		next->host[FSM_UNTIMED] += fa->stats[c].no_storage;
 	next->nr_rows = 0;
 	for (int k = 0; k < FS_NR_KINDS; k++) {
-		if (!fa->known[k] && !any[k])
+		if ((!fa->known[k] && !any[k]) || fs_turned_off(mi->stats, kind_names[k]))
 			continue;
 		for (int op = 0; op < FS_NR_OPS; op++) {
 			const struct fs_hist *h = &sums[k * FS_NR_OPS + op];
