@@ -15,6 +15,8 @@ test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linu
 test_pkgs+=(e2fsprogs xfsprogs btrfs-progs)
 # socket: packet loss between namespaces (nftables' numgen), for retransmits.
 test_pkgs+=(nftables)
+# Netdata's own configuration files (ebpf.d.conf, ebpf.d/, apps_groups.conf) and agent.
+test_pkgs+=(netdata-core)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
 
