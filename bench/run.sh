@@ -397,7 +397,7 @@ if fit_tasks "$NPROCS" && start_run --update-every 1 && sleep 1.5 && scrape &&
 	for _ in $(seq 10); do
 		sleep 1
 		scrape
-		echo "$(metric ebpfmon_collection_duration_seconds) $(metric ebpfmon_accounting_epochs) $(metric ebpfmon_accounting_records)" >>"$TMP/durations"
+		echo "$(metric ebpfmon_last_collection_duration_seconds) $(metric ebpfmon_accounting_epochs) $(metric ebpfmon_accounting_records)" >>"$TMP/durations"
 	done
 	python3 - "$TMP/durations" <<'PY'
 import statistics, sys
@@ -407,7 +407,7 @@ if d:
     print(f"collection time: median {statistics.median(d):.1f} ms, max {max(d):.1f} ms over {len(d)} samples, 1 s apart "
           f"(epochs {rows[-1][1]}, records {rows[-1][2]} at the last)")
 else:
-    print("collection time: no ebpfmon_collection_duration_seconds in /metrics")
+    print("collection time: no ebpfmon_last_collection_duration_seconds in /metrics")
 PY
 	rm -f "$TMP/mapmem"
 	map_memory "kernel memory with them, bpftool (records not seen)" "$BG" - | sed 's/; [0-9]* maps.*//'

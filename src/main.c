@@ -959,8 +959,20 @@ static int cmd_metrics(int argc, char **argv)
 	metric_row(md, "ebpfmon_lost_events_total", "counter", "module, table", "",
 		   "Events not attributed to a process (table=pid) or cgroup (table=cgroup) because the table was full; host totals still count them");
 	metric_row(md, "ebpfmon_collections_total", "counter", "", "", "Collections of the kernel maps since start");
-	metric_row(md, "ebpfmon_collection_duration_seconds", "gauge", "", "",
-		   "Time the last collection took (reading the kernel and publishing)");
+	metric_row(md, "ebpfmon_collection_duration_seconds", "histogram", "le", "",
+		   "Time each collection took (reading the kernel and publishing)");
+	metric_row(md, "ebpfmon_last_collection_duration_seconds", "gauge", "", "",
+		   "Time the last collection took");
+	metric_row(md, "ebpfmon_agent_cpu_seconds_total", "counter", "mode", "",
+		   "CPU time of the ebpfmon process (user, system); its BPF programs run in the traced tasks");
+	metric_row(md, "ebpfmon_agent_resident_memory_bytes", "gauge", "", "",
+		   "Resident memory of the ebpfmon process");
+	metric_row(md, "ebpfmon_hook_info", "gauge", "module, hook, impl", "netdata.ebpf_load_methods",
+		   "1 for the implementation each hook of a running module uses (tp_btf, tracepoint, iter, kprobe...)");
+	metric_row(md, "ebpfmon_map_entries", "gauge", "module, map", "netdata.ebpf_hash_tables_count",
+		   "Entries in each hash table now, as the kernel counts them (kernels from 6.6)");
+	metric_row(md, "ebpfmon_map_max_entries", "gauge", "module, map", "",
+		   "Entries each hash table can hold: with ebpfmon_map_entries, how full it is");
 	metric_row(md, "ebpfmon_kernel_map_bytes", "gauge", "module, map", "netdata.ebpf_kernel_memory",
 		   "Kernel memory of each BPF map (fdinfo memlock; per-thread records counted at their allocation size)");
 	metric_row(md, "ebpfmon_bpf_program_misses_total", "counter", "module, program", "",

@@ -635,6 +635,8 @@ size_t acct_kernel_memory(struct acct *a, struct acct_mem *out, size_t max, int 
 		snprintf(out[n].map, sizeof(out[n].map), "%s", mm.map);
 		out[n].bytes = mm.bytes;
 		out[n].bytes_at = mm.bytes_at;
+		out[n].id = mm.id;
+		out[n].max_entries = mm.max_entries;
 		n++;
 	}
 	return n;

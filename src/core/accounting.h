@@ -110,6 +110,7 @@ int acct_collect(struct acct *a);
 struct acct_mem {
 	char map[32];
 	uint64_t bytes, bytes_at;
+	uint32_t id, max_entries; /* see struct map_mem */
 };
 size_t acct_kernel_memory(struct acct *a, struct acct_mem *out, size_t max, int cpus);
 

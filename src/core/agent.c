@@ -3,11 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "core/agent.h"
+#include "core/mapfill.h"
 #include "core/apps_groups.h"
 #include "core/cgroup_names.h"
 
@@ -138,6 +141,23 @@ static int load_module(struct module_inst *mi, const struct module_cfg *mc)
 	return mi->mod->load(mi, mc);
 }
 
+/* What each hook of @mi runs on, for ebpfmon_hook_info (Netdata's load methods). */
+static void record_hooks(struct module_inst *mi)
+{
+	struct module_stats *st = mi->stats;
+
+	st->nr_hooks = 0;
+	for (unsigned int h = 0; h < mi->mod->nr_hooks && st->nr_hooks < STORE_MAX_HOOKS; h++) {
+		int chosen = mi->plan.chosen[h];
+
+		if (chosen < 0)
+			continue;
+		st->hooks[st->nr_hooks].hook = mi->mod->hooks[h].name;
+		st->hooks[st->nr_hooks].impl = mi->mod->hooks[h].impls[chosen].label;
+		st->nr_hooks++;
+	}
+}
+
 int agent_start(struct agent *a)
 {
 	struct module_cfg mc = {
@@ -180,9 +200,13 @@ int agent_start(struct agent *a)
 			continue;
 		}
 		mi->stats->state = MODULE_UP;
+		record_hooks(mi);
 		store_stats_init_like(&mi->next, mi->stats);
 		up++;
 	}
+	/* Privileged now, as loading needs; reading it later needs nothing. */
+	if (up)
+		a->mapfill = mapfill_open(err, sizeof(err));
 	a->load_seconds = now() - t0;
 	a->store.started = (double)time(NULL);
 	return up;
@@ -205,6 +229,9 @@ static unsigned int gather_self(struct agent *a, struct map_mem *mem, struct sto
 			snprintf(mem[n].map, sizeof(mem[n].map), "%s", am[j].map);
 			mem[n].bytes = am[j].bytes;
 			mem[n].bytes_at = am[j].bytes_at;
+			mem[n].id = am[j].id;
+			mem[n].max_entries = am[j].max_entries;
+			mem[n].entries = -1;
 		}
 		acct_get_stats(a->acct, &st);
 		sa->running = true;
@@ -230,7 +257,28 @@ static unsigned int gather_self(struct agent *a, struct map_mem *mem, struct sto
 			snprintf(mem[n + j].module, sizeof(mem[n + j].module), "%s", mi->mod->name);
 		n += (unsigned int)k;
 	}
+	if (a->mapfill)
+		mapfill_read(a->mapfill, mem, n);
 	return n;
+}
+
+/* The agent's own CPU time and resident memory. */
+static void self_usage(struct store *s)
+{
+	struct rusage ru;
+	unsigned long pages_total, pages_rss;
+	FILE *f;
+
+	if (!getrusage(RUSAGE_SELF, &ru)) {
+		s->cpu_user_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+		s->cpu_system_seconds = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	}
+	f = fopen("/proc/self/statm", "re");
+	if (f) {
+		if (fscanf(f, "%lu %lu", &pages_total, &pages_rss) == 2)
+			s->rss_bytes = (uint64_t)pages_rss * (uint64_t)sysconf(_SC_PAGESIZE);
+		fclose(f);
+	}
 }
 
 void agent_collect(struct agent *a)
@@ -273,7 +321,8 @@ void agent_collect(struct agent *a)
 	memcpy(a->store.progs, progs, nr_progs * sizeof(progs[0]));
 	a->store.nr_progs = (unsigned int)nr_progs;
 	a->store.acct = sa;
-	a->store.collect_seconds = now() - t0;
+	self_usage(&a->store);
+	store_collection_observed(&a->store, now() - t0);
 	a->store.collections++;
 	/* Readers render here, once for every scrape until the next collection. */
 	store_published(&a->store);
@@ -292,6 +341,8 @@ void agent_stop(struct agent *a)
 		}
 		store_stats_free(&mi->next);
 	}
+	mapfill_close(a->mapfill);
+	a->mapfill = NULL;
 	acct_stop(a->acct);
 	a->acct = NULL;
 	cgroup_names_free(a->cgnames);

@@ -25,6 +25,7 @@ struct agent {
 	struct acct_plan acct_plan; /* the accounting core's own hooks */
 	bool acct_wanted;	    /* a module built on the core is planned */
 	struct acct *acct;
+	struct mapfill *mapfill; /* table fill of our hash maps; NULL where the kernel cannot */
 	bool modules_listed; /* --modules chose the modules, not the configuration */
 	bool probe_off;	     /* check: plan the modules that are off too (could this kernel run them?) */
 	bool want_pids;	     /* build per-process rows (only JSON snapshots show them) */

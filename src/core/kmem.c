@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "core/kmem.h"
@@ -76,7 +77,13 @@ void kmem_project(const struct bpf_map *map, uint64_t memlock, int cpus, struct 
 	uint64_t per_cpu = (uint64_t)bpf_map__max_entries(map) *
 			   ((bpf_map__value_size(map) + 7) / 8 * 8);
 
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
 	snprintf(out->map, sizeof(out->map), "%s", bpf_map__name(map));
+	out->id = bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) ? 0 : info.id;
+	out->max_entries = bpf_map__max_entries(map);
+	out->entries = -1;
 	out->bytes = memlock;
 	out->bytes_at = memlock;
 	if (is_percpu(bpf_map__type(map)) && here > 0 && cpus > here)

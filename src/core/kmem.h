@@ -18,6 +18,9 @@ struct map_mem {
 	char map[32];
 	uint64_t bytes;	   /* charged now, on this machine */
 	uint64_t bytes_at; /* the same map on a machine with the projection's CPU count */
+	uint32_t id;	   /* the kernel's map id (0: unknown) */
+	uint32_t max_entries;
+	int64_t entries;   /* hash maps: entries now (see mapfill.h); -1: not counted */
 };
 
 /* The CPU count memory is projected to in reports (a large server). */

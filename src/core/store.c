@@ -303,3 +303,18 @@ unsigned int store_family_end(const struct module_stats *m, unsigned int i)
 		j++;
 	return j;
 }
+
+const double store_duration_bounds[STORE_DURATION_BUCKETS - 1] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+};
+
+void store_collection_observed(struct store *s, double seconds)
+{
+	unsigned int b = 0;
+
+	while (b < STORE_DURATION_BUCKETS - 1 && seconds > store_duration_bounds[b])
+		b++;
+	s->collect_hist[b]++;
+	s->collect_sum += seconds;
+	s->collect_seconds = seconds;
+}

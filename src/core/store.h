@@ -102,6 +102,8 @@ enum module_state {
 	MODULE_UP,
 };
 
+#define STORE_MAX_HOOKS 16
+
 struct module_stats {
 	const char *name;
 	const struct counter_def *defs;
@@ -143,12 +145,25 @@ struct module_stats {
 	bool apps_off, cgroups_off, errors_off;
 	const char (*hidden)[24];
 	unsigned int nr_hidden;
+
+	/* The implementation each hook runs on (ebpfmon_hook_info), set at attach. */
+	struct store_hook {
+		const char *hook, *impl;
+	} hooks[STORE_MAX_HOOKS];
+	unsigned int nr_hooks;
 };
 
 #define STORE_MAX_MODULES 32
 #define STORE_MAX_MAPS 48
 
 #define STORE_MAX_PROGS 32
+
+/* Upper bounds of ebpfmon_collection_duration_seconds' buckets, then +Inf. */
+#define STORE_DURATION_BUCKETS 12
+extern const double store_duration_bounds[STORE_DURATION_BUCKETS - 1];
+/* Count one collection of @seconds into @s's histogram. */
+struct store;
+void store_collection_observed(struct store *s, double seconds);
 
 /* A BPF program and the runs of it the kernel skipped (recursion on a CPU). */
 struct store_prog {
@@ -174,6 +189,12 @@ struct store {
 	double started;	   /* unix time of attach */
 	uint64_t collections;
 	double collect_seconds; /* the last collection's duration */
+	/* Every collection's duration: counts per bucket (not cumulative), the last +Inf. */
+	uint64_t collect_hist[STORE_DURATION_BUCKETS];
+	double collect_sum;
+	/* The agent itself, at the last collection. */
+	double cpu_user_seconds, cpu_system_seconds;
+	uint64_t rss_bytes;
 	struct store_acct acct;
 	struct map_mem kmem[STORE_MAX_MAPS]; /* kernel memory of every map, at the last collection */
 	unsigned int nr_kmem;

@@ -35,6 +35,7 @@
 #include "core/config.h"
 #include "core/web_config.h"
 #include "export/http.h"
+#include "export/json.h"
 #include "export/prometheus.h"
 #include "export/text_cache.h"
 #include "modules/socket/socket_api.h"
@@ -71,6 +72,7 @@ struct http_server {
 	struct store *store;
 	struct web_config *web;
 	struct text_slot metrics;
+	struct text_slot json; /* /api/v1/metrics: snapshot --format json's document */
 	char listen[128];
 
 	pthread_mutex_t lock; /* the connection list and the sweeper's state */
@@ -84,6 +86,7 @@ struct http_server {
 static const char index_page[] =
 	"<!DOCTYPE html>\n<html><head><title>ebpfmon</title></head>\n"
 	"<body><h1>ebpfmon</h1><p><a href=\"/metrics\">Metrics</a></p>\n"
+	"<p><a href=\"/api/v1/metrics\">Metrics</a> (JSON)</p>\n"
 	"<p><a href=\"/api/v1/connections\">Connections</a> (JSON)</p></body></html>\n";
 
 static double now(void)
@@ -220,10 +223,10 @@ static void *sweep(void *arg)
 
 /* ---- rendering, once per collection -------------------------------------- */
 
-/* The store's publish hook: runs in the collecting thread, under the store lock. */
-static void render_metrics(const struct store *s, void *arg)
+/* Render @s with @render into @slot; on failure readers keep the previous text. */
+static void render_into(struct text_slot *slot, const struct store *s,
+			int (*render)(const struct store *s, FILE *out))
 {
-	struct http_server *h = arg;
 	struct shared_text *t;
 	char *buf = NULL;
 	size_t len = 0;
@@ -231,15 +234,29 @@ static void render_metrics(const struct store *s, void *arg)
 	int err;
 
 	if (!f)
-		return; /* out of memory: scrapes keep the previous text */
-	err = prometheus_render(s, f);
+		return;
+	err = render(s, f);
 	if (fclose(f) || err) {
 		free(buf);
 		return;
 	}
 	t = shared_text_new(buf, len);
 	if (t)
-		text_slot_publish(&h->metrics, t);
+		text_slot_publish(slot, t);
+}
+
+static int render_json(const struct store *s, FILE *out)
+{
+	return json_render(s, out, false);
+}
+
+/* The store's publish hook: runs in the collecting thread, under the store lock. */
+static void render_metrics(const struct store *s, void *arg)
+{
+	struct http_server *h = arg;
+
+	render_into(&h->metrics, s, prometheus_render);
+	render_into(&h->json, s, render_json);
 }
 
 /* ---- requests -------------------------------------------------------------- */
@@ -278,9 +295,10 @@ static void release_text(void *cls)
 	shared_text_put(cls);
 }
 
-static enum MHD_Result reply_metrics(struct MHD_Connection *c, struct http_server *h)
+static enum MHD_Result reply_rendered(struct MHD_Connection *c, struct text_slot *slot,
+				      const char *type)
 {
-	struct shared_text *t = text_slot_get(&h->metrics);
+	struct shared_text *t = text_slot_get(slot);
 	struct MHD_Response *r;
 
 	if (!t)
@@ -292,7 +310,7 @@ static enum MHD_Result reply_metrics(struct MHD_Connection *c, struct http_serve
 		shared_text_put(t);
 		return MHD_NO;
 	}
-	return queue(c, MHD_HTTP_OK, r, METRICS_TYPE);
+	return queue(c, MHD_HTTP_OK, r, type);
 }
 
 /* The network viewer's rows, rendered at the last collection: a copy of the text. */
@@ -355,7 +373,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	if (!strcmp(url, "/metrics"))
-		return reply_metrics(c, h);
+		return reply_rendered(c, &h->metrics, METRICS_TYPE);
+	if (!strcmp(url, "/api/v1/metrics"))
+		return reply_rendered(c, &h->json, "application/json");
 	if (!strcmp(url, "/api/v1/connections"))
 		return reply_connections(c);
 	if (!strcmp(url, "/"))
@@ -364,7 +384,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 							     (void *)index_page,
 							     MHD_RESPMEM_PERSISTENT),
 			     "text/html; charset=utf-8");
-	return reply_text(c, MHD_HTTP_NOT_FOUND, "not found; try /metrics or /api/v1/connections\n");
+	return reply_text(c, MHD_HTTP_NOT_FOUND, "not found; try /metrics, /api/v1/metrics or /api/v1/connections\n");
 }
 
 /* ---- start and stop ---------------------------------------------------------- */
@@ -498,6 +518,7 @@ static void free_server(struct http_server *h)
 	if (h->fd >= 0)
 		close(h->fd);
 	text_slot_destroy(&h->metrics);
+	text_slot_destroy(&h->json);
 	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->lock);
 	web_config_free(h->web);
@@ -518,6 +539,7 @@ struct http_server *http_open(const char *listen_addr, const char *web_config_fi
 	h->fd = -1;
 	h->store = s;
 	text_slot_init(&h->metrics);
+	text_slot_init(&h->json);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

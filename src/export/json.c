@@ -66,7 +66,7 @@ static bool plain(unsigned char c)
 }
 
 /* A JSON string of the first @len bytes of @s. */
-static void put_string_n(FILE *out, const char *s, size_t len)
+void json_put_string_n(FILE *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run, n;
@@ -95,9 +95,9 @@ static void put_string_n(FILE *out, const char *s, size_t len)
 	putc_unlocked('"', out);
 }
 
-static void put_string(FILE *out, const char *s)
+void json_put_string(FILE *out, const char *s)
 {
-	put_string_n(out, s, strlen(s));
+	json_put_string_n(out, s, strlen(s));
 }
 
 /* "key": with a leading comma unless @first. */
@@ -105,7 +105,7 @@ static void put_key(FILE *out, const char *key, bool first)
 {
 	if (!first)
 		putc_unlocked(',', out);
-	put_string(out, key);
+	json_put_string(out, key);
 	putc_unlocked(':', out);
 }
 
@@ -243,7 +243,7 @@ static int put_pids(FILE *out, const struct store *s, const struct module_stats 
 		putc_unlocked('{', out);
 		put_number(out, "pid", rows[i]->pid, true);
 		put_key(out, "comm", false);
-		put_string_n(out, rows[i]->comm, strnlen(rows[i]->comm, sizeof(rows[i]->comm)));
+		json_put_string_n(out, rows[i]->comm, strnlen(rows[i]->comm, sizeof(rows[i]->comm)));
 		put_values(out, s, m, rows[i]->v, false, false);
 		putc_unlocked('}', out);
 	}
@@ -281,10 +281,17 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 {
 	putc_unlocked('{', out);
 	put_key(out, "state", true);
-	put_string(out, m->state <= MODULE_UP ? state_names[m->state] : "unknown");
+	json_put_string(out, m->state <= MODULE_UP ? state_names[m->state] : "unknown");
 	put_key(out, "reason", false);
-	put_string_n(out, m->reason, strnlen(m->reason, sizeof(m->reason)));
+	json_put_string_n(out, m->reason, strnlen(m->reason, sizeof(m->reason)));
 	if (m->state == MODULE_UP) {
+		put_key(out, "hooks", false);
+		putc_unlocked('{', out);
+		for (unsigned int h = 0; h < m->nr_hooks; h++) {
+			put_key(out, m->hooks[h].hook, h == 0);
+			json_put_string(out, m->hooks[h].impl);
+		}
+		putc_unlocked('}', out);
 		put_key(out, "host", false);
 		putc_unlocked('{', out);
 		put_values(out, s, m, m->host, true, true);
@@ -299,7 +306,7 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 				putc_unlocked(r ? ',' : ' ', out);
 				putc_unlocked('{', out);
 				put_key(out, "labels", true);
-				put_string(out, m->rows[r].labels);
+				json_put_string(out, m->rows[r].labels);
 				/* Only what rows hold: a host-only counter is not per row. */
 				put_values_of(out, s, m, m->rows[r].v, false, true, true);
 				put_row_hists(out, s, m, r);
@@ -328,6 +335,36 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 	return 0;
 }
 
+/* The agent's own numbers: what Prometheus has as ebpfmon_* self metrics. */
+static void put_self(FILE *out, const struct store *s)
+{
+	put_key(out, "self", false);
+	fprintf(out, "{\"last_collection_seconds\":%.6f,\"collection_seconds_sum\":%.6f,"
+		     "\"cpu_user_seconds\":%.6f,\"cpu_system_seconds\":%.6f,",
+		s->collect_seconds, s->collect_sum, s->cpu_user_seconds, s->cpu_system_seconds);
+	put_number(out, "resident_memory_bytes", s->rss_bytes, true);
+	put_key(out, "maps", false);
+	putc_unlocked('[', out);
+	for (unsigned int i = 0; i < s->nr_kmem; i++) {
+		const struct map_mem *mm = &s->kmem[i];
+
+		putc_unlocked(i ? ',' : '{', out);
+		if (i)
+			putc_unlocked('{', out);
+		put_key(out, "module", true);
+		json_put_string(out, mm->module);
+		put_key(out, "map", false);
+		json_put_string(out, mm->map);
+		put_number(out, "bytes", mm->bytes, false);
+		if (mm->entries >= 0) {
+			put_number(out, "entries", (uint64_t)mm->entries, false);
+			put_number(out, "max_entries", mm->max_entries, false);
+		}
+		putc_unlocked('}', out);
+	}
+	put_str(out, "]}");
+}
+
 int json_render(const struct store *s, FILE *out, bool pids)
 {
 	int err = 0;
@@ -335,10 +372,11 @@ int json_render(const struct store *s, FILE *out, bool pids)
 	flockfile(out);
 	putc_unlocked('{', out);
 	put_key(out, "version", true);
-	put_string(out, EBPFMON_VERSION);
+	json_put_string(out, EBPFMON_VERSION);
 	put_number(out, "collections", s->collections, false);
 	put_bool(out, "apps", s->apps);
 	put_bool(out, "cgroups", s->cgroups);
+	put_self(out, s);
 	put_key(out, "modules", false);
 	putc_unlocked('{', out);
 	for (unsigned int i = 0; i < s->nr_modules && !err; i++) {

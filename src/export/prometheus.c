@@ -5,6 +5,7 @@
  * text goes out with unlocked stdio calls under one flockfile().
  */
 #include <bpf/libbpf.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -332,6 +333,83 @@ static void put_lost(FILE *out, const char *module, const char *table, uint64_t 
 	put_module_sample(out, "ebpfmon_lost_events_total", module, "table", table, v);
 }
 
+/* Every collection's duration, cumulative buckets as Prometheus wants them. */
+static void put_collection_histogram(FILE *out, const struct store *s)
+{
+	uint64_t cum = 0;
+
+	put_header_type(out, "ebpfmon_collection_duration_seconds",
+			"Time each collection took (reading the kernel and publishing).", "",
+			"histogram");
+	for (unsigned int b = 0; b < STORE_DURATION_BUCKETS; b++) {
+		cum += s->collect_hist[b];
+		if (b < STORE_DURATION_BUCKETS - 1)
+			fprintf(out, "ebpfmon_collection_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+				store_duration_bounds[b], cum);
+		else
+			fprintf(out, "ebpfmon_collection_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+				cum);
+	}
+	fprintf(out, "ebpfmon_collection_duration_seconds_sum %.6f\n", s->collect_sum);
+	fprintf(out, "ebpfmon_collection_duration_seconds_count %" PRIu64 "\n", cum);
+}
+
+/* The rung each hook of each running module is on: Netdata's "load method". */
+static void put_hook_info(FILE *out, const struct store *s)
+{
+	bool header = false;
+
+	for (unsigned int i = 0; i < s->nr_modules; i++) {
+		const struct module_stats *m = &s->mods[i];
+
+		if (m->state != MODULE_UP)
+			continue;
+		for (unsigned int h = 0; h < m->nr_hooks; h++) {
+			if (!header) {
+				put_header(out, "ebpfmon_hook_info",
+					   "1 for the implementation each hook of a running module uses (tp_btf, tracepoint, iter, fentry, kprobe...): `ebpfmon check` says why.",
+					   "", false);
+				header = true;
+			}
+			put_str(out, "ebpfmon_hook_info{module=\"");
+			put_escaped(out, m->name, true);
+			put_str(out, "\",hook=\"");
+			put_escaped(out, m->hooks[h].hook, true);
+			put_str(out, "\",impl=\"");
+			put_escaped(out, m->hooks[h].impl, true);
+			put_str(out, "\"} 1\n");
+		}
+	}
+}
+
+/*
+ * How full each hash table is: its entries now, where the kernel counts them
+ * (see core/mapfill.h), and its bound.
+ */
+static void put_map_entries(FILE *out, const struct store *s)
+{
+	static const char *const names[] = { "ebpfmon_map_entries", "ebpfmon_map_max_entries" };
+	static const char *const help[] = {
+		"Entries in each hash table of ebpfmon now (against ebpfmon_map_max_entries: how full it is).",
+		"Entries each hash table of ebpfmon can hold (its configured bound).",
+	};
+
+	for (unsigned int k = 0; k < 2; k++) {
+		bool header = false;
+
+		for (unsigned int i = 0; i < s->nr_kmem; i++) {
+			if (s->kmem[i].entries < 0)
+				continue;
+			if (!header) {
+				put_header(out, names[k], help[k], "", false);
+				header = true;
+			}
+			put_module_sample(out, names[k], s->kmem[i].module, "map", s->kmem[i].map,
+					  k ? s->kmem[i].max_entries : (uint64_t)s->kmem[i].entries);
+		}
+	}
+}
+
 static void put_self(FILE *out, const struct store *s)
 {
 	fprintf(out,
@@ -362,10 +440,21 @@ static void put_self(FILE *out, const struct store *s)
 		   true);
 	put_sample(out, "ebpfmon_collections_total", NULL, NULL, s->collections);
 	fprintf(out,
-		"# HELP ebpfmon_collection_duration_seconds Time the last collection took (reading the kernel and publishing).\n"
-		"# TYPE ebpfmon_collection_duration_seconds gauge\n"
-		"ebpfmon_collection_duration_seconds %.6f\n",
+		"# HELP ebpfmon_last_collection_duration_seconds Time the last collection took (reading the kernel and publishing).\n"
+		"# TYPE ebpfmon_last_collection_duration_seconds gauge\n"
+		"ebpfmon_last_collection_duration_seconds %.6f\n",
 		s->collect_seconds);
+	put_collection_histogram(out, s);
+	fprintf(out,
+		"# HELP ebpfmon_agent_cpu_seconds_total CPU time of the ebpfmon process itself (its BPF programs run in the traced tasks and are not in it).\n"
+		"# TYPE ebpfmon_agent_cpu_seconds_total counter\n"
+		"ebpfmon_agent_cpu_seconds_total{mode=\"user\"} %.6f\n"
+		"ebpfmon_agent_cpu_seconds_total{mode=\"system\"} %.6f\n"
+		"# HELP ebpfmon_agent_resident_memory_bytes Resident memory of the ebpfmon process (kernel maps are in ebpfmon_kernel_map_bytes).\n"
+		"# TYPE ebpfmon_agent_resident_memory_bytes gauge\n"
+		"ebpfmon_agent_resident_memory_bytes %" PRIu64 "\n",
+		s->cpu_user_seconds, s->cpu_system_seconds, s->rss_bytes);
+	put_hook_info(out, s);
 	if (s->nr_kmem) {
 		put_header(out, "ebpfmon_kernel_map_bytes",
 			   "Kernel memory of each BPF map of ebpfmon (what the kernel charges, with per-thread records counted).",
@@ -373,6 +462,7 @@ static void put_self(FILE *out, const struct store *s)
 		for (unsigned int i = 0; i < s->nr_kmem; i++)
 			put_module_sample(out, "ebpfmon_kernel_map_bytes", s->kmem[i].module, "map",
 					  s->kmem[i].map, s->kmem[i].bytes);
+		put_map_entries(out, s);
 	}
 	if (s->nr_progs) {
 		put_header(out, "ebpfmon_bpf_program_misses_total",

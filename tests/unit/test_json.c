@@ -143,7 +143,8 @@ static void test_parsed_minimal(void **state)
 	check_python(text,
 		     "v = d[\"modules\"][\"vfs\"]\n"
 		     "assert not d[\"apps\"] and not d[\"cgroups\"]\n"
-		     "assert sorted(v) == [\"host\", \"lost\", \"reason\", \"state\"]\n"
+		     "assert sorted(v) == [\"hooks\", \"host\", \"lost\", \"reason\", \"state\"]\n"
+		     "assert d[\"self\"][\"maps\"] == [] and d[\"self\"][\"resident_memory_bytes\"] == 0\n"
 		     "assert sorted(v[\"host\"]) == [\"read_bytes_total\", \"read_calls_total\"]\n");
 	free(text);
 	store_free(&s);
@@ -159,7 +160,10 @@ static void test_empty_store(void **state)
 	text = render(&s, true);
 	stable = stable_version(text);
 	assert_string_equal(stable, "{\"version\":\"@VERSION@\",\"collections\":0,\"apps\":true,"
-				    "\"cgroups\":false,\"modules\":{}}\n");
+				    "\"cgroups\":false,\"self\":{\"last_collection_seconds\":0.000000,"
+				    "\"collection_seconds_sum\":0.000000,\"cpu_user_seconds\":0.000000,"
+				    "\"cpu_system_seconds\":0.000000,\"resident_memory_bytes\":0,"
+				    "\"maps\":[]},\"modules\":{}}\n");
 	free(stable);
 	free(text);
 	store_free(&s);

@@ -184,9 +184,10 @@ static void test_large_store(void **state)
 		lines += *p == '\n';
 	/*
 	 * per counter: host (3 lines) + apps (2 + N) + cgroups (2 + N); the
-	 * host-only gauge: 3; self: 3 + (2+3) + (2+6) + 3 + 3
+	 * host-only gauge: 3; self: 3 + (2+3) + (2+6) + 3 + 3, the collection
+	 * histogram 2 + 12 + 2, the agent's CPU 2 + 2 and memory 3
 	 */
-	assert_int_equal(lines, NR_MODS * (15 * (3 + 2 * (2 + NR_APPS)) + 3) + 22);
+	assert_int_equal(lines, NR_MODS * (15 * (3 + 2 * (2 + NR_APPS)) + 3) + 45);
 	p = strstr(text, "ebpfmon_app_m0_c0_total{app=\"app00000\"} 0\n"
 			 "ebpfmon_app_m0_c0_total{app=\"app00001\"} 1\n");
 	assert_non_null(p);

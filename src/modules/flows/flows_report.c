@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/cgroup_names.h"
+#include "export/json.h"
 #include "modules/flows/flows_int.h"
 #include "flows.skel.h"
 
@@ -634,22 +635,6 @@ int flows_print_text(FILE *f, const struct flows_report *r)
 	return ferror(f) ? -EIO : 0;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c); /* comm bytes are not necessarily UTF-8 */
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void json_flow(FILE *f, const struct flows_report *r, const struct flows_row *row)
 {
 	const struct flows_key *k = &row->key;
@@ -658,19 +643,19 @@ static void json_flow(FILE *f, const struct flows_report *r, const struct flows_
 
 	flows_addr_str(k, false, a, sizeof(a));
 	fprintf(f, "{\"srcIp\": ");
-	json_str(f, a);
+	json_put_string(f, a);
 	flows_addr_str(k, true, a, sizeof(a));
 	fprintf(f, ", \"srcPort\": %u, \"dstIp\": ", k->sport);
-	json_str(f, a);
+	json_put_string(f, a);
 	fprintf(f, ", \"dstPort\": %u, \"proto\": ", k->dport);
-	json_str(f, flows_proto_str(k->ethertype, k->proto, k->flags & FLOW_F_UNPARSED, buf,
+	json_put_string(f, flows_proto_str(k->ethertype, k->proto, k->flags & FLOW_F_UNPARSED, buf,
 				    sizeof(buf)));
 	fprintf(f, ", \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"bitrate\": %.3f",
 		row->packets, row->bytes, row->bitrate);
 	fprintf(f, ", \"ethertype\": %u, \"ipProto\": %u, \"direction\": \"%s\", \"iface\": ",
 		k->ethertype, k->proto, flows_dir_str(k->dir));
 	flows_iface_name(k->ifindex, buf, sizeof(buf));
-	json_str(f, buf);
+	json_put_string(f, buf);
 	if (flows_is_icmp(k))
 		fprintf(f, ", \"icmpType\": %u, \"icmpCode\": %u", k->sport, k->dport);
 	fprintf(f, ", \"fragment\": %s, \"truncated\": %s, \"unparsed\": %s",
@@ -680,10 +665,10 @@ static void json_flow(FILE *f, const struct flows_report *r, const struct flows_
 		memcpy(comm, k->comm, sizeof(k->comm));
 		comm[sizeof(k->comm)] = 0;
 		fprintf(f, ", \"pid\": %u, \"comm\": ", k->pid);
-		json_str(f, comm);
+		json_put_string(f, comm);
 		flows_cgroup_name(r, k->cgroup, buf, sizeof(buf));
 		fprintf(f, ", \"cgroupId\": %" PRIu64 ", \"cgroup\": ", (uint64_t)k->cgroup);
-		json_str(f, buf);
+		json_put_string(f, buf);
 	}
 	fputc('}', f);
 }
@@ -694,9 +679,9 @@ int flows_print_json(FILE *f, const struct flows_report *r)
 	char buf[256];
 
 	fprintf(f, "{\"hook\": ");
-	json_str(f, r->hook);
+	json_put_string(f, r->hook);
 	fprintf(f, ", \"iface\": ");
-	json_str(f, r->opts->iface_set || !r->opts->process ? r->opts->iface : "");
+	json_put_string(f, r->opts->iface_set || !r->opts->process ? r->opts->iface : "");
 	fprintf(f, ", \"ingressOnly\": %s, \"process\": %s, \"seconds\": %.3f,\n \"flows\": [",
 		r->ingress_only ? "true" : "false", r->opts->process ? "true" : "false",
 		r->seconds);
@@ -710,10 +695,10 @@ int flows_print_json(FILE *f, const struct flows_report *r)
 
 		fprintf(f, "%s\n  {\"iface\": ", i ? "," : "");
 		flows_iface_name(t->key.ifindex, buf, sizeof(buf));
-		json_str(f, buf);
+		json_put_string(f, buf);
 		fprintf(f, ", \"direction\": \"%s\", \"proto\": ",
 			flows_dir_str(t->key.dir_flags & FLOW_TOTAL_DIR_MASK));
-		json_str(f, flows_proto_str(t->key.ethertype, t->key.proto,
+		json_put_string(f, flows_proto_str(t->key.ethertype, t->key.proto,
 					    t->key.dir_flags & FLOW_TOTAL_UNPARSED, buf, sizeof(buf)));
 		fprintf(f, ", \"ethertype\": %u, \"ipProto\": %u, \"packets\": %" PRIu64
 			   ", \"bytes\": %" PRIu64 ", \"bitrate\": %.3f}",

@@ -17,6 +17,7 @@
 
 #include "core/text.h"
 #include "export/common.h"
+#include "export/json.h"
 #include "modules/socket/conn_view.h"
 
 enum pat_kind { PAT_ANY, PAT_PORTS, PAT_ADDRS, PAT_GLOB };
@@ -945,32 +946,6 @@ int conn_view_print_text(FILE *out, const struct conn_row *rows, size_t nr,
 	return ferror(out) ? -1 : 0;
 }
 
-/* A JSON string: escapes, and invalid UTF-8 bytes as U+FFFD (a comm holds any byte). */
-static void json_string(FILE *out, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', out);
-	for (size_t i = 0; i < len;) {
-		size_t n;
-
-		if (p[i] == '"' || p[i] == '\\') {
-			fprintf(out, "\\%c", p[i++]);
-		} else if (p[i] < 0x20 || p[i] == 0x7f) {
-			fprintf(out, "\\u%04x", p[i++]);
-		} else if (p[i] < 0x80) {
-			fputc(p[i++], out);
-		} else if ((n = export_utf8_len(p + i, len - i))) {
-			fwrite(p + i, 1, n, out);
-			i += n;
-		} else {
-			fputs("\\ufffd", out);
-			i++;
-		}
-	}
-	fputc('"', out);
-}
-
 static void json_port(FILE *out, const char *key, __u16 port)
 {
 	if (port)
@@ -992,14 +967,14 @@ static void json_row(FILE *out, const struct conn_row *r, bool is_other)
 	} else {
 		show_addrs(&r->t, &s);
 		fputs("{\"src_ip\":", out);
-		json_string(out, s.src, strlen(s.src));
+		json_put_string_n(out, s.src, strlen(s.src));
 		json_port(out, "src_port", r->t.sport);
 		fputs(",\"dst_ip\":", out);
-		json_string(out, s.dst, strlen(s.dst));
+		json_put_string_n(out, s.dst, strlen(s.dst));
 		json_port(out, "dst_port", r->t.dport);
 		if (r->dst_host[0]) {
 			fputs(",\"dst_host\":", out);
-			json_string(out, r->dst_host, strnlen(r->dst_host, sizeof(r->dst_host)));
+			json_put_string_n(out, r->dst_host, strnlen(r->dst_host, sizeof(r->dst_host)));
 		}
 		fprintf(out, ",\"src_ip_type\":\"%s\",\"dst_ip_type\":\"%s\"",
 			conn_ip_type(r->t.family, r->t.saddr),
@@ -1007,7 +982,7 @@ static void json_row(FILE *out, const struct conn_row *r, bool is_other)
 		fprintf(out, ",\"family\":\"%s\",\"transport\":\"%s\",\"direction\":\"%s\"",
 			s.family, transport_name(r->t.protocol), direction_name(r->t.direction));
 		fprintf(out, ",\"pid\":%u,\"process_name\":", r->pid);
-		json_string(out, r->process_name,
+		json_put_string_n(out, r->process_name,
 			    strnlen(r->process_name, sizeof(r->process_name)));
 	}
 	fprintf(out,
