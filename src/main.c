@@ -527,7 +527,8 @@ static int cmd_connections(int argc, char **argv)
 			 { OPT_HOSTNAMES, "hostnames" },
 			 { OPT_EPHEMERAL, "ephemeral port" },
 			 { OPT_MAX_ROWS, "maximum dimensions" } };
-	struct common_opts o = { .modules = "socket" };
+	/* The NAT tags come with the viewer: conntrack costs a look per packet sent. */
+	struct common_opts o = { .modules = "socket,conntrack" };
 	double duration = 0;
 	bool json = false;
 	struct shared_text *text = NULL;
