@@ -109,7 +109,7 @@ want = sorted(x.replace("CAP_", "") for x in unit_caps)
 check(sorted(sc["capabilities"]["add"]) == want, "capabilities %s, the unit's" % sc["capabilities"]["add"])
 check(sc["capabilities"]["drop"] == ["ALL"], "drop ALL")
 check(sc.get("readOnlyRootFilesystem") is True, "read-only root filesystem")
-check(sc.get("runAsUser") == 0, "runAsUser 0 (tracefs is root's)")
+check(sc.get("runAsUser") == 0, "runAsUser 0 (added capabilities reach uid 0 only)")
 vols = {v["name"]: v for v in spec["volumes"]}
 mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
 for p in ("/sys/fs/cgroup", "/sys/kernel/btf", "/sys/kernel/tracing"):

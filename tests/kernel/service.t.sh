@@ -3,7 +3,7 @@
 # `systemd-analyze verify` accepts it. PID 1 here is not systemd, so the unit
 # cannot be started; instead its restrictions are applied by hand, each the way
 # systemd applies it, and its ExecStart runs under them:
-#   CapabilityBoundingSet, User=root     setpriv --bounding-set (uid 0: permitted = bounding)
+#   CapabilityBoundingSet                setpriv --bounding-set
 #   NoNewPrivileges                      setpriv --no-new-privs
 #   SystemCallFilter, SystemCallErrorNumber, RestrictAddressFamilies
 #                                        a seccomp filter (unit_seccomp.py, groups from systemd-analyze)
@@ -12,6 +12,9 @@
 #                                        a private mount namespace: every mount read-only but
 #                                        /run/ebpfmon, an empty /tmp, /home /root /run/user
 #                                        hidden, /proc/kallsyms and kmsg hidden, a minimal /dev
+#   DynamicUser, AmbientCapabilities     uid and gid 65534 (they own nothing, as a dynamic
+#                                        user), the capabilities as ambient ones
+#   ProtectProc=invisible                /proc mounted again with hidepid=invisible
 # There, with every module this kernel runs (flows on lo), `run` serves and
 # counts a workload's reads and writes exactly, holds no capability after
 # attach, and runs under the filter. The same without `bpf` in the filter,
@@ -45,7 +48,8 @@ grep -q "systemd-analyze security.*: $score " README.md && ok "README quotes the
 unit_val() { sed -n "s/^$1=//p" "$UNIT" | tail -1; }
 caps=$(unit_val CapabilityBoundingSet)
 exec_start=$(unit_val ExecStart)
-expect_eq "User" "$(unit_val User)" root
+expect_eq "DynamicUser" "$(unit_val DynamicUser)" yes
+expect_eq "AmbientCapabilities" "$(unit_val AmbientCapabilities)" "$(unit_val CapabilityBoundingSet)"
 expect_eq "NoNewPrivileges" "$(unit_val NoNewPrivileges)" yes
 expect_eq "ProtectSystem" "$(unit_val ProtectSystem)" strict
 case "$exec_start" in
@@ -74,9 +78,12 @@ sandboxed() {
 		# RuntimeDirectory=ebpfmon on a /run of its own; PrivateTmp; ProtectHome.
 		mnt -t tmpfs -o mode=0755 tmpfs /run
 		mkdir /run/ebpfmon && mnt --bind /run/ebpfmon /run/ebpfmon
+		chown 65534:65534 /run/ebpfmon
 		mnt -t tmpfs -o mode=1777 tmpfs /tmp
 		printf "%s\n" "$conf" >/tmp/ebpfmon.conf
 		printf "%s\n" "$unit_text" >/tmp/unit.service
+		# The binary and the loader, before /home and /root go (a checkout may be there).
+		cp "$bin" /tmp/ebpfmon && cp "$unit_seccomp" /tmp/unit_seccomp.py && bin=/tmp/ebpfmon
 		for d in /home /root; do [ -d $d ] && mnt -t tmpfs -o ro,mode=0755 tmpfs $d; done
 		# PrivateDevices: the usual pseudo devices only.
 		mkdir -p /tmp/.dev && for n in null zero full random urandom tty; do
@@ -86,6 +93,8 @@ sandboxed() {
 			touch /dev/$n && mnt --bind /tmp/.dev/$n /dev/$n; done
 		ln -s /proc/self/fd /dev/fd
 		# ProtectKernelTunables, ProtectKernelLogs: kallsyms, kcore and kmsg unreadable.
+		# ProtectProc=invisible: a /proc of its own, hiding processes of other users.
+		mnt -t proc -o hidepid=invisible,nosuid,nodev,noexec proc /proc
 		for f in /proc/kallsyms /proc/kcore /proc/kmsg; do [ ! -e $f ] || mnt --bind /dev/null $f; done
 		mnt --bind /proc/sys /proc/sys
 		# ProtectSystem=strict, ProtectKernelTunables, ProtectControlGroups: every
@@ -99,9 +108,10 @@ sandboxed() {
 		! touch /sys/fs/cgroup/.ebpfmon-sandbox 2>/dev/null || { echo "sandbox: cgroupfs is writable" >&2; exit 97; }
 		! head -c1 /proc/kallsyms 2>/dev/null | grep -q . || { echo "sandbox: kallsyms readable" >&2; exit 97; }
 		touch /run/ebpfmon/.w && rm /run/ebpfmon/.w
-		# no_new_privs and the bounding set (uid 0 keeps exactly it), then the filter.
-		exec setpriv --no-new-privs --bounding-set "$capset" --inh-caps "$capset" -- \
-			"$py" "$unit_seccomp" /tmp/unit.service -- "$bin" "$@"
+		# The user, no_new_privs, the bounding and ambient sets, then the filter.
+		exec setpriv --reuid 65534 --regid 65534 --clear-groups --no-new-privs \
+			--bounding-set "$capset" --inh-caps "$capset" --ambient-caps "$capset" -- \
+			"$py" /tmp/unit_seccomp.py /tmp/unit.service -- "$bin" "$@"
 	' sandbox "$unit_text" "$capset" "$conf" "$PY" "$EBPFMON" "$@"
 }
 unit_seccomp=$PWD/tests/kernel/unit_seccomp.py
@@ -134,9 +144,11 @@ if curl -sf "http://127.0.0.1:$PORT/metrics" -o "$TMP/sb0.prom"; then
 	agent=$SB_PID
 	[ "$(awk '$1 == "Seccomp:" { print $2 }' /proc/$agent/status)" = 2 ] && ok "the agent runs under a seccomp filter" ||
 		not_ok "the agent has no seccomp filter: $(grep -E 'Seccomp|Name' /proc/$agent/status | tr '\n' ' ')"
+	expect_eq "the agent's uids" "$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' /proc/$agent/status)" "65534 65534 65534 65534"
 	expect_eq "the agent's NoNewPrivs" "$(awk '$1 == "NoNewPrivs:" { print $2 }' /proc/$agent/status)" 1
 	# Every thread holds nothing. The bounding set stays the unit's (dropping it
-	# needs CAP_SETPCAP, not granted): with no_new_privs no exec regains it.
+	# needs CAP_SETPCAP, not granted): with no_new_privs and no uid 0, nothing
+	# regains it.
 	for f in CapEff CapPrm CapInh CapAmb; do
 		held=$(for t in /proc/$agent/task/*; do awk -v f="$f:" '$1 == f && $2 !~ /^0+$/ { print FILENAME "=" $2 }' "$t/status"; done)
 		expect_eq "the agent's $f after attach, every thread" "${held:-empty}" empty
