@@ -187,6 +187,9 @@ static int build_config(struct agent *a, struct common_opts *o)
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return 1;
 	}
+	/* The built-in text's Netdata keys are ours to explain in `config`, not to report. */
+	a->cfg.nr_ignored = 0;
+	memset(a->cfg.ignored, 0, sizeof(a->cfg.ignored));
 	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
 		path = CONFIG_DEFAULT_PATH;
 	/* Netdata's layout: ebpf.d/<module>.conf beside the main file, when there. */

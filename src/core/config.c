@@ -1430,7 +1430,7 @@ static int load_text(struct config *c, const char *text, const char *origin, int
 int config_load_string(struct config *c, const char *text, const char *origin, char *err,
 		       size_t errlen)
 {
-	return load_text(c, text, origin, NO_MODULE, false, err, errlen);
+	return load_text(c, text, origin, NO_MODULE, true, err, errlen);
 }
 
 static int load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
@@ -1456,9 +1456,14 @@ static int load_buffer(struct config *c, const char *buf, size_t len, const char
 	}
 	rc = load_text(c, text, origin, module, true, err, errlen);
 	free(text);
-	if (!rc && c->nr_files < CONFIG_MAX_FILES)
-		snprintf(c->files[c->nr_files++], sizeof(c->files[0]), "%s", origin);
 	return rc;
+}
+
+/* A file read whole: the list `ebpfmon config` shows. */
+static void note_file(struct config *c, const char *path)
+{
+	if (c->nr_files < CONFIG_MAX_FILES)
+		snprintf(c->files[c->nr_files++], sizeof(c->files[0]), "%s", path);
 }
 
 int config_load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
@@ -1477,6 +1482,8 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 		return -1;
 	rc = config_load_buffer(c, buf, len, path, err, errlen);
 	free(buf);
+	if (!rc)
+		note_file(c, path);
 	return rc;
 }
 
@@ -1512,6 +1519,7 @@ int config_load_module_files(struct config *c, const char *main_path, char *err,
 		free(buf);
 		if (rc)
 			return rc;
+		note_file(c, path);
 	}
 	return 0;
 }
