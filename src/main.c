@@ -167,6 +167,29 @@ static int bad_option(int argc, char **argv)
 	return usage_error("unknown option or missing value: '%s'", arg);
 }
 
+/*
+ * Options of a command that has only the common ones (and those common_opt()
+ * knows): -1 to go on, else the exit status (after --help, or a bad option).
+ */
+static int only_common_opts(int argc, char **argv, const struct option *opts, const char *help,
+			    struct common_opts *o)
+{
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			printf("%s%s", help, common_help);
+			return 0;
+		}
+		if (common_opt(opt, o) <= 0)
+			return bad_option(argc, argv);
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
 static int build_config(struct agent *a, struct common_opts *o)
 {
 	const char *names[STORE_MAX_MODULES];
@@ -344,29 +367,21 @@ static int cmd_run(int argc, char **argv)
 	struct http_server *http;
 	sigset_t stop;
 	char err[512];
-	int opt, ret;
+	int ret;
 	bool tty = isatty(STDOUT_FILENO);
 
 	prog_cmd = "ebpfmon run";
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == OPT_HELP) {
-			printf("Usage: ebpfmon run [options]\n\n"
+	ret = only_common_opts(argc, argv, opts,
+			       "Usage: ebpfmon run [options]\n\n"
 			       "Load the enabled modules and serve Prometheus text at /metrics.\n"
 			       "Stops on SIGINT or SIGTERM.\n\n"
 			       "  --listen ADDR:PORT      where to serve /metrics ([global] listen); a malformed\n"
 			       "                          address exits 2, one that cannot be bound exits 1\n"
 			       "  --web-config FILE       TLS and basic auth, in Prometheus exporters' web\n"
-			       "                          config format ([global] web config file)\n%s",
-			       common_help);
-			return 0;
-		}
-		ret = common_opt(opt, &o);
-		if (ret <= 0)
-			return bad_option(argc, argv);
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+			       "                          config format ([global] web config file)\n",
+			       &o);
+	if (ret >= 0)
+		return ret;
 
 	agent_init(&a);
 	ret = build_config(&a, &o);
@@ -1003,26 +1018,18 @@ static int cmd_config(int argc, char **argv)
 	static const struct option opts[] = { COMMON_LONG_OPTS, { 0 } };
 	struct common_opts o = {};
 	struct agent a;
-	int opt, ret;
+	int ret;
 
 	prog_cmd = "ebpfmon config";
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == OPT_HELP) {
-			printf("Usage: ebpfmon config [options]\n\n"
+	ret = only_common_opts(argc, argv, opts,
+			       "Usage: ebpfmon config [options]\n\n"
 			       "Without options: the built-in default configuration, every key explained.\n"
 			       "With --config FILE (and any other option): the configuration in effect,\n"
 			       "the files read (Netdata's ebpf.d/<module>.conf beside FILE too), and each\n"
-			       "key accepted but ignored, with its FILE:LINE and the reason.\n\n%s",
-			       common_help);
-			return 0;
-		}
-		ret = common_opt(opt, &o);
-		if (ret <= 0)
-			return bad_option(argc, argv);
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+			       "key accepted but ignored, with its FILE:LINE and the reason.\n\n",
+			       &o);
+	if (ret >= 0)
+		return ret;
 	if (argc == 1) {
 		fputs(config_embedded_default, stdout);
 		return 0;
