@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libmicrohttpd-dev libinih-dev libncurses-dev libcap-ng-dev libyaml-dev libgnutls28-dev
-	libcrypt-dev libmnl-dev)
+	libcrypt-dev libmnl-dev libcurl4-openssl-dev)
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz; make test runs
 # the fuzz targets briefly).
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux wrk openssl
@@ -15,6 +15,8 @@ test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linu
 test_pkgs+=(e2fsprogs xfsprogs btrfs-progs)
 # socket: packet loss between namespaces (nftables' numgen), for retransmits.
 test_pkgs+=(nftables)
+# push: a real InfluxDB 1.x receiver (influxd) and its CLI.
+test_pkgs+=(influxdb influxdb-client)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
 
