@@ -11,7 +11,8 @@
  *              def's fixed label such as call=sync: such defs get a line of
  *              their own tag set); an empty value is left out (InfluxDB
  *              rejects it)
- * fields       the def's name without _total, as an integer (123i); a
+ * fields       the def's name without _total, as an integer (123i; line
+ *              protocol's are signed: above 2^63-1 written as 2^63-1); a
  *              nanosecond def written in seconds (_seconds) as a float
  *              with every digit kept (0.000002)
  * histograms   one line per row: <name>_count (integer), <name>_sum (seconds,
