@@ -39,6 +39,7 @@ struct pusher {
 	pthread_cond_t cond;
 	struct body q[PUSH_QUEUE_BODIES]; /* a ring: oldest at head */
 	size_t head, nr, bytes;
+	size_t queue_max; /* PUSH_QUEUE_BODIES, or fewer for tests */
 	atomic_bool stop;
 	bool failing; /* the last attempt failed (said once, not per attempt) */
 
@@ -146,7 +147,7 @@ static void drop_head(struct pusher *p)
 static void enqueue(struct pusher *p, enum target t, char *text, size_t len)
 {
 	pthread_mutex_lock(&p->lock);
-	while (p->nr && (p->nr == PUSH_QUEUE_BODIES || p->bytes + len > PUSH_QUEUE_BYTES))
+	while (p->nr && (p->nr == p->queue_max || p->bytes + len > PUSH_QUEUE_BYTES))
 		drop_head(p);
 	p->q[(p->head + p->nr) % PUSH_QUEUE_BODIES] = (struct body){ t, text, len };
 	p->nr++;
@@ -401,6 +402,14 @@ struct pusher *push_start(struct store *s, const char *url, const char *token,
 	pthread_cond_init(&p->cond, NULL);
 	p->store = s;
 	p->every = every ? every : 1;
+	/* EBPFMON_TEST_PUSH_QUEUE=N (1..16): a shorter queue, so tests see drops in seconds. */
+	p->queue_max = PUSH_QUEUE_BODIES;
+	if (getenv("EBPFMON_TEST_PUSH_QUEUE")) {
+		long n = strtol(getenv("EBPFMON_TEST_PUSH_QUEUE"), NULL, 10);
+
+		if (n >= 1 && n < PUSH_QUEUE_BODIES)
+			p->queue_max = (size_t)n;
+	}
 	p->url = strdup(url);
 	if (!p->url || setup_curl(p, token)) {
 		seterr(err, errlen, "push: out of memory");
