@@ -63,6 +63,11 @@ int push_check_url(const char *url, char *err, size_t errlen)
 		       "the push URL must start with http:// or https:// (e.g. http://127.0.0.1:8086/write?db=ebpfmon)");
 		return -1;
 	}
+	/* curl reads "http:///path" as host "path": a host must follow the "//" itself. */
+	if (url[strcspn(url, ":") + 3] == '/' || !url[strcspn(url, ":") + 3]) {
+		seterr(err, errlen, "the push URL has no host; write http://HOST[:PORT]/PATH");
+		return -1;
+	}
 	u = curl_url();
 	if (!u) {
 		seterr(err, errlen, "out of memory");
