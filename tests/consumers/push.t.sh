@@ -107,7 +107,7 @@ done
 if [ "$sent" != missing ] && [ "$sent" -ge 2 ]; then ok "receiver back: sent rises ($sent)"; else not_ok "receiver back: sent $sent after 30 s"; fi
 last=$(ls "$TMP/log" | grep '\.ok$' | tail -n 1)
 if [ -n "$last" ] && sed -n 1p "$TMP/log/$last" | grep -qx '/write?db=x' &&
-	grep -q '^ebpfmon_app_vfs,app=.* read_bytes=[0-9]*i,' "$TMP/log/$last" &&
+	grep -q '^ebpfmon_app_vfs,app=.* read_calls=[0-9]*i,read_bytes=[0-9]*i,' "$TMP/log/$last" &&
 	grep -q '^ebpfmon collections=[0-9]*i,push_sent=' "$TMP/log/$last"; then
 	ok "the body accepted is line protocol for /write?db=x"
 else
