@@ -9,7 +9,7 @@
 #include "export/influx.h"
 
 #define MEASUREMENT_SPECIAL ", "
-#define KEY_SPECIAL ",= "
+#define KEY_SPECIAL	    ",= "
 
 uint64_t influx_now_ns(void)
 {
@@ -130,11 +130,11 @@ static void put_prom_labels(FILE *out, const char *labels)
 
 /* One line's identity: measurement parts and tags. */
 struct line {
-	const char *scope;  /* "", "app_", "cgroup_" */
-	const char *label;  /* "app", "cgroup" or NULL */
-	const char *value;  /* the row's label value */
-	const char *labels; /* a labeled row's Prometheus labels, or NULL */
-	long row;	    /* a labeled row's index (histograms), -1 for none */
+	const char *scope;		       /* "", "app_", "cgroup_" */
+	const char *label;		       /* "app", "cgroup" or NULL */
+	const char *value;		       /* the row's label value */
+	const char *labels;		       /* a labeled row's Prometheus labels, or NULL */
+	long row;			       /* a labeled row's index (histograms), -1 for none */
 	const char *fixed_label, *fixed_value; /* the defs of this line, NULL: plain defs */
 	const uint64_t *v;
 	uint64_t ts;
@@ -147,8 +147,8 @@ static bool def_in_line(const struct store *s, const struct counter_def *d, cons
 		return false;
 	if (!d->fixed_label != !l->fixed_label)
 		return false;
-	if (d->fixed_label && (strcmp(d->fixed_label, l->fixed_label) ||
-			       strcmp(d->fixed_value, l->fixed_value)))
+	if (d->fixed_label &&
+	    (strcmp(d->fixed_label, l->fixed_label) || strcmp(d->fixed_value, l->fixed_value)))
 		return false;
 	if (l->label)
 		return d->kind != HISTOGRAM && store_def_broken_down(d);
@@ -248,7 +248,8 @@ static void put_lines(FILE *out, const struct store *s, const struct module_stat
 		if (!d->fixed_label)
 			continue;
 		for (unsigned int j = 0; j < k && !seen; j++)
-			seen = m->defs[j].fixed_label && !strcmp(m->defs[j].fixed_label, d->fixed_label) &&
+			seen = m->defs[j].fixed_label &&
+			       !strcmp(m->defs[j].fixed_label, d->fixed_label) &&
 			       !strcmp(m->defs[j].fixed_value, d->fixed_value);
 		if (seen)
 			continue;
@@ -262,23 +263,29 @@ static void put_set(FILE *out, const struct store *s, const struct module_stats 
 		    const struct series_set *set, const char *scope, const char *label, uint64_t ts)
 {
 	for (size_t r = 0; r < set->nr; r++) {
-		struct line l = { .scope = scope, .label = label, .value = set->rows[r].label,
-				  .row = -1, .v = set->rows[r].v, .ts = ts };
+		struct line l = {.scope = scope,
+				 .label = label,
+				 .value = set->rows[r].label,
+				 .row = -1,
+				 .v = set->rows[r].v,
+				 .ts = ts};
 
 		put_lines(out, s, m, &l);
 	}
 }
 
-static int put_module(FILE *out, const struct store *s, const struct module_stats *m,
-		      uint64_t ts)
+static int put_module(FILE *out, const struct store *s, const struct module_stats *m, uint64_t ts)
 {
-	struct series_set apps = { 0 }, cgroups = { 0 };
-	struct line host = { .scope = "", .row = -1, .v = m->host, .ts = ts };
+	struct series_set apps = {0}, cgroups = {0};
+	struct line host = {.scope = "", .row = -1, .v = m->host, .ts = ts};
 
 	put_lines(out, s, m, &host);
 	for (size_t r = 0; r < m->nr_rows; r++) {
-		struct line l = { .scope = "", .labels = m->rows[r].labels, .row = (long)r,
-				  .v = m->rows[r].v, .ts = ts };
+		struct line l = {.scope = "",
+				 .labels = m->rows[r].labels,
+				 .row = (long)r,
+				 .v = m->rows[r].v,
+				 .ts = ts};
 
 		put_lines(out, s, m, &l);
 	}

@@ -15,7 +15,7 @@
 #include "export/push.h"
 #include "modules/socket/socket_api.h"
 
-#define DATAKIT_METRIC "/v1/write/metric"
+#define DATAKIT_METRIC	"/v1/write/metric"
 #define DATAKIT_NETWORK "/v1/write/network"
 
 enum target { TARGET_METRICS, TARGET_NETWORK };
@@ -60,7 +60,8 @@ int push_check_url(const char *url, char *err, size_t errlen)
 
 	if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) {
 		seterr(err, errlen,
-		       "the push URL must start with http:// or https:// (e.g. http://127.0.0.1:8086/write?db=ebpfmon)");
+		       "the push URL must start with http:// or https:// (e.g. "
+		       "http://127.0.0.1:8086/write?db=ebpfmon)");
 		return -1;
 	}
 	/* curl reads "http:///path" as host "path": a host must follow the "//" itself. */
@@ -75,7 +76,8 @@ int push_check_url(const char *url, char *err, size_t errlen)
 	}
 	if (curl_url_set(u, CURLUPART_URL, url, 0))
 		seterr(err, errlen,
-		       "the push URL is malformed; write http://HOST[:PORT]/PATH[?QUERY] (e.g. http://127.0.0.1:8086/write?db=ebpfmon)");
+		       "the push URL is malformed; write http://HOST[:PORT]/PATH[?QUERY] (e.g. "
+		       "http://127.0.0.1:8086/write?db=ebpfmon)");
 	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) || !host || !*host)
 		seterr(err, errlen, "the push URL has no host; write http://HOST[:PORT]/PATH");
 	else
@@ -154,7 +156,7 @@ static void enqueue(struct pusher *p, enum target t, char *text, size_t len)
 	pthread_mutex_lock(&p->lock);
 	while (p->nr && (p->nr == p->queue_max || p->bytes + len > PUSH_QUEUE_BYTES))
 		drop_head(p);
-	p->q[(p->head + p->nr) % PUSH_QUEUE_BODIES] = (struct body){ t, text, len };
+	p->q[(p->head + p->nr) % PUSH_QUEUE_BODIES] = (struct body){t, text, len};
 	p->nr++;
 	p->bytes += len;
 	pthread_cond_signal(&p->cond);
@@ -263,7 +265,8 @@ static bool sleep_unless_stop(struct pusher *p, unsigned int ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&p->lock);
-	while (!atomic_load(&p->stop) && pthread_cond_timedwait(&p->cond, &p->lock, &ts) != ETIMEDOUT)
+	while (!atomic_load(&p->stop) &&
+	       pthread_cond_timedwait(&p->cond, &p->lock, &ts) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&p->lock);
 	return atomic_load(&p->stop);
@@ -282,14 +285,16 @@ static void send_body(struct pusher *p, const struct body *b)
 		if (r == POST_OK) {
 			atomic_fetch_add(&p->sent, 1);
 			if (p->failing)
-				fprintf(stderr, "ebpfmon: push: the receiver accepts %s again\n", what);
+				fprintf(stderr, "ebpfmon: push: the receiver accepts %s again\n",
+					what);
 			p->failing = false;
 			return;
 		}
 		if (atomic_load(&p->stop))
 			return;
 		atomic_fetch_add(&p->failed, 1);
-		/* Said when pushing starts failing, not at every attempt; the URL may hold a password. */
+		/* Said when pushing starts failing, not at every attempt; the URL may hold a
+		 * password. */
 		if (!p->failing)
 			fprintf(stderr, "ebpfmon: push: posting %s failed: %s%s\n", what, why,
 				r == POST_REFUSED ? " (refused: not retried)" : "; retrying");
@@ -387,8 +392,8 @@ static int setup_curl(struct pusher *p, const char *token)
 	return 0;
 }
 
-struct pusher *push_start(struct store *s, const char *url, const char *token,
-			  unsigned int every, char *err, size_t errlen)
+struct pusher *push_start(struct store *s, const char *url, const char *token, unsigned int every,
+			  char *err, size_t errlen)
 {
 	struct pusher *p;
 

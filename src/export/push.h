@@ -32,13 +32,13 @@
 
 #include "core/store.h"
 
-#define PUSH_QUEUE_BODIES 16
-#define PUSH_QUEUE_BYTES (32u << 20)
-#define PUSH_ATTEMPTS 5
+#define PUSH_QUEUE_BODIES	16
+#define PUSH_QUEUE_BYTES	(32u << 20)
+#define PUSH_ATTEMPTS		5
 #define PUSH_CONNECT_TIMEOUT_MS 3000
-#define PUSH_TIMEOUT_MS 10000
-#define PUSH_BACKOFF_MS 500	/* before the first retry; doubled for each next one */
-#define PUSH_BACKOFF_MAX_MS 8000
+#define PUSH_TIMEOUT_MS		10000
+#define PUSH_BACKOFF_MS		500 /* before the first retry; doubled for each next one */
+#define PUSH_BACKOFF_MAX_MS	8000
 
 struct pusher;
 
@@ -56,8 +56,8 @@ bool push_is_datakit(const char *url);
  * on_push hook). @token (NULL or "": none) goes in an Authorization header.
  * NULL with one line in @err when it cannot start.
  */
-struct pusher *push_start(struct store *s, const char *url, const char *token,
-			  unsigned int every, char *err, size_t errlen);
+struct pusher *push_start(struct store *s, const char *url, const char *token, unsigned int every,
+			  char *err, size_t errlen);
 /*
  * Unhook from the store and stop the thread: a POST in flight is aborted
  * within about a second. Bodies still queued are dropped. NULL-safe.

@@ -68,7 +68,7 @@ enum part { KEY, MEASUREMENT, STRING };
 
 static void check(const char *s, enum part part)
 {
-	static const char *const specials[] = { ",= ", ", ", "\"" };
+	static const char *const specials[] = {",= ", ", ", "\""};
 	char *buf = NULL, *back, *want = expected(s);
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -181,17 +181,25 @@ static void test_grouping(void **state)
 	want_line(text, "\nebpfmon_sync before=10i,after=15i 1700000000123456789\n");
 	want_line(text, "\nebpfmon_sync,call=sync calls=11i,errors=13i 1700000000123456789\n");
 	want_line(text, "\nebpfmon_sync,call=fsync calls=12i,errors=14i 1700000000123456789\n");
-	want_line(text, "\nebpfmon_app_sync,app=db,call=fsync calls=102i,errors=104i 1700000000123456789\n");
-	want_line(text, "\nebpfmon_cgroup_sync,cgroup=/db.slice before=200i,after=205i 1700000000123456789\n");
+	want_line(
+	    text,
+	    "\nebpfmon_app_sync,app=db,call=fsync calls=102i,errors=104i 1700000000123456789\n");
+	want_line(
+	    text,
+	    "\nebpfmon_cgroup_sync,cgroup=/db.slice before=200i,after=205i 1700000000123456789\n");
 	/* App names: spaces would split the line; quotes and backslashes are plain. */
-	want_line(text, "\nebpfmon_app_vfs,app=quo\"te read_bytes=1i,read_calls=2i,read_errors=0i 1700000000123456789\n");
+	want_line(text, "\nebpfmon_app_vfs,app=quo\"te read_bytes=1i,read_calls=2i,read_errors=0i "
+			"1700000000123456789\n");
 	want_line(text, "\nebpfmon_app_vfs,app=back\\slash read_bytes=3i,");
 	want_line(text, "\nebpfmon_app_vfs,app=new?line read_bytes=5i,");
 	/* Merged rows (two names that become the same UTF-8) sum, as in Prometheus. */
-	want_line(text, "\nebpfmon_app_vfs,app=x\xef\xbf\xbd read_bytes=300i,read_calls=3i,read_errors=1i ");
+	want_line(
+	    text,
+	    "\nebpfmon_app_vfs,app=x\xef\xbf\xbd read_bytes=300i,read_calls=3i,read_errors=1i ");
 	/* The host-only gauge is a host field only. */
 	want_line(text, "\nebpfmon_process tasks_created=500i,tasks_exited=450i,zombies=3i ");
-	want_line(text, "\nebpfmon_app_process,app=init tasks_created=1i,tasks_exited=0i 1700000000123456789\n");
+	want_line(text, "\nebpfmon_app_process,app=init tasks_created=1i,tasks_exited=0i "
+			"1700000000123456789\n");
 	want_line(text, "\nebpfmon collections=42i 1700000000123456789\n");
 	/* Error defs go with the errors switch. */
 	s.errors = false;
@@ -200,7 +208,7 @@ static void test_grouping(void **state)
 	want_line(text, "\nebpfmon_sync,call=sync calls=11i 1700000000123456789\n");
 	assert_null(strstr(text, "read_errors"));
 	/* The pusher's counters, once it runs. */
-	s.push = (struct store_push){ .on = true, .sent = 5, .failed = 2, .dropped = 1 };
+	s.push = (struct store_push){.on = true, .sent = 5, .failed = 2, .dropped = 1};
 	free(text);
 	text = render(&s);
 	want_line(text, "\nebpfmon collections=42i,push_sent=5i,push_failed=2i,push_dropped=1i ");
@@ -208,12 +216,12 @@ static void test_grouping(void **state)
 	store_free(&s);
 }
 
-static const uint64_t hist_le[] = { 1000, 1500000 };
+static const uint64_t hist_le[] = {1000, 1500000};
 
 static const struct counter_def hist_defs[] = {
-	{ "calls_total", "Calls.", COUNTER_TOTAL, .labeled = true },
-	{ "latency_seconds", "Latency.", HISTOGRAM, .labeled = true, .le_ns = hist_le, .nr_le = 2 },
-	{ "time_seconds_total", "Time.", COUNTER_TOTAL, .labeled = true, .ns_as_seconds = true },
+    {"calls_total", "Calls.", COUNTER_TOTAL, .labeled = true},
+    {"latency_seconds", "Latency.", HISTOGRAM, .labeled = true, .le_ns = hist_le, .nr_le = 2},
+    {"time_seconds_total", "Time.", COUNTER_TOTAL, .labeled = true, .ns_as_seconds = true},
 };
 
 /* Labeled rows: the module's own labels become tags; histograms fields per bucket. */
@@ -242,12 +250,11 @@ static void test_labeled_histogram(void **state)
 	h->sum_ns = 2500000;
 	text = render(&s);
 	check_lines(text);
-	assert_string_equal(text,
-			    "ebpfmon_disk,dev=sd\\ a\\,1\\=x,name=q\"b\\\\ calls=7i,"
-			    "latency_seconds_count=6i,latency_seconds_sum=0.0025,"
-			    "latency_seconds_le_0.000001=2i,latency_seconds_le_0.0015=5i,"
-			    "latency_seconds_le_inf=6i,time_seconds=1.5 1700000000123456789\n"
-			    "ebpfmon collections=0i 1700000000123456789\n");
+	assert_string_equal(text, "ebpfmon_disk,dev=sd\\ a\\,1\\=x,name=q\"b\\\\ calls=7i,"
+				  "latency_seconds_count=6i,latency_seconds_sum=0.0025,"
+				  "latency_seconds_le_0.000001=2i,latency_seconds_le_0.0015=5i,"
+				  "latency_seconds_le_inf=6i,time_seconds=1.5 1700000000123456789\n"
+				  "ebpfmon collections=0i 1700000000123456789\n");
 	free(text);
 	store_free(&s);
 }
@@ -255,12 +262,9 @@ static void test_labeled_histogram(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_measurement),
-		cmocka_unit_test(test_keys_and_tags),
-		cmocka_unit_test(test_string_field),
-		cmocka_unit_test(test_golden),
-		cmocka_unit_test(test_grouping),
-		cmocka_unit_test(test_labeled_histogram),
+	    cmocka_unit_test(test_measurement),	 cmocka_unit_test(test_keys_and_tags),
+	    cmocka_unit_test(test_string_field), cmocka_unit_test(test_golden),
+	    cmocka_unit_test(test_grouping),	 cmocka_unit_test(test_labeled_histogram),
 	};
 
 	(void)have_command; /* golden.h's; no external checker reads line protocol offline */
