@@ -16,7 +16,7 @@ test_pkgs+=(e2fsprogs xfsprogs btrfs-progs)
 # socket: packet loss between namespaces (nftables' numgen), for retransmits.
 test_pkgs+=(nftables)
 # push: a real InfluxDB 1.x receiver (influxd) and its CLI.
-test_pkgs+=(influxdb influxdb-client)
+test_pkgs+=(influxdb)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
 
@@ -52,4 +52,13 @@ echo "ebpfmon: installing missing packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has empty package lists; update once, then install.
 apt-get update -qq >&2 || true
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# influxdb's package would start a system-wide influxd on port 8086; the test runs a
+# private one, so keep services from starting during this install (policy-rc.d).
+norc=
+if [[ " ${missing[*]} " == *" influxdb "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && norc=1
+fi
+rc=0
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
+[ -n "$norc" ] && rm -f /usr/sbin/policy-rc.d
+exit $rc
