@@ -35,18 +35,20 @@
 #include "core/text.h"
 #include "core/textfile.h"
 #include "core/web_config.h"
+#include "export/push.h"
 
 #define SECTION_GLOBAL "global"
 #define SECTION_PROGRAMS "ebpf programs"
 #define SECTION_NET "network connections"
 #define SECTION_SERVICES "service name"
+#define SECTION_OUTPUT "output"
 /* Netdata's: [ipc] of ebpf.d.conf, [filesystem] and [syscalls] of its module files. */
 #define SECTION_IPC "ipc"
 #define SECTION_FILESYSTEM "filesystem"
 #define SECTION_SYSCALLS "syscalls"
 #define KNOWN_SECTIONS                                                                   \
 	"[" SECTION_GLOBAL "], [" SECTION_PROGRAMS "], [" SECTION_NET "], [" SECTION_SERVICES \
-	"], [" SECTION_IPC "], [" SECTION_FILESYSTEM "], [" SECTION_SYSCALLS "]"
+	"], [" SECTION_OUTPUT "], [" SECTION_IPC "], [" SECTION_FILESYSTEM "], [" SECTION_SYSCALLS "]"
 
 /* set_*() results besides 0 and -1: the key is valid and has no effect here (reason in err). */
 #define KEY_IGNORED 1
@@ -200,7 +202,17 @@ const char config_embedded_default[] =
 	"\n"
 	"# Names of ports for the viewer: PORT = NAME (before /etc/services).\n"
 	"[service name]\n"
-	"\t19999 = Netdata\n";
+	"\t19999 = Netdata\n"
+	"\n"
+	"# Push each collection as InfluxDB line protocol (README: Push).\n"
+	"[output]\n"
+	"\t# InfluxDB 1.x http://HOST:8086/write?db=DB, 2.x .../api/v2/write?org=O&bucket=B,\n"
+	"\t# or DataKit's http://HOST:9529/v1/write/metric. Empty: no push.\n"
+	"\tpush url =\n"
+	"\t# Seconds between pushes, a multiple of 'update every'; 0: every collection.\n"
+	"\tpush every = 0\n"
+	"\t# InfluxDB 2.x token (Authorization: Token ...); or EBPFMON_PUSH_TOKEN.\n"
+	"\t# push token =\n";
 
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",
@@ -751,6 +763,61 @@ static int set_program(struct config *c, const char *key, const char *value, cha
 	return 0;
 }
 
+static const char *const output_keys[] = { "push url", "push every", "push token" };
+
+enum output_key { OUT_PUSH_URL, OUT_PUSH_EVERY, OUT_PUSH_TOKEN, NR_OUTPUT_KEYS };
+
+_Static_assert(sizeof(output_keys) / sizeof(output_keys[0]) == NR_OUTPUT_KEYS,
+	       "output_keys[] and enum output_key disagree");
+
+static int set_output(struct config *c, const char *key, const char *value, char *err,
+		      size_t errlen)
+{
+	unsigned long long u;
+	char why[256];
+	int k;
+
+	for (k = 0; k < NR_OUTPUT_KEYS; k++)
+		if (!strcasecmp(key, output_keys[k]))
+			break;
+	switch (k) {
+	case OUT_PUSH_URL:
+		if (strlen(value) >= sizeof(c->push_url)) {
+			seterr(err, errlen, "'push url' is longer than %zu characters",
+			       sizeof(c->push_url) - 1);
+			return -1;
+		}
+		/* Checked here, so a typo is reported with its line, not at the first push. */
+		if (*value && push_check_url(value, why, sizeof(why))) {
+			seterr(err, errlen, "'push url': %s", why);
+			return -1;
+		}
+		strcpy(c->push_url, value);
+		return 0;
+	case OUT_PUSH_EVERY:
+		if (parse_uint(value, 0, 86400, &u)) {
+			seterr(err, errlen,
+			       "'push every' must be whole seconds from 0 to 86400 (0: every collection), not '%s'",
+			       value);
+			return -1;
+		}
+		c->push_every = (unsigned int)u;
+		return 0;
+	case OUT_PUSH_TOKEN:
+		if (strlen(value) >= sizeof(c->push_token)) {
+			seterr(err, errlen, "'push token' is longer than %zu characters",
+			       sizeof(c->push_token) - 1);
+			return -1;
+		}
+		strcpy(c->push_token, value);
+		return 0;
+	}
+	seterr(err, errlen,
+	       "unknown key '%s' in [" SECTION_OUTPUT "]; known keys: push url, push every, push token",
+	       key);
+	return -1;
+}
+
 static const char *const net_keys[] = {
 	"enabled",	 "maximum dimensions", "resolve hostnames", "resolve service names",
 	"ports",	 "ips",		       "hostnames",	    "ephemeral port",
@@ -1087,6 +1154,8 @@ static int set_key(struct config *c, int module, const char *section, const char
 		return set_net(c, key, value, err, errlen);
 	if (section_is(section, SECTION_SERVICES))
 		return set_service(c, key, value, err, errlen);
+	if (section_is(section, SECTION_OUTPUT))
+		return set_output(c, key, value, err, errlen);
 	if (section_is(section, SECTION_IPC))
 		return set_ipc(key, value, err, errlen);
 	if (section_is(section, SECTION_FILESYSTEM))
@@ -1203,6 +1272,7 @@ struct load_state {
 	unsigned int global_line[NR_GLOBAL_KEYS];
 	unsigned int module_line[CONFIG_MAX_MODULES];
 	unsigned int net_line[NR_NET_KEYS];
+	unsigned int output_line[NR_OUTPUT_KEYS];
 	char msg[512];
 };
 
@@ -1270,8 +1340,8 @@ static char *read_line(char *buf, int num, void *stream)
 			snprintf(name, sizeof(name), "%.*s", (int)(close - p - 1), p + 1);
 			if (!section_is(name, SECTION_GLOBAL) &&
 			    !section_is(name, SECTION_PROGRAMS) && !section_is(name, SECTION_NET) &&
-			    !section_is(name, SECTION_SERVICES) && !section_is(name, SECTION_IPC) &&
-			    !section_is(name, SECTION_FILESYSTEM) &&
+			    !section_is(name, SECTION_SERVICES) && !section_is(name, SECTION_OUTPUT) &&
+			    !section_is(name, SECTION_IPC) && !section_is(name, SECTION_FILESYSTEM) &&
 			    !section_is(name, SECTION_SYSCALLS))
 				fail(st, "unknown section [%s]; known sections: " KNOWN_SECTIONS,
 				     name);
@@ -1305,6 +1375,13 @@ static unsigned int *key_line(struct load_state *st, const char *section, const 
 				return &st->net_line[k];
 			}
 		}
+	} else if (section_is(section, SECTION_OUTPUT)) {
+		for (int k = 0; k < NR_OUTPUT_KEYS; k++) {
+			if (!strcasecmp(key, output_keys[k])) {
+				*canonical = output_keys[k];
+				return &st->output_line[k];
+			}
+		}
 	}
 	return NULL;
 }
@@ -1325,6 +1402,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		fail(st, "'%s' in [%s] is already set on line %u; give each key once",
 		     canonical, section_is(section, SECTION_GLOBAL)	? SECTION_GLOBAL
 				: section_is(section, SECTION_PROGRAMS) ? SECTION_PROGRAMS
+				: section_is(section, SECTION_OUTPUT)	? SECTION_OUTPUT
 									: SECTION_NET,
 		     *seen);
 		return 0;

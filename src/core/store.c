@@ -81,6 +81,8 @@ void store_swap(struct module_stats *live, struct module_stats *next)
 
 void store_published(struct store *s)
 {
+	if (s->on_push)
+		s->on_push(s, s->on_push_arg);
 	if (s->on_publish)
 		s->on_publish(s, s->on_publish_arg);
 }

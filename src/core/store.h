@@ -180,6 +180,12 @@ struct store_acct {
 	uint64_t apps, apps_overflow, apps_retired;
 };
 
+/* The pusher's counters (export/push.h), as of the last collection. */
+struct store_push {
+	bool on; /* a push URL is set */
+	uint64_t sent, failed, dropped;
+};
+
 struct store {
 	pthread_mutex_t lock;
 	bool apps;	   /* per-application series */
@@ -209,6 +215,13 @@ struct store {
 	 */
 	void (*on_publish)(const struct store *s, void *arg);
 	void *on_publish_arg;
+	/*
+	 * Called under the lock before on_publish: the pusher refreshes @push
+	 * and takes the collection. NULL when not pushing.
+	 */
+	struct store_push push;
+	void (*on_push)(struct store *s, void *arg);
+	void *on_push_arg;
 };
 
 void store_init(struct store *s);
@@ -256,7 +269,7 @@ void store_swap(struct module_stats *live, struct module_stats *next);
 /* A private module_stats for collect(): same identity as @m, empty arrays. */
 void store_stats_init_like(struct module_stats *next, const struct module_stats *m);
 void store_stats_free(struct module_stats *m);
-/* A new collection is in the store: call its on_publish hook. The caller holds s->lock. */
+/* A new collection is in the store: call its on_push and on_publish hooks. The caller holds s->lock. */
 void store_published(struct store *s);
 
 #endif

@@ -439,6 +439,18 @@ static void put_self(FILE *out, const struct store *s)
 	put_header(out, "ebpfmon_collections_total", "Collections of the kernel counters.", "",
 		   true);
 	put_sample(out, "ebpfmon_collections_total", NULL, NULL, s->collections);
+	if (s->push.on) {
+		put_header(out, "ebpfmon_push_sent_total",
+			   "Push bodies the receiver accepted (2xx), as of the last collection.", "", true);
+		put_sample(out, "ebpfmon_push_sent_total", NULL, NULL, s->push.sent);
+		put_header(out, "ebpfmon_push_failed_total",
+			   "Push attempts that failed (no connection, timeout, non-2xx answer).", "", true);
+		put_sample(out, "ebpfmon_push_failed_total", NULL, NULL, s->push.failed);
+		put_header(out, "ebpfmon_push_dropped_total",
+			   "Push bodies given up: queue full, attempts exhausted, or refused (4xx).", "",
+			   true);
+		put_sample(out, "ebpfmon_push_dropped_total", NULL, NULL, s->push.dropped);
+	}
 	fprintf(out,
 		"# HELP ebpfmon_last_collection_duration_seconds Time the last collection took (reading the kernel and publishing).\n"
 		"# TYPE ebpfmon_last_collection_duration_seconds gauge\n"
