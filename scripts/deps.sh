@@ -7,6 +7,8 @@ set -euo pipefail
 build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libmicrohttpd-dev libinih-dev libncurses-dev libcap-ng-dev libyaml-dev libgnutls28-dev
 	libcrypt-dev libmnl-dev)
+# Container names: Docker's API over its unix socket (libcurl), its JSON (json-c).
+build_pkgs+=(libcurl4-openssl-dev libjson-c-dev)
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz; make test runs
 # the fuzz targets briefly).
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux wrk openssl

@@ -13,6 +13,8 @@
 #include "core/mapfill.h"
 #include "core/apps_groups.h"
 #include "core/cgroup_names.h"
+#include "core/container_names.h"
+#include "core/services.h"
 
 _Static_assert(CONFIG_MAX_MODULES <= STORE_MAX_MODULES, "the store holds every module");
 
@@ -175,6 +177,9 @@ int agent_start(struct agent *a)
 
 	if (a->cfg.cgroups && !a->cgnames)
 		a->cgnames = cgroup_names_new(); /* NULL: ids are shown as "id:N" */
+	/* NULL (no thread): containers are shown by id only. */
+	if (a->cfg.cgroups && a->cfg.container_names && !a->ctr_names)
+		a->ctr_names = container_names_new(a->cfg.docker_socket, 1000);
 	mc.groups = a->groups;
 	mc.cgnames = a->cgnames;
 	if (a->acct_wanted) {
@@ -281,8 +286,36 @@ static void self_usage(struct store *s)
 	}
 }
 
+/*
+ * What comes from the cgroup rows: per-service sums of module @i, and the
+ * containers whose names to ask Docker for (a container of an unknown
+ * runtime, under a cgroupfs pod, may be Docker's too).
+ */
+static int cgroup_extras(struct agent *a, unsigned int i)
+{
+	struct module_inst *mi = &a->insts[i];
+
+	if (!store_module_cgroups(&a->store, mi->stats))
+		return 0;
+	if (!a->services[i])
+		a->services[i] = services_new();
+	if (!a->services[i] || services_update(a->services[i], mi->stats, &mi->next))
+		return -ENOMEM;
+	for (size_t r = 0; a->ctr_names && r < mi->next.nr_cgroups; r++) {
+		struct cgroup_meta meta;
+
+		if (cgroup_meta_parse(mi->next.cgroups[r].path, &meta) && meta.container_id[0] &&
+		    (!strcmp(meta.runtime, "docker") || !meta.runtime[0]))
+			container_names_want(a->ctr_names, meta.container_id);
+	}
+	return 0;
+}
+
 void agent_collect(struct agent *a)
 {
+	struct store_container *ctrs = NULL;
+	size_t nr_ctrs = 0;
+	bool new_ctrs = false;
 	double t0 = now();
 	int acct_err = a->acct ? acct_collect(a->acct) : 0;
 	int errs[STORE_MAX_MODULES] = { 0 };
@@ -302,7 +335,12 @@ void agent_collect(struct agent *a)
 			errs[i] = acct_err;
 		else
 			errs[i] = mi->mod->collect(mi, &mi->next);
+		if (!errs[i])
+			errs[i] = cgroup_extras(a, i);
 	}
+	/* What the resolver knows by now; never waits for a runtime. */
+	if (a->ctr_names && !container_names_snapshot(a->ctr_names, &ctrs, &nr_ctrs))
+		new_ctrs = true;
 	nr_mem = gather_self(a, mem, &sa);
 	pthread_mutex_lock(&a->store.lock);
 	for (unsigned int i = 0; i < a->nr_insts; i++) {
@@ -321,12 +359,20 @@ void agent_collect(struct agent *a)
 	memcpy(a->store.progs, progs, nr_progs * sizeof(progs[0]));
 	a->store.nr_progs = (unsigned int)nr_progs;
 	a->store.acct = sa;
+	if (new_ctrs) {
+		struct store_container *old = a->store.containers;
+
+		a->store.containers = ctrs;
+		a->store.nr_containers = nr_ctrs;
+		ctrs = old; /* freed after the lock */
+	}
 	self_usage(&a->store);
 	store_collection_observed(&a->store, now() - t0);
 	a->store.collections++;
 	/* Readers render here, once for every scrape until the next collection. */
 	store_published(&a->store);
 	pthread_mutex_unlock(&a->store.lock);
+	free(ctrs);
 }
 
 void agent_stop(struct agent *a)
@@ -347,4 +393,10 @@ void agent_stop(struct agent *a)
 	a->acct = NULL;
 	cgroup_names_free(a->cgnames);
 	a->cgnames = NULL;
+	container_names_free(a->ctr_names);
+	a->ctr_names = NULL;
+	for (unsigned int i = 0; i < STORE_MAX_MODULES; i++) {
+		services_free(a->services[i]);
+		a->services[i] = NULL;
+	}
 }

@@ -13,6 +13,8 @@
 
 struct apps_groups;
 struct cgroup_names;
+struct container_names;
+struct services;
 
 struct agent {
 	struct config cfg;
@@ -31,6 +33,8 @@ struct agent {
 	bool want_pids;	     /* build per-process rows (only JSON snapshots show them) */
 	double load_seconds; /* time to load and attach every module */
 	struct privs_plan privs; /* what to keep after attach, and who to become */
+	struct services *services[STORE_MAX_MODULES]; /* per-service sums, by insts[] index */
+	struct container_names *ctr_names; /* Docker's names; NULL when off */
 };
 
 /*

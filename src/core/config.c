@@ -82,6 +82,10 @@ const char config_embedded_default[] =
 	"\n"
 	"\t# Break the numbers down per cgroup (systemd service, container, pod).\n"
 	"\tcgroups = no\n"
+	"\t# With cgroups: name containers (container_name, pod_name, pod_namespace)\n"
+	"\t# by asking Docker's API at 'docker socket', off the collection path.\n"
+	"\tcontainer names = yes\n"
+	"\tdocker socket = /var/run/docker.sock\n"
 	"\n"
 	"\t# Processes tracked at once in the kernel, 16 to 4194304. When the\n"
 	"\t# table is full, further events are counted in an overflow counter.\n"
@@ -204,6 +208,7 @@ static const char *const global_keys[] = {
 	"bandwidth table size", "ipv4 connection table size", "ipv6 connection table size",
 	"udp connection table size", "ebpf type format", "ebpf co-re tracing",
 	"btf path", "lifetime", "collect pid", "ebpf object flavor", "socket monitoring table size",
+	"container names", "docker socket",
 };
 
 enum global_key {
@@ -231,6 +236,8 @@ enum global_key {
 	KEY_COLLECT_PID,
 	KEY_OBJECT_FLAVOR,
 	KEY_SOCKET_TABLE_SIZE,
+	KEY_CONTAINER_NAMES,
+	KEY_DOCKER_SOCKET,
 	NR_GLOBAL_KEYS,
 };
 
@@ -290,6 +297,8 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	c->cgroups = false;
 	c->pid_table_size = 32768;
 	c->cgroup_table_size = 1024;
+	c->container_names = true;
+	strcpy(c->docker_socket, "/var/run/docker.sock");
 	c->apps_max = 1000;
 	c->series_retention = 300;
 	c->maps_per_core = true;
@@ -641,6 +650,22 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			return -1;
 		}
 		c->ipv4_conn_table_size = c->ipv6_conn_table_size = (unsigned int)u;
+		return 0;
+	case KEY_CONTAINER_NAMES:
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen, "'container names' must be yes or no, not '%s'", value);
+			return -1;
+		}
+		c->container_names = b;
+		return 0;
+	case KEY_DOCKER_SOCKET:
+		if (value[0] != '/' || strlen(value) >= sizeof(c->docker_socket)) {
+			seterr(err, errlen,
+			       "'docker socket' must be the absolute path of Docker's unix socket, shorter than %zu characters, not '%s'",
+			       sizeof(c->docker_socket), value);
+			return -1;
+		}
+		strcpy(c->docker_socket, value);
 		return 0;
 	case KEY_APPS_MAX:
 		if (parse_uint(value, 1, 1000000, &u)) {
@@ -1573,6 +1598,8 @@ void config_write_effective(const struct config *c, FILE *out)
 	fprintf(out, "\tcgroups = %s\n", yes_no(c->cgroups));
 	fprintf(out, "\tpid table size = %u\n", c->pid_table_size);
 	fprintf(out, "\tcgroup table size = %u\n", c->cgroup_table_size);
+	fprintf(out, "\tcontainer names = %s\n", yes_no(c->container_names));
+	fprintf(out, "\tdocker socket = %s\n", c->docker_socket);
 	fprintf(out, "\tapps max = %u\n", c->apps_max);
 	fprintf(out, "\tseries retention = %gs\n", c->series_retention);
 	fprintf(out, "\tflows interface = %s\n", c->flows_interface);
