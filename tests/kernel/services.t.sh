@@ -15,9 +15,24 @@
 # - with a Docker socket that accepts and never answers, collection goes on
 #   (collections counted, scrapes answered, no name) and the agent stops
 #   promptly;
-# - promtool accepts the output.
+# - promtool accepts the output;
+# - a relative docker socket or a bad 'container names' is refused (exit 2, one line).
 source "$(dirname "$0")/lib.sh"
 need_root "services"
+
+# Bad values: one line naming the key, exit 2, before anything attaches.
+printf '[global]\n\tdocker socket = docker.sock\n' >"$TMP/bad1.conf"
+printf '[global]\n\tcontainer names = maybe\n' >"$TMP/bad2.conf"
+for f in bad1 bad2; do
+	"$EBPFMON" run --config "$TMP/$f.conf" >/dev/null 2>"$TMP/$f.err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$TMP/$f.err")" -eq 1 ] &&
+		grep -q "$f.conf:2: '\(docker socket\|container names\)'" "$TMP/$f.err"; then
+		ok "refused with exit 2: $(cat "$TMP/$f.err")"
+	else
+		not_ok "$f.conf: exit $rc: $(cat "$TMP/$f.err")"
+	fi
+done
 
 cg_root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 [ -n "$cg_root" ] || { not_ok "no cgroup2 hierarchy mounted"; exit 0; }
