@@ -21,6 +21,8 @@ test_pkgs+=(nftables)
 test_pkgs+=(netdata-core)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
+# services test: a fake CRI runtime (gRPC) for container names.
+test_pkgs+=(python3-grpcio)
 
 want=()
 for set in "$@"; do

@@ -171,7 +171,7 @@ static int build_config(struct agent *a, struct common_opts *o)
 {
 	const char *names[STORE_MAX_MODULES];
 	bool on[STORE_MAX_MODULES];
-	char err[512];
+	char err[1024];
 	const char *path = o->config_path;
 
 	for (unsigned int i = 0; i < nr_modules; i++) {
@@ -340,7 +340,7 @@ static int cmd_run(int argc, char **argv)
 	struct agent a;
 	struct http_server *http;
 	sigset_t stop;
-	char err[512];
+	char err[1024];
 	int opt, ret;
 	bool tty = isatty(STDOUT_FILENO);
 

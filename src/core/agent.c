@@ -178,8 +178,12 @@ int agent_start(struct agent *a)
 	if (a->cfg.cgroups && !a->cgnames)
 		a->cgnames = cgroup_names_new(); /* NULL: ids are shown as "id:N" */
 	/* NULL (no thread): containers are shown by id only. */
-	if (a->cfg.cgroups && a->cfg.container_names && !a->ctr_names)
-		a->ctr_names = container_names_new(a->cfg.docker_socket, 1000);
+	if (a->cfg.cgroups && a->cfg.container_names && !a->ctr_names) {
+		struct container_sockets socks = { a->cfg.docker_socket, a->cfg.containerd_socket,
+						   a->cfg.crio_socket };
+
+		a->ctr_names = container_names_new(&socks, 1000);
+	}
 	mc.groups = a->groups;
 	mc.cgnames = a->cgnames;
 	if (a->acct_wanted) {
@@ -286,11 +290,7 @@ static void self_usage(struct store *s)
 	}
 }
 
-/*
- * What comes from the cgroup rows: per-service sums of module @i, and the
- * containers whose names to ask Docker for (a container of an unknown
- * runtime, under a cgroupfs pod, may be Docker's too).
- */
+/* What comes from the cgroup rows: per-service sums of module @i, and the containers to name. */
 static int cgroup_extras(struct agent *a, unsigned int i)
 {
 	struct module_inst *mi = &a->insts[i];
@@ -304,9 +304,8 @@ static int cgroup_extras(struct agent *a, unsigned int i)
 	for (size_t r = 0; a->ctr_names && r < mi->next.nr_cgroups; r++) {
 		struct cgroup_meta meta;
 
-		if (cgroup_meta_parse(mi->next.cgroups[r].path, &meta) && meta.container_id[0] &&
-		    (!strcmp(meta.runtime, "docker") || !meta.runtime[0]))
-			container_names_want(a->ctr_names, meta.container_id);
+		if (cgroup_meta_parse(mi->next.cgroups[r].path, &meta) && meta.container_id[0])
+			container_names_want(a->ctr_names, meta.container_id, meta.runtime);
 	}
 	return 0;
 }

@@ -21,8 +21,11 @@
 /* Docker's inspect answer is some kilobytes; more than this is not a container's. */
 #define MAX_REPLY (1u << 20)
 
+enum runtime { RT_UNKNOWN, RT_DOCKER, RT_CONTAINERD, RT_CRIO };
+
 struct entry {
 	struct store_container c;
+	enum runtime rt;
 	double asked_at;   /* last container_names_want() */
 	double fetched_at; /* last answer or failure; 0: never */
 	bool ok;	   /* answered once: c holds its names */
@@ -36,7 +39,7 @@ struct container_names {
 	bool stop;
 	struct entry *e; /* sorted by id */
 	size_t nr, cap;
-	char socket[256];
+	char docker[108], containerd[108], crio[108];
 	unsigned int timeout_ms;
 };
 
@@ -124,6 +127,137 @@ int container_names_parse_docker(const char *json, size_t len, struct store_cont
 	return 0;
 }
 
+/* ---- protobuf, as much as a CRI answer needs --------------------------------- */
+
+struct pb {
+	const unsigned char *p, *end;
+};
+
+static bool pb_varint(struct pb *b, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift < 64 && b->p < b->end; shift += 7) {
+		unsigned char c = *b->p++;
+
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The next field of @b: its number, and for a length-delimited one its
+ * bytes in @sub (other wire types are skipped, @sub empty). 1: a field,
+ * 0: the end, -1: malformed.
+ */
+static int pb_next(struct pb *b, uint64_t *field, struct pb *sub)
+{
+	uint64_t key, v;
+
+	sub->p = sub->end = NULL;
+	if (b->p == b->end)
+		return 0;
+	if (!pb_varint(b, &key))
+		return -1;
+	*field = key >> 3;
+	switch (key & 7) {
+	case 0:
+		return pb_varint(b, &v) ? 1 : -1;
+	case 1:
+	case 5: {
+		size_t n = (key & 7) == 1 ? 8 : 4;
+
+		if ((size_t)(b->end - b->p) < n)
+			return -1;
+		b->p += n;
+		return 1;
+	}
+	case 2:
+		if (!pb_varint(b, &v) || v > (uint64_t)(b->end - b->p))
+			return -1;
+		sub->p = b->p;
+		sub->end = b->p + v;
+		b->p += v;
+		return 1;
+	}
+	return -1; /* groups (3, 4) are not in proto3; 6, 7 do not exist */
+}
+
+/* A string field's bytes as a C string in @dst, when valid as a name (copy_name). */
+static void pb_name(char *dst, size_t size, const struct pb *s)
+{
+	char tmp[256];
+	size_t n = (size_t)(s->end - s->p);
+
+	dst[0] = 0;
+	if (!s->p || n >= sizeof(tmp) || memchr(s->p, 0, n))
+		return;
+	memcpy(tmp, s->p, n);
+	tmp[n] = 0;
+	copy_name(dst, size, tmp);
+}
+
+/* One labels entry (key 1, value 2): the pod's name and namespace. */
+static int cri_label(struct pb e, struct store_container *c)
+{
+	struct pb sub, key = { 0 }, val = { 0 };
+	uint64_t f;
+	int r;
+
+	while ((r = pb_next(&e, &f, &sub)) > 0) {
+		if (f == 1 && sub.p)
+			key = sub;
+		else if (f == 2 && sub.p)
+			val = sub;
+	}
+	if (r < 0)
+		return -1;
+	if (!key.p)
+		return 0;
+#define KEY_IS(s) ((size_t)(key.end - key.p) == strlen(s) && !memcmp(key.p, s, strlen(s)))
+	if (KEY_IS("io.kubernetes.pod.name"))
+		pb_name(c->pod_name, sizeof(c->pod_name), &val);
+	else if (KEY_IS("io.kubernetes.pod.namespace"))
+		pb_name(c->pod_namespace, sizeof(c->pod_namespace), &val);
+#undef KEY_IS
+	return 0;
+}
+
+int container_names_parse_cri(const unsigned char *msg, size_t len, struct store_container *c)
+{
+	struct pb resp = { msg, msg + len }, status = { 0 }, sub;
+	uint64_t f;
+	int r;
+
+	c->name[0] = c->pod_name[0] = c->pod_namespace[0] = 0;
+	/* ContainerStatusResponse: status = 1. */
+	while ((r = pb_next(&resp, &f, &sub)) > 0)
+		if (f == 1 && sub.p)
+			status = sub;
+	if (r < 0 || !status.p)
+		return -1;
+	/* ContainerStatus: metadata = 2 (ContainerMetadata: name = 1), labels = 12. */
+	while ((r = pb_next(&status, &f, &sub)) > 0) {
+		if (f == 2 && sub.p) {
+			struct pb md = sub, name;
+			uint64_t g;
+			int q;
+
+			while ((q = pb_next(&md, &g, &name)) > 0)
+				if (g == 1 && name.p)
+					pb_name(c->name, sizeof(c->name), &name);
+			if (q < 0)
+				return -1;
+		} else if (f == 12 && sub.p && cri_label(sub, c)) {
+			return -1;
+		}
+	}
+	return r < 0 ? -1 : 0;
+}
+
+/* ---- asking the runtimes ------------------------------------------------------ */
+
 struct reply {
 	char *buf;
 	size_t len;
@@ -160,6 +294,22 @@ static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl
 	return stop;
 }
 
+/* What every request sets: the socket, the time bounds, where the answer goes. */
+static void common_opts(struct container_names *cn, CURL *h, const char *socket,
+			struct reply *r)
+{
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)cn->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)cn->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, cn);
+}
+
 /* Ask Docker about @id; true with @c filled when it answered. */
 static bool ask_docker(struct container_names *cn, CURL *h, const char *id,
 		       struct store_container *c)
@@ -169,23 +319,78 @@ static bool ask_docker(struct container_names *cn, CURL *h, const char *id,
 	long status = 0;
 	bool ok = false;
 
+	if (!cn->docker[0])
+		return false;
+	common_opts(cn, h, cn->docker, &r);
 	snprintf(url, sizeof(url), "http://localhost/containers/%s/json", id);
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, cn->socket);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)cn->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)cn->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, cn);
 	if (curl_easy_perform(h) == CURLE_OK &&
 	    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200 &&
 	    r.buf)
 		ok = !container_names_parse_docker(r.buf, r.len, c);
 	free(r.buf);
 	return ok;
+}
+
+/*
+ * Ask a CRI runtime at @socket about @id: one unary gRPC call, HTTP/2 with
+ * prior knowledge (no TLS on a unix socket). True with @c filled when it
+ * answered with the container's status.
+ */
+static bool ask_cri(struct container_names *cn, CURL *h, const char *socket, const char *id,
+		    struct store_container *c)
+{
+	/* gRPC frame: not compressed, 4-byte length; ContainerStatusRequest{container_id = 1}. */
+	unsigned char req[5 + 2 + 64] = { 0, 0, 0, 0, 2 + 64, 0x0a, 64 };
+	struct curl_slist *hdr = NULL;
+	struct reply r = { 0 };
+	long status = 0;
+	bool ok = false;
+
+	if (!socket[0])
+		return false;
+	memcpy(req + 7, id, 64);
+	common_opts(cn, h, socket, &r);
+	curl_easy_setopt(h, CURLOPT_URL, "http://localhost/runtime.v1.RuntimeService/ContainerStatus");
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+	hdr = curl_slist_append(hdr, "Content-Type: application/grpc");
+	hdr = curl_slist_append(hdr, "TE: trailers");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, req);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)sizeof(req));
+	/*
+	 * A gRPC error (no such container) is HTTP 200 without a message (the
+	 * status is in the trailers): only a whole, uncompressed message counts.
+	 */
+	if (hdr && curl_easy_perform(h) == CURLE_OK &&
+	    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200 &&
+	    r.len >= 5 && r.buf[0] == 0) {
+		const unsigned char *b = (const unsigned char *)r.buf;
+		size_t n = (size_t)b[1] << 24 | (size_t)b[2] << 16 | (size_t)b[3] << 8 | b[4];
+
+		ok = n <= r.len - 5 && !container_names_parse_cri(b + 5, n, c);
+	}
+	curl_slist_free_all(hdr);
+	free(r.buf);
+	return ok;
+}
+
+/* Ask the runtime of @rt about @id; an unknown one: each in turn. */
+static bool ask(struct container_names *cn, CURL *h, enum runtime rt, const char *id,
+		struct store_container *c)
+{
+	switch (rt) {
+	case RT_DOCKER:
+		return ask_docker(cn, h, id, c);
+	case RT_CONTAINERD:
+		return ask_cri(cn, h, cn->containerd, id, c);
+	case RT_CRIO:
+		return ask_cri(cn, h, cn->crio, id, c);
+	case RT_UNKNOWN:
+		break;
+	}
+	return ask_cri(cn, h, cn->containerd, id, c) || ask_cri(cn, h, cn->crio, id, c) ||
+	       ask_docker(cn, h, id, c);
 }
 
 /* The entry most in need of an answer: never asked first, then the stalest due. -1: none. */
@@ -240,6 +445,7 @@ static void *run(void *arg)
 		{
 			char id[CGROUP_META_ID_LEN];
 			struct store_container c = { 0 };
+			enum runtime rt = cn->e[i].rt;
 			bool found, ok;
 			size_t at;
 
@@ -247,7 +453,7 @@ static void *run(void *arg)
 			/* No lock while asking: the collector only ever waits for the lock. */
 			pthread_mutex_unlock(&cn->lock);
 			memcpy(c.id, id, sizeof(id));
-			ok = ask_docker(cn, h, id, &c);
+			ok = ask(cn, h, rt, id, &c);
 			pthread_mutex_lock(&cn->lock);
 			at = find(cn, id, &found); /* forget_old() may have moved it */
 			if (!found)
@@ -267,13 +473,17 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct container_names *container_names_new(const char *docker_socket, unsigned int timeout_ms)
+struct container_names *container_names_new(const struct container_sockets *sockets,
+					     unsigned int timeout_ms)
 {
 	struct container_names *cn = calloc(1, sizeof(*cn));
 
 	if (!cn)
 		return NULL;
-	snprintf(cn->socket, sizeof(cn->socket), "%s", docker_socket);
+	snprintf(cn->docker, sizeof(cn->docker), "%s", sockets->docker ? sockets->docker : "");
+	snprintf(cn->containerd, sizeof(cn->containerd), "%s",
+		 sockets->containerd ? sockets->containerd : "");
+	snprintf(cn->crio, sizeof(cn->crio), "%s", sockets->crio ? sockets->crio : "");
 	cn->timeout_ms = timeout_ms;
 	pthread_mutex_init(&cn->lock, NULL);
 	pthread_cond_init(&cn->wake, NULL);
@@ -301,13 +511,18 @@ void container_names_free(struct container_names *cn)
 	free(cn);
 }
 
-void container_names_want(struct container_names *cn, const char *id)
+void container_names_want(struct container_names *cn, const char *id, const char *runtime)
 {
+	enum runtime rt = !strcmp(runtime, "docker")	   ? RT_DOCKER
+			  : !strcmp(runtime, "containerd") ? RT_CONTAINERD
+			  : !strcmp(runtime, "cri-o")	   ? RT_CRIO
+							   : RT_UNKNOWN;
 	double now = now_mono();
 	bool found;
 	size_t at;
 
-	if (!cn || strlen(id) != CGROUP_META_ID_LEN - 1)
+	/* Podman has no CRI, and answers Docker's API only on a socket of its own. */
+	if (!cn || strlen(id) != CGROUP_META_ID_LEN - 1 || !strcmp(runtime, "podman"))
 		return;
 	pthread_mutex_lock(&cn->lock);
 	at = find(cn, id, &found);
@@ -326,6 +541,7 @@ void container_names_want(struct container_names *cn, const char *id)
 		memmove(&cn->e[at + 1], &cn->e[at], (cn->nr - at) * sizeof(*cn->e));
 		memset(&cn->e[at], 0, sizeof(*cn->e));
 		memcpy(cn->e[at].c.id, id, CGROUP_META_ID_LEN);
+		cn->e[at].rt = rt;
 		cn->e[at].asked_at = now;
 		cn->nr++;
 		pthread_cond_signal(&cn->wake);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What a cgroup path and Docker's answer may put in a label. Input: a
- * cgroup path, or (first byte '{') a Docker inspect answer. Beyond "no
+ * What a cgroup path and a runtime's answer may put in a label. Input: a
+ * cgroup path, or (first byte '{') a Docker inspect answer, or (first byte
+ * 0x0a) a CRI ContainerStatusResponse. Beyond "no
  * crash", every label value must be one the documented grammar allows,
  * whatever the directory names:
  *  - service: systemd's unit characters, ends in ".service", shorter than
@@ -9,7 +10,7 @@
  *  - container_id: 64 lower-case hex digits found in the path;
  *  - container_runtime: one of the known runtimes, set exactly with an id;
  *  - pod_uid: 32 hex digits, or a UUID (dashes at 8, 13, 18, 23);
- *  - Docker's names: only [A-Za-z0-9_.-], shorter than their fields.
+ *  - the runtimes' names: only [A-Za-z0-9_.-], shorter than their fields.
  */
 #include "core/cgroup_meta.h"
 #include "core/container_names.h"
@@ -75,21 +76,32 @@ static void check_path(const char *path)
 	}
 }
 
+static void check_names(const struct store_container *c)
+{
+	must(strlen(c->name) < sizeof(c->name) && only(c->name, "_.-"), "name '%s'", c->name);
+	must(strlen(c->pod_name) < sizeof(c->pod_name) && only(c->pod_name, "_.-"),
+	     "pod name '%s'", c->pod_name);
+	must(strlen(c->pod_namespace) < sizeof(c->pod_namespace) && only(c->pod_namespace, "_.-"),
+	     "pod namespace '%s'", c->pod_namespace);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_cstring(data, size);
+	struct store_container c;
 
 	if (size && data[0] == '{') {
-		struct store_container c;
+		if (!container_names_parse_docker((const char *)data, size, &c))
+			check_names(&c);
+	} else if (size && data[0] == 0x0a) {
+		/* An exact-size copy, so ASan sees any read past the end. */
+		unsigned char *msg = malloc(size);
 
-		if (!container_names_parse_docker((const char *)data, size, &c)) {
-			must(strlen(c.name) < sizeof(c.name) && only(c.name, "_.-"), "name '%s'", c.name);
-			must(strlen(c.pod_name) < sizeof(c.pod_name) && only(c.pod_name, "_.-"),
-			     "pod name '%s'", c.pod_name);
-			must(strlen(c.pod_namespace) < sizeof(c.pod_namespace) &&
-				     only(c.pod_namespace, "_.-"),
-			     "pod namespace '%s'", c.pod_namespace);
-		}
+		must(msg != NULL, "out of memory");
+		memcpy(msg, data, size);
+		if (!container_names_parse_cri(msg, size, &c))
+			check_names(&c);
+		free(msg);
 	} else {
 		check_path(s);
 	}

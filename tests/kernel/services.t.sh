@@ -11,7 +11,8 @@
 #   exact sum of its two cgroups, and stays so after the child cgroup is
 #   removed and its row retired (a service counter never goes down);
 # - a fake Docker API on a unix socket names the docker container
-#   (container_name, pod_name, pod_namespace), in Prometheus and JSON;
+#   (container_name, pod_name, pod_namespace), and a fake CRI runtime (gRPC,
+#   python3-grpcio) the pod's containerd container, in Prometheus and JSON;
 # - with a Docker socket that accepts and never answers, collection goes on
 #   (collections counted, scrapes answered, no name) and the agent stops
 #   promptly;
@@ -57,8 +58,10 @@ make_cg() {
 	mkdir "$d" && made+=("$d")
 }
 FAKE_PID=
+CRI_PID=
 cleanup_services() {
 	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
+	[ -n "$CRI_PID" ] && kill "$CRI_PID" 2>/dev/null && wait "$CRI_PID" 2>/dev/null
 	for ((i = ${#made[@]} - 1; i >= 0; i--)); do
 		[ -d "${made[i]}" ] && rmdir "${made[i]}" 2>/dev/null
 	done
@@ -92,8 +95,22 @@ stop_fake() {
 }
 
 start_fake "$TMP/docker.sock" answer "$docker_id" fake-web web-0 shop || exit 0
-printf '[global]\n\tcgroups = yes\n\tseries retention = 2s\n\tdocker socket = %s\n' \
-	"$TMP/docker.sock" >"$TMP/svc.conf"
+# The CRI fake needs grpcio (Debian's python3-grpcio, for Debian's python3).
+grpc_py=
+for py in python3 /usr/bin/python3; do
+	"$py" -c 'import grpc' 2>/dev/null && { grpc_py=$py; break; }
+done
+[ -n "$grpc_py" ] || { not_ok "no python3 with grpc (package python3-grpcio)"; exit 0; }
+"$grpc_py" "$(dirname "$0")/fake_cri.py" "$TMP/containerd.sock" "$kube_id" app api-0 shop \
+	>"$TMP/cri.log" 2>&1 &
+CRI_PID=$!
+for _ in $(seq 100); do
+	grep -q '^ready' "$TMP/cri.log" 2>/dev/null && break
+	sleep 0.05
+done
+grep -q '^ready' "$TMP/cri.log" || { not_ok "fake CRI did not start: $(tr '\n' ' ' <"$TMP/cri.log")"; exit 0; }
+printf '[global]\n\tcgroups = yes\n\tseries retention = 2s\n\tdocker socket = %s\n\tcontainerd socket = %s\n\tcrio socket =\n' \
+	"$TMP/docker.sock" "$TMP/containerd.sock" >"$TMP/svc.conf"
 start_run --config "$TMP/svc.conf" --modules vfs || exit 0
 
 # K writes of B bytes in each cgroup, by processes of a name of their own.
@@ -119,8 +136,8 @@ for what in calls bytes; do
 	expect_eq "docker scope $m, container_id, runtime and Docker's names" \
 		"$(metric "$snap" ebpfmon_cgroup_$m "cgroup=\"$(rel "$docker_cg")\",container_id=\"$docker_id\",container_runtime=\"docker\",container_name=\"fake-web\",pod_name=\"web-0\",pod_namespace=\"shop\"")" \
 		"$(truth docker $m)"
-	expect_eq "pod's containerd scope $m, container_id and pod_uid with dashes" \
-		"$(metric "$snap" ebpfmon_cgroup_$m "cgroup=\"$(rel "$kube_cg")\",container_id=\"$kube_id\",container_runtime=\"containerd\",pod_uid=\"$pod_uid\"")" \
+	expect_eq "pod's containerd scope $m, container_id, pod_uid with dashes and CRI's names" \
+		"$(metric "$snap" ebpfmon_cgroup_$m "cgroup=\"$(rel "$kube_cg")\",container_id=\"$kube_id\",container_runtime=\"containerd\",container_name=\"app\",pod_uid=\"$pod_uid\",pod_name=\"api-0\",pod_namespace=\"shop\"")" \
 		"$(truth kube $m)"
 	sum=$(($(truth svc $m) + $(truth child $m)))
 	expect_eq "ebpfmon_service_$m{service=\"$svc\"} (service + child)" \
@@ -139,6 +156,10 @@ grep -q "GET /containers/$docker_id/json" "$TMP/fake.log" && ok "Docker was aske
 	not_ok "Docker was not asked: $(tr '\n' ' ' <"$TMP/fake.log")"
 grep -q "GET /containers/$kube_id/json" "$TMP/fake.log" &&
 	not_ok "Docker was asked about a containerd container" || ok "containerd's container not asked of Docker"
+grep -q "ContainerStatus $kube_id" "$TMP/cri.log" && ok "CRI was asked ContainerStatus of the containerd container" ||
+	not_ok "CRI was not asked: $(tr '\n' ' ' <"$TMP/cri.log")"
+grep -q "ContainerStatus $docker_id" "$TMP/cri.log" &&
+	not_ok "CRI was asked about the docker container" || ok "the docker container not asked of CRI"
 
 # The same in JSON.
 curl -sf "http://127.0.0.1:$RUN_PORT/api/v1/metrics" -o "$TMP/svc.json" || not_ok "JSON fetch failed"
@@ -153,9 +174,10 @@ assert d["labels"] == {"container_id": did, "container_runtime": "docker", "cont
 assert d["write_bytes_total"] == int(dbytes), d
 k = vfs["cgroups"][kpath]["labels"]
 assert k["pod_uid"] == uid and k["container_runtime"] == "containerd", k
+assert k["container_name"] == "app" and k["pod_name"] == "api-0" and k["pod_namespace"] == "shop", k
 assert vfs["services"][svc]["write_bytes_total"] == int(sbytes), vfs["services"]
 EOF
-	ok "JSON: cgroup labels, Docker's names and the service sum" || not_ok "JSON labels or services wrong"
+	ok "JSON: cgroup labels, Docker's and CRI's names and the service sum" || not_ok "JSON labels or services wrong"
 
 # The child cgroup goes; after the retention its row is dropped, the service keeps its count.
 rmdir "$child_cg" || not_ok "cannot remove $child_cg"
@@ -171,7 +193,7 @@ stop_fake
 
 # A Docker socket that accepts and never answers: collection goes on.
 start_fake "$TMP/hang.sock" hang || exit 0
-sed -i "s|docker socket = .*|docker socket = $TMP/hang.sock|" "$TMP/svc.conf"
+sed -i -e "s|docker socket = .*|docker socket = $TMP/hang.sock|" -e "s|containerd socket = .*|containerd socket =|" "$TMP/svc.conf"
 start_run --config "$TMP/svc.conf" --modules vfs || exit 0
 WORKLOAD_CGROUP=$docker_cg "$WORKLOAD" short "$app" 4 100 >"$TMP/docker2.truth" || not_ok "workload failed"
 scrape "$snap" || not_ok "scrape failed"

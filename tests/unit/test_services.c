@@ -154,6 +154,83 @@ static void docker_answer(void **state)
 	assert_int_equal(container_names_parse_docker("{\"Name\":\"/a\"", 12, &c), -1);
 }
 
+/* Protobuf by hand: a length-delimited field. */
+static size_t pb_field(unsigned char *out, unsigned int num, const void *payload, size_t len)
+{
+	out[0] = (unsigned char)(num << 3 | 2);
+	out[1] = (unsigned char)len; /* short payloads only */
+	memcpy(out + 2, payload, len);
+	return len + 2;
+}
+
+static size_t pb_label(unsigned char *out, const char *k, const char *v)
+{
+	unsigned char e[128];
+	size_t n = pb_field(e, 1, k, strlen(k));
+
+	n += pb_field(e + n, 2, v, strlen(v));
+	return pb_field(out, 12, e, n);
+}
+
+/* ContainerStatusResponse{status{id, metadata{name, attempt}, state, labels...}}. */
+static size_t cri_answer(unsigned char *out, const char *name, const char *pod, const char *ns)
+{
+	unsigned char st[512], md[64];
+	size_t n = 0, m;
+
+	n += pb_field(st + n, 1, ID, 64);
+	m = pb_field(md, 1, name, strlen(name));
+	md[m++] = 0x10; /* attempt = 3, a varint */
+	md[m++] = 3;
+	n += pb_field(st + n, 2, md, m);
+	st[n++] = 0x18; /* state = RUNNING */
+	st[n++] = 1;
+	st[n++] = 0x21; /* a fixed64 field (1): skipped */
+	memset(st + n, 0, 8);
+	n += 8;
+	n += pb_label(st + n, "io.kubernetes.pod.namespace", ns);
+	n += pb_label(st + n, "other", "x y");
+	n += pb_label(st + n, "io.kubernetes.pod.name", pod);
+	out[0] = 0x0a;
+	out[1] = 0x80 | (n & 0x7f); /* two-byte length */
+	out[2] = (unsigned char)(n >> 7);
+	memcpy(out + 3, st, n);
+	return n + 3;
+}
+
+static void cri_answer_parse(void **state)
+{
+	unsigned char msg[600];
+	struct store_container c;
+	size_t n;
+
+	(void)state;
+	n = cri_answer(msg, "app", "api-0", "shop");
+	assert_int_equal(container_names_parse_cri(msg, n, &c), 0);
+	assert_string_equal(c.name, "app");
+	assert_string_equal(c.pod_name, "api-0");
+	assert_string_equal(c.pod_namespace, "shop");
+	/* A name a label must not carry is dropped; the others stay. */
+	n = cri_answer(msg, "a\"pp", "api 0", "shop");
+	assert_int_equal(container_names_parse_cri(msg, n, &c), 0);
+	assert_string_equal(c.name, "");
+	assert_string_equal(c.pod_name, "");
+	assert_string_equal(c.pod_namespace, "shop");
+	/* Every truncation of the message is refused or parsed whole, never read past. */
+	n = cri_answer(msg, "app", "api-0", "shop");
+	for (size_t k = 0; k < n; k++) {
+		unsigned char *cut = malloc(k ? k : 1);
+
+		memcpy(cut, msg, k);
+		assert_true(container_names_parse_cri(cut, k, &c) == -1 || k == 0);
+		free(cut);
+	}
+	/* No status, a group wire type, a length beyond the end. */
+	assert_int_equal(container_names_parse_cri((const unsigned char *)"", 0, &c), -1);
+	assert_int_equal(container_names_parse_cri((const unsigned char *)"\x0b", 1, &c), -1);
+	assert_int_equal(container_names_parse_cri((const unsigned char *)"\x0a\x05\x0a", 3, &c), -1);
+}
+
 static char *render(const struct store *s, bool json)
 {
 	char *text = NULL;
@@ -258,6 +335,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sums),
 		cmocka_unit_test(docker_answer),
+		cmocka_unit_test(cri_answer_parse),
 		cmocka_unit_test(prometheus),
 		cmocka_unit_test(json),
 	};
