@@ -161,3 +161,50 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- install ------------------------------------------------------------------
+# `make install PREFIX=/usr DESTDIR=/tmp/pkg`: the binary, the Netdata plugin
+# name (a symlink: the mode is chosen by argv[0]), the man page, the systemd
+# unit (ExecStart pointing at SBINDIR), the documentation, and the default
+# configuration unless one is there already. `make uninstall` removes them
+# all but the configuration. `make man` regenerates docs/ebpfmon.8 from --help.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/ebpfmon
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# The binary reads /etc/ebpfmon/ebpfmon.conf by default: not under PREFIX.
+CONFDIR    ?= /etc/ebpfmon
+INSTALL    ?= install
+DOCS       := README.md $(wildcard docs/*.md)
+
+.PHONY: install uninstall man
+install: $(BUILD)/ebpfmon
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)/ebpfmon $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(CONFDIR)
+	$(INSTALL) -m 0755 $(BUILD)/ebpfmon $(DESTDIR)$(SBINDIR)/ebpfmon
+	ln -sfn ../../sbin/ebpfmon $(DESTDIR)$(LIBEXECDIR)/ebpfmon/ebpfmon.plugin
+	$(INSTALL) -m 0644 docs/ebpfmon.8 $(DESTDIR)$(MANDIR)/man8/ebpfmon.8
+	sed -e 's#/usr/sbin/ebpfmon #$(SBINDIR)/ebpfmon #' -e 's#/etc/ebpfmon/#$(CONFDIR)/#' \
+		packaging/systemd/ebpfmon.service >$(BUILD)/ebpfmon.service
+	$(INSTALL) -m 0644 $(BUILD)/ebpfmon.service $(DESTDIR)$(UNITDIR)/ebpfmon.service
+	$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	@if [ -e $(DESTDIR)$(CONFDIR)/ebpfmon.conf ]; then \
+		echo "ebpfmon: $(DESTDIR)$(CONFDIR)/ebpfmon.conf exists: kept"; \
+	else \
+		$(BUILD)/ebpfmon config >$(BUILD)/ebpfmon.conf && \
+		$(INSTALL) -m 0644 $(BUILD)/ebpfmon.conf $(DESTDIR)$(CONFDIR)/ebpfmon.conf && \
+		echo "ebpfmon: installed the default configuration $(DESTDIR)$(CONFDIR)/ebpfmon.conf"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ebpfmon $(DESTDIR)$(LIBEXECDIR)/ebpfmon/ebpfmon.plugin \
+		$(DESTDIR)$(MANDIR)/man8/ebpfmon.8 $(DESTDIR)$(UNITDIR)/ebpfmon.service \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/ebpfmon $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@echo "ebpfmon: $(DESTDIR)$(CONFDIR)/ebpfmon.conf is kept (remove it by hand if unwanted)"
+
+man: $(BUILD)/ebpfmon
+	scripts/gen-man.sh $(BUILD)/ebpfmon >$(BUILD)/ebpfmon.8 && mv $(BUILD)/ebpfmon.8 docs/ebpfmon.8
+# ---- end of install -------------------------------------------------------------

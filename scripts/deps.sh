@@ -7,6 +7,8 @@ set -euo pipefail
 build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libmicrohttpd-dev libinih-dev libncurses-dev libcap-ng-dev libyaml-dev libgnutls28-dev
 	libcrypt-dev libmnl-dev)
+# help2man: docs/ebpfmon.8 from --help (make man).
+build_pkgs+=(help2man)
 # Container names: Docker's API over its unix socket (libcurl), its JSON (json-c).
 build_pkgs+=(libcurl4-openssl-dev libjson-c-dev)
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz; make test runs
@@ -19,6 +21,9 @@ test_pkgs+=(e2fsprogs xfsprogs btrfs-progs)
 test_pkgs+=(nftables)
 # Netdata's own configuration files (ebpf.d.conf, ebpf.d/, apps_groups.conf) and agent.
 test_pkgs+=(netdata-core)
+# packaging: the unit verified and sandboxed (systemd-analyze, setpriv, a seccomp filter),
+# the man page rendered, the Kubernetes manifests parsed, the Dockerfile's packages looked up.
+test_pkgs+=(systemd python3-seccomp groff-base man-db python3-yaml apt)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
 # services test: a fake CRI runtime (gRPC) for container names.

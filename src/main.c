@@ -187,6 +187,9 @@ static int build_config(struct agent *a, struct common_opts *o)
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return 1;
 	}
+	/* The built-in text's Netdata keys are ours to explain in `config`, not to report. */
+	a->cfg.nr_ignored = 0;
+	memset(a->cfg.ignored, 0, sizeof(a->cfg.ignored));
 	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
 		path = CONFIG_DEFAULT_PATH;
 	/* Netdata's layout: ebpf.d/<module>.conf beside the main file, when there. */
@@ -527,7 +530,8 @@ static int cmd_connections(int argc, char **argv)
 			 { OPT_HOSTNAMES, "hostnames" },
 			 { OPT_EPHEMERAL, "ephemeral port" },
 			 { OPT_MAX_ROWS, "maximum dimensions" } };
-	struct common_opts o = { .modules = "socket" };
+	/* The NAT tags come with the viewer: conntrack costs a look per packet sent. */
+	struct common_opts o = { .modules = "socket,conntrack" };
 	double duration = 0;
 	bool json = false;
 	struct shared_text *text = NULL;

@@ -175,6 +175,11 @@ const char config_embedded_default[] =
 	"\t# TCP and UDP calls, bytes, connections and retransmits per application\n"
 	"\t# and cgroup, and the connection table of the network viewer.\n"
 	"\tsocket = yes\n"
+	"\t# DataKit's NAT tags: the real destination (dst_nat_ip, dst_nat_port) of\n"
+	"\t# connections that DNAT rewrote, in the network viewer. Costs a look at\n"
+	"\t# every packet sent (net:net_dev_start_xmit); ebpfmon connections turns\n"
+	"\t# it on by itself.\n"
+	"\tconntrack = no\n"
 	"\n"
 	"# The network viewer (ebpfmon connections, /api/v1/connections), as in\n"
 	"# Netdata's network.conf.\n"
@@ -1465,7 +1470,7 @@ static int load_text(struct config *c, const char *text, const char *origin, int
 int config_load_string(struct config *c, const char *text, const char *origin, char *err,
 		       size_t errlen)
 {
-	return load_text(c, text, origin, NO_MODULE, false, err, errlen);
+	return load_text(c, text, origin, NO_MODULE, true, err, errlen);
 }
 
 static int load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
@@ -1491,9 +1496,14 @@ static int load_buffer(struct config *c, const char *buf, size_t len, const char
 	}
 	rc = load_text(c, text, origin, module, true, err, errlen);
 	free(text);
-	if (!rc && c->nr_files < CONFIG_MAX_FILES)
-		snprintf(c->files[c->nr_files++], sizeof(c->files[0]), "%s", origin);
 	return rc;
+}
+
+/* A file read whole: the list `ebpfmon config` shows. */
+static void note_file(struct config *c, const char *path)
+{
+	if (c->nr_files < CONFIG_MAX_FILES)
+		snprintf(c->files[c->nr_files++], sizeof(c->files[0]), "%s", path);
 }
 
 int config_load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
@@ -1512,6 +1522,8 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 		return -1;
 	rc = config_load_buffer(c, buf, len, path, err, errlen);
 	free(buf);
+	if (!rc)
+		note_file(c, path);
 	return rc;
 }
 
@@ -1547,6 +1559,7 @@ int config_load_module_files(struct config *c, const char *main_path, char *err,
 		free(buf);
 		if (rc)
 			return rc;
+		note_file(c, path);
 	}
 	return 0;
 }

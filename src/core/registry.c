@@ -21,6 +21,7 @@ extern const struct module mdflush_module;
 extern const struct module filesystem_module;
 extern const struct module dcstat_module;
 extern const struct module socket_module;
+extern const struct module conntrack_module;
 
 const struct module *const modules[] = {
 	&process_module,
@@ -40,6 +41,7 @@ const struct module *const modules[] = {
 	&filesystem_module,
 	&dcstat_module,
 	&socket_module,
+	&conntrack_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
 

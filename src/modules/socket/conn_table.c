@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/accounting.h"
+#include "modules/conntrack/conntrack_api.h"
 #include "modules/socket/conn_table.h"
 
 #define CONN_UDP_IDLE 60.0	     /* seconds without a datagram before a UDP entry goes */
@@ -315,6 +316,8 @@ long conn_table_rows(struct conn_table *t, struct conn_row **rows, struct conn_r
 		conn_row_of(&t->open[i].e, true, &r[k++]);
 	for (size_t i = 0; i < t->nr_ended; i++)
 		conn_row_of(&t->ended[i].e, false, &r[k++]);
+	/* Before the filters and the collapse: the NAT tags belong to each connection. */
+	conntrack_annotate(r, k);
 	*rows = r;
 	return (long)conn_view_apply(&t->view, r, k, other);
 }

@@ -878,6 +878,14 @@ static const char *transport_name(__u8 p)
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "?";
 }
 
+/* The address DNAT sent a connection to (the conntrack module), as text. */
+static void nat_addr(const struct conn_row *r, char *buf, size_t size)
+{
+	if (!inet_ntop(r->t.family == AF_INET6 ? AF_INET6 : AF_INET, r->dst_nat_addr, buf,
+		       (socklen_t)size))
+		snprintf(buf, size, "?");
+}
+
 /* "addr:port", "[addr]:port"; port 0 is "*", the service port by name when known. */
 static void endpoint(char *buf, size_t size, const char *addr, bool v6, __u16 port, bool named,
 		     const struct conn_row *r, const struct conn_services *services)
@@ -934,6 +942,14 @@ int conn_view_print_text(FILE *out, const struct conn_row *rows, size_t nr,
 				endpoint(remote, sizeof(remote), s.dst, s.v6, r->t.dport,
 					 services && r->t.dport == svc, r, services);
 			}
+			if (r->dst_nat) {
+				char nat[INET6_ADDRSTRLEN];
+				size_t used = strlen(remote);
+
+				nat_addr(r, nat, sizeof(nat));
+				snprintf(remote + used, sizeof(remote) - used, " (nat %s%s%s:%u)",
+					 s.v6 ? "[" : "", nat, s.v6 ? "]" : "", r->dst_nat_port);
+			}
 			fprintf(out, "%-5s %-9s %-47s %-47s %7u %-16s",
 				transport_name(r->t.protocol), direction_name(r->t.direction),
 				local, remote, r->pid, comm);
@@ -975,6 +991,14 @@ static void json_row(FILE *out, const struct conn_row *r, bool is_other)
 		if (r->dst_host[0]) {
 			fputs(",\"dst_host\":", out);
 			json_put_string_n(out, r->dst_host, strnlen(r->dst_host, sizeof(r->dst_host)));
+		}
+		if (r->dst_nat) {
+			char nat[INET6_ADDRSTRLEN];
+
+			nat_addr(r, nat, sizeof(nat));
+			fputs(",\"dst_nat_ip\":", out);
+			json_put_string(out, nat);
+			fprintf(out, ",\"dst_nat_port\":%u", r->dst_nat_port);
 		}
 		fprintf(out, ",\"src_ip_type\":\"%s\",\"dst_ip_type\":\"%s\"",
 			conn_ip_type(r->t.family, r->t.saddr),

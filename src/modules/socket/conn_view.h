@@ -71,6 +71,10 @@ struct conn_row {
 	__u32 connections;		   /* rows merged into this one (1 without collapse) */
 	bool open;			   /* still open at the end of the window */
 	char dst_host[64];		   /* the remote address's name (resolve hostnames), or "" */
+	/* Where DNAT sent it (the conntrack module): DataKit's dst_nat_ip, dst_nat_port. */
+	bool dst_nat;
+	__u8 dst_nat_addr[16]; /* network order; IPv4 in the first 4 bytes */
+	__u16 dst_nat_port;
 };
 
 /* ---- service names ---------------------------------------------------------- */
