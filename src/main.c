@@ -327,6 +327,7 @@ static int drop_privileges(struct agent *a)
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return 1;
 	}
+	a->privs_dropped = true; /* threads may start now (the runtimes' names) */
 	fprintf(stderr, "%s: capabilities after attach: %s%s%s\n", prog_cmd,
 		kept[0] ? kept : "none", a->privs.change_user ? "; running as " : "",
 		a->privs.change_user ? a->privs.user : "");

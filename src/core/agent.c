@@ -177,13 +177,6 @@ int agent_start(struct agent *a)
 
 	if (a->cfg.cgroups && !a->cgnames)
 		a->cgnames = cgroup_names_new(); /* NULL: ids are shown as "id:N" */
-	/* NULL (no thread): containers are shown by id only. */
-	if (a->cfg.cgroups && a->cfg.container_names && !a->ctr_names) {
-		struct container_sockets socks = { a->cfg.docker_socket, a->cfg.containerd_socket,
-						   a->cfg.crio_socket };
-
-		a->ctr_names = container_names_new(&socks, 1000);
-	}
 	mc.groups = a->groups;
 	mc.cgnames = a->cgnames;
 	if (a->acct_wanted) {
@@ -315,6 +308,19 @@ void agent_collect(struct agent *a)
 	struct store_container *ctrs = NULL;
 	size_t nr_ctrs = 0;
 	bool new_ctrs = false;
+
+	/*
+	 * The resolver's thread starts once privileges are down, not at attach:
+	 * capabilities are per thread, dropped after attach while the agent has
+	 * one thread (privs.h). NULL (no thread): ids only.
+	 */
+	if (a->cfg.cgroups && a->cfg.container_names && a->privs_dropped && !a->ctr_names_tried) {
+		struct container_sockets socks = { a->cfg.docker_socket, a->cfg.containerd_socket,
+						   a->cfg.crio_socket };
+
+		a->ctr_names = container_names_new(&socks, 1000);
+		a->ctr_names_tried = true;
+	}
 	double t0 = now();
 	int acct_err = a->acct ? acct_collect(a->acct) : 0;
 	int errs[STORE_MAX_MODULES] = { 0 };
@@ -394,6 +400,7 @@ void agent_stop(struct agent *a)
 	a->cgnames = NULL;
 	container_names_free(a->ctr_names);
 	a->ctr_names = NULL;
+	a->ctr_names_tried = false;
 	for (unsigned int i = 0; i < STORE_MAX_MODULES; i++) {
 		services_free(a->services[i]);
 		a->services[i] = NULL;

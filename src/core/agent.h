@@ -34,7 +34,9 @@ struct agent {
 	double load_seconds; /* time to load and attach every module */
 	struct privs_plan privs; /* what to keep after attach, and who to become */
 	struct services *services[STORE_MAX_MODULES]; /* per-service sums, by insts[] index */
-	struct container_names *ctr_names; /* Docker's names; NULL when off */
+	struct container_names *ctr_names; /* the runtimes' names; NULL when off */
+	bool ctr_names_tried;		   /* made (or failed) once privileges were down */
+	bool privs_dropped; /* privs_drop() done: threads started now hold nothing */
 };
 
 /*
