@@ -9,6 +9,8 @@ build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcrypt-dev libmnl-dev libcurl4-openssl-dev)
 # help2man: docs/ebpfmon.8 from --help (make man).
 build_pkgs+=(help2man)
+# Container names: Docker's API over its unix socket (libcurl), its JSON (json-c).
+build_pkgs+=(libcurl4-openssl-dev libjson-c-dev)
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz; make test runs
 # the fuzz targets briefly).
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux wrk openssl
@@ -26,6 +28,8 @@ test_pkgs+=(systemd python3-seccomp groff-base man-db python3-yaml apt)
 test_pkgs+=(influxdb)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
+# services test: a fake CRI runtime (gRPC) for container names.
+test_pkgs+=(python3-grpcio)
 
 want=()
 for set in "$@"; do

@@ -197,7 +197,7 @@ static int build_config(struct agent *a, struct common_opts *o)
 {
 	const char *names[STORE_MAX_MODULES];
 	bool on[STORE_MAX_MODULES];
-	char err[512];
+	char err[1024];
 	const char *path = o->config_path;
 
 	for (unsigned int i = 0; i < nr_modules; i++) {
@@ -353,6 +353,7 @@ static int drop_privileges(struct agent *a)
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return 1;
 	}
+	a->privs_dropped = true; /* threads may start now (the runtimes' names) */
 	fprintf(stderr, "%s: capabilities after attach: %s%s%s\n", prog_cmd,
 		kept[0] ? kept : "none", a->privs.change_user ? "; running as " : "",
 		a->privs.change_user ? a->privs.user : "");
@@ -389,7 +390,7 @@ static int cmd_run(int argc, char **argv)
 	struct pusher *pusher = NULL;
 	int push_every;
 	sigset_t stop;
-	char err[512];
+	char err[1024];
 	int opt, ret;
 	bool tty = isatty(STDOUT_FILENO);
 
@@ -988,6 +989,22 @@ static void family_charts(const struct module *m, unsigned int d, unsigned int e
 	}
 }
 
+/* Netdata's systemd.service.* contexts of defs [@d, @end) of @m (core/cgroup_meta.c). */
+static void family_service_charts(const struct module *m, unsigned int d, unsigned int end,
+				  char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = 0;
+	for (unsigned int k = d; k < end; k++) {
+		const char *c = cgroup_meta_service_context(m->defs[k].netdata_app_chart,
+							    m->defs[k].netdata_chart);
+
+		if (*c && !strstr(out, c) && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "", c);
+	}
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	bool md = argc > 1 && !strcmp(argv[1], "--markdown");
@@ -1012,9 +1029,9 @@ static int cmd_metrics(int argc, char **argv)
 					   : def->kind == HISTOGRAM   ? "histogram"
 								      : "gauge";
 			const char *labels = def->labeled ? m->row_labels : "";
-			char fixed[160] = "", app_labels[48], cg_labels[48];
+			char fixed[160] = "", app_labels[48], cg_labels[96], svc_labels[48];
 
-			char charts[160], app_charts[160];
+			char charts[160], app_charts[160], svc_charts[160];
 
 			end = family_of(m, d, fixed, sizeof(fixed));
 			family_charts(m, d, end, false, charts, sizeof(charts));
@@ -1028,11 +1045,17 @@ static int cmd_metrics(int argc, char **argv)
 			if (m->row_labels || !store_def_broken_down(def))
 				continue; /* no per-application or per-cgroup series */
 			snprintf(app_labels, sizeof(app_labels), "app%s%s", *labels ? ", " : "", labels);
-			snprintf(cg_labels, sizeof(cg_labels), "cgroup%s%s", *labels ? ", " : "", labels);
+			/* And what the path says: service, container_*, pod_* (README). */
+			snprintf(cg_labels, sizeof(cg_labels), "cgroup, service, container_\\*, pod_\\*%s%s",
+				 *labels ? ", " : "", labels);
+			snprintf(svc_labels, sizeof(svc_labels), "service%s%s", *labels ? ", " : "", labels);
 			snprintf(name, sizeof(name), "ebpfmon_app_%s_%s", m->name, def->name);
 			metric_row(md, name, type, app_labels, app_charts, help);
 			snprintf(name, sizeof(name), "ebpfmon_cgroup_%s_%s", m->name, def->name);
 			metric_row(md, name, type, cg_labels, "", help);
+			family_service_charts(m, d, end, svc_charts, sizeof(svc_charts));
+			snprintf(name, sizeof(name), "ebpfmon_service_%s_%s", m->name, def->name);
+			metric_row(md, name, type, svc_labels, svc_charts, help);
 		}
 	}
 	metric_row(md, "ebpfmon_build_info", "gauge", "version, libbpf", "", "Always 1; the labels say what runs");

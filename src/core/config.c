@@ -84,6 +84,13 @@ const char config_embedded_default[] =
 	"\n"
 	"\t# Break the numbers down per cgroup (systemd service, container, pod).\n"
 	"\tcgroups = no\n"
+	"\t# With cgroups: name containers (container_name, pod_name, pod_namespace)\n"
+	"\t# by asking their runtime, off the collection path: Docker's API, CRI\n"
+	"\t# (gRPC) of containerd and CRI-O. An empty socket is not asked.\n"
+	"\tcontainer names = yes\n"
+	"\tdocker socket = /var/run/docker.sock\n"
+	"\tcontainerd socket = /run/containerd/containerd.sock\n"
+	"\tcrio socket = /var/run/crio/crio.sock\n"
 	"\n"
 	"\t# Processes tracked at once in the kernel, 16 to 4194304. When the\n"
 	"\t# table is full, further events are counted in an overflow counter.\n"
@@ -221,6 +228,7 @@ static const char *const global_keys[] = {
 	"bandwidth table size", "ipv4 connection table size", "ipv6 connection table size",
 	"udp connection table size", "ebpf type format", "ebpf co-re tracing",
 	"btf path", "lifetime", "collect pid", "ebpf object flavor", "socket monitoring table size",
+	"container names", "docker socket", "containerd socket", "crio socket",
 };
 
 enum global_key {
@@ -248,6 +256,10 @@ enum global_key {
 	KEY_COLLECT_PID,
 	KEY_OBJECT_FLAVOR,
 	KEY_SOCKET_TABLE_SIZE,
+	KEY_CONTAINER_NAMES,
+	KEY_DOCKER_SOCKET,
+	KEY_CONTAINERD_SOCKET,
+	KEY_CRIO_SOCKET,
 	NR_GLOBAL_KEYS,
 };
 
@@ -307,6 +319,10 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	c->cgroups = false;
 	c->pid_table_size = 32768;
 	c->cgroup_table_size = 1024;
+	c->container_names = true;
+	strcpy(c->docker_socket, "/var/run/docker.sock");
+	strcpy(c->containerd_socket, "/run/containerd/containerd.sock");
+	strcpy(c->crio_socket, "/var/run/crio/crio.sock");
 	c->apps_max = 1000;
 	c->series_retention = 300;
 	c->maps_per_core = true;
@@ -659,6 +675,30 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		}
 		c->ipv4_conn_table_size = c->ipv6_conn_table_size = (unsigned int)u;
 		return 0;
+	case KEY_CONTAINER_NAMES:
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen, "'container names' must be yes or no, not '%s'", value);
+			return -1;
+		}
+		c->container_names = b;
+		return 0;
+	case KEY_DOCKER_SOCKET:
+	case KEY_CONTAINERD_SOCKET:
+	case KEY_CRIO_SOCKET: {
+		char *to = k == KEY_DOCKER_SOCKET	 ? c->docker_socket
+			   : k == KEY_CONTAINERD_SOCKET ? c->containerd_socket
+							: c->crio_socket;
+
+		/* Empty: that runtime is not asked. */
+		if ((value[0] && value[0] != '/') || strlen(value) >= sizeof(c->docker_socket)) {
+			seterr(err, errlen,
+			       "'%s' must be the absolute path of a unix socket (or empty: not asked), shorter than %zu characters, not '%s'",
+			       global_keys[k], sizeof(c->docker_socket), value);
+			return -1;
+		}
+		strcpy(to, value);
+		return 0;
+	}
 	case KEY_APPS_MAX:
 		if (parse_uint(value, 1, 1000000, &u)) {
 			seterr(err, errlen,
@@ -719,7 +759,7 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		strcpy(c->web_config_file, value);
 		return 0;
 	default: {
-		char keys[512];
+		char keys[1024];
 
 		join_global_keys(keys, sizeof(keys));
 		seterr(err, errlen, "unknown key '%s' in [" SECTION_GLOBAL "]; known keys: %s", key,
@@ -1273,7 +1313,7 @@ struct load_state {
 	unsigned int module_line[CONFIG_MAX_MODULES];
 	unsigned int net_line[NR_NET_KEYS];
 	unsigned int output_line[NR_OUTPUT_KEYS];
-	char msg[512];
+	char msg[1024];
 };
 
 static void __attribute__((format(printf, 2, 3))) fail(struct load_state *st, const char *fmt,
@@ -1664,6 +1704,10 @@ void config_write_effective(const struct config *c, FILE *out)
 	fprintf(out, "\tcgroups = %s\n", yes_no(c->cgroups));
 	fprintf(out, "\tpid table size = %u\n", c->pid_table_size);
 	fprintf(out, "\tcgroup table size = %u\n", c->cgroup_table_size);
+	fprintf(out, "\tcontainer names = %s\n", yes_no(c->container_names));
+	fprintf(out, "\tdocker socket = %s\n", c->docker_socket);
+	fprintf(out, "\tcontainerd socket = %s\n", c->containerd_socket);
+	fprintf(out, "\tcrio socket = %s\n", c->crio_socket);
 	fprintf(out, "\tapps max = %u\n", c->apps_max);
 	fprintf(out, "\tseries retention = %gs\n", c->series_retention);
 	fprintf(out, "\tflows interface = %s\n", c->flows_interface);

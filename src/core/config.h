@@ -77,6 +77,10 @@ struct config {
 	bool cgroups;			/* [global] cgroups = yes|no */
 	unsigned int pid_table_size;	/* [global] pid table size: 16..4194304 */
 	unsigned int cgroup_table_size; /* [global] cgroup table size: 16..1048576 */
+	bool container_names;		/* [global] container names = yes|no (Docker's API) */
+	char docker_socket[108];	/* [global] docker socket: its unix socket path */
+	char containerd_socket[108];	/* [global] containerd socket (CRI) */
+	char crio_socket[108];		/* [global] crio socket (CRI) */
 	unsigned int apps_max;		/* [global] apps max: application rows, 1..1000000 */
 	double series_retention;	/* [global] series retention: seconds, gone rows stay */
 	bool maps_per_core;		/* [global] maps per core = yes|no (Netdata's; no effect here) */

@@ -136,9 +136,15 @@ struct line {
 	const char *labels;		       /* a labeled row's Prometheus labels, or NULL */
 	long row;			       /* a labeled row's index (histograms), -1 for none */
 	const char *fixed_label, *fixed_value; /* the defs of this line, NULL: plain defs */
+	const struct cgroup_labels *cg;	       /* a cgroup row's service, container, pod */
 	const uint64_t *v;
 	uint64_t ts;
 };
+
+static void put_pair_tag(void *arg, const char *name, const char *value)
+{
+	influx_put_tag(arg, name, value);
+}
 
 /* Whether def @d is a field of line @l (its scope, row kind and fixed label). */
 static bool def_in_line(const struct store *s, const struct module_stats *m,
@@ -210,6 +216,8 @@ static void put_line(FILE *out, const struct store *s, const struct module_stats
 			influx_put_measurement(out, meas);
 			if (l->label)
 				influx_put_tag(out, l->label, l->value);
+			if (l->cg)
+				series_cgroup_pairs(l->cg, put_pair_tag, out);
 			if (l->labels)
 				put_prom_labels(out, l->labels);
 			if (l->fixed_label)
@@ -268,6 +276,7 @@ static void put_set(FILE *out, const struct store *s, const struct module_stats 
 				 .label = label,
 				 .value = set->rows[r].label,
 				 .row = -1,
+				 .cg = set->rows[r].cg,
 				 .v = set->rows[r].v,
 				 .ts = ts};
 
@@ -277,7 +286,7 @@ static void put_set(FILE *out, const struct store *s, const struct module_stats 
 
 static int put_module(FILE *out, const struct store *s, const struct module_stats *m, uint64_t ts)
 {
-	struct series_set apps = {0}, cgroups = {0};
+	struct series_set apps = {0}, cgroups = {0}, services = {0};
 	struct line host = {.scope = "", .row = -1, .v = m->host, .ts = ts};
 
 	put_lines(out, s, m, &host);
@@ -297,10 +306,14 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 		series_free(&apps);
 	}
 	if (store_module_cgroups(s, m)) {
-		if (series_cgroups(&cgroups, m))
+		if (series_cgroups(&cgroups, m, s))
 			return -1;
 		put_set(out, s, m, &cgroups, "cgroup_", "cgroup", ts);
 		series_free(&cgroups);
+		if (series_services(&services, m))
+			return -1;
+		put_set(out, s, m, &services, "service_", "service", ts);
+		series_free(&services);
 	}
 	return 0;
 }

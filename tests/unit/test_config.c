@@ -28,7 +28,8 @@ static const bool known_on[] = { true, false, false, false, false, false };
 	"web config file, bandwidth table size, ipv4 connection table size, "              \
 	"ipv6 connection table size, udp connection table size, ebpf type format, "      \
 	"ebpf co-re tracing, btf path, lifetime, collect pid, ebpf object flavor, "       \
-	"socket monitoring table size"
+	"socket monitoring table size, container names, docker socket, "            \
+	"containerd socket, crio socket"
 
 #define TMPFILES_PREFIX "ebpfmon-test-config"
 #include "unit/tmpfiles.h"
@@ -42,7 +43,7 @@ static void init(struct config *c)
 static void expect_error(const char *text, const char *want)
 {
 	struct config c, before;
-	char err[512] = "";
+	char err[1024] = "";
 
 	init(&c);
 	before = c;
@@ -835,7 +836,7 @@ static void test_layering(void **state)
 static void test_config_set_errors(void **state)
 {
 	struct config c;
-	char err[512];
+	char err[1024];
 
 	(void)state;
 	init(&c);
