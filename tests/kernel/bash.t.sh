@@ -5,7 +5,8 @@
 # out exactly once with its shell's pid and user, DataKit's message, and a
 # 2000-byte line cut at 511 bytes with truncated=true. Empty lines are not
 # rows. SIGTERM leaves no uprobe attached. In `run`, the lines of nobody's
-# shell are ebpfmon_bash_commands_total{user="nobody"} exactly. Bad input:
+# shell are ebpfmon_bash_commands_total{user="nobody"} exactly, and rows of
+# /api/v1/bash. Bad input:
 # a --binary without readline, a bad --duration: one line, exit 2.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/kernel/lib.sh
@@ -172,7 +173,7 @@ done
 scrape "$TMP/m0"
 before=$(metric "$TMP/m0" ebpfmon_bash_commands_total 'user="'"$NOBODY"'"')
 [ "$before" = missing ] && before=0
-nobody_shell "true run1-$R" "" "true run2-$R" "true run3-$R" >/dev/null
+RUNPID=$(nobody_shell "true run1-$R" "" "true run2-$R" "true run3-$R")
 got=missing
 for _ in $(seq 50); do
 	sleep 0.2
@@ -183,6 +184,16 @@ done
 # 3 commands and "exit" (written by nobody_shell); the empty line is not one.
 expect_eq "run: ebpfmon_bash_commands_total{user=\"$NOBODY\"} after 4 lines" "$((got - before))" 4
 expect_eq "run: ebpfmon_bash_lost_total" "$(metric "$TMP/m1" ebpfmon_bash_lost_total)" 0
+# The recent log at /api/v1/bash: each line once, with its shell's pid and user.
+curl -sf "http://127.0.0.1:$RUN_PORT/api/v1/bash" -o "$TMP/api.json"
+python3 - "$TMP/api.json" "$R" "$RUNPID" "$NOBODY" <<'EOF'
+import json, sys
+rows, r, pid, user = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+for cmd in (f"true run1-{r}", f"true run2-{r}", f"true run3-{r}"):
+    hits = [x for x in rows if x["cmd"] == cmd and x["pid"] == pid and x["user"] == user]
+    print(f"ok - /api/v1/bash: {cmd!r} once, pid {pid}, {user}" if len(hits) == 1
+          else f"not ok - /api/v1/bash: {cmd!r} {len(hits)} times with pid {pid}, {user}")
+EOF
 stop_run
 
 # ---- bad input -------------------------------------------------------------------

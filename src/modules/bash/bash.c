@@ -256,11 +256,15 @@ size_t bash_rows_influx(FILE *out, const char *host, uint64_t after_seq, uint64_
 	return n;
 }
 
-size_t bash_rows_json(FILE *out, uint64_t after_seq)
+long bash_rows_json(FILE *out, uint64_t after_seq)
 {
-	size_t n = 0;
+	long n = 0;
 
 	pthread_mutex_lock(&log_lock);
+	if (!log_rows) {
+		pthread_mutex_unlock(&log_lock);
+		return -ENODEV;
+	}
 	fputc('[', out);
 	for (uint64_t s = first_kept(after_seq); log_rows && s <= log_seq; s++, n++) {
 		if (n)

@@ -57,7 +57,11 @@ void bash_row_json(FILE *out, const struct bash_row *r);
  */
 #define BASH_LOG_ROWS 1000
 size_t bash_rows_influx(FILE *out, const char *host, uint64_t after_seq, uint64_t *last_seq);
-/* The same rows as a JSON list. */
-size_t bash_rows_json(FILE *out, uint64_t after_seq);
+/*
+ * The same rows as a JSON list of bash_row_json() objects (served at
+ * /api/v1/bash); -ENODEV, and nothing written, when the module is not
+ * running, else how many rows.
+ */
+long bash_rows_json(FILE *out, uint64_t after_seq);
 
 #endif
