@@ -147,6 +147,26 @@ gone=1
 for id in $PROBES; do bpftool prog show id "$id" >/dev/null 2>&1 && gone=0; done
 if [ -z "$left" ] && [ $gone = 1 ]; then ok "after SIGTERM no uretprobe or program of ours is left"; else not_ok "after SIGTERM: attached $left, programs gone=$gone"; fi
 
+# ---- the plain (not sleepable) program, for kernels before 6.12 ----------------
+OUT=$TMP/plain.json
+EBPFMON_TEST_BASH_PLAIN=1 "$EBPFMON" bash --duration 30s --json >"$OUT" 2>"$OUT.err" &
+BPID=$!
+wait_attached "$OUT.err" "$BPID" || exit 1
+grep -q '(uretprobe:' "$OUT.err" && ok "EBPFMON_TEST_BASH_PLAIN: the plain uretprobe" || not_ok "not the plain program: $(head -1 "$OUT.err")"
+PPID2=$(root_shell "echo plain-$R" "$LONG")
+sleep 0.3
+kill -INT "$BPID"
+wait "$BPID"
+BPID=
+python3 - "$OUT" "$R" "$PPID2" "$LONG" <<'EOF'
+import json, sys
+rows, r, pid, long_line = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+for cmd, trunc in ((f"echo plain-{r}", False), (long_line[:511], True)):
+    hits = [x for x in rows if x["cmd"] == cmd and x["pid"] == pid and x["truncated"] == trunc]
+    print(f"ok - plain program: {cmd[:30]!r} once, truncated={str(trunc).lower()}" if len(hits) == 1
+          else f"not ok - plain program: {cmd[:30]!r} {len(hits)} times")
+EOF
+
 # ---- the command, text ----------------------------------------------------------
 OUT=$TMP/bash.txt
 "$EBPFMON" bash --duration 30s >"$OUT" 2>"$OUT.err" &

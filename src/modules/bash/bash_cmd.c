@@ -167,7 +167,8 @@ int cmd_bash(int argc, char **argv)
 	fprintf(stderr, "attached: readline in");
 	for (unsigned int i = 0; i < bins.nr; i++)
 		fprintf(stderr, " %s", bins.path[i]);
-	fprintf(stderr, "\n");
+	fprintf(stderr, " (%s)\n", k.sleepable ? "sleepable uretprobe: lines on pages not in memory are read too"
+						: "uretprobe: lines on pages not in memory are counted unreadable");
 	if (!c.json)
 		printf("%-25s %7s %-12s %s\n", "TIME", "PID", "USER", "CMD");
 	fflush(stdout);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bash.skel.h"
@@ -168,10 +169,41 @@ static int on_event(void *ctx, void *data, size_t size)
 	return k->cb(k->cb_ctx, &row);
 }
 
+/* Whether this kernel has bpf_copy_from_user_str (the sleepable program needs it). */
+static bool have_copy_str(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool ok = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_copy_from_user_str", BTF_KIND_FUNC) >= 0;
+
+	btf__free(vmlinux);
+	return ok;
+}
+
+/* Open and load with the sleepable program (@sleepable) or the plain one. */
+static int load_skel(struct bash_kern *k, bool sleepable)
+{
+	int ret;
+
+	k->skel = bash_bpf__open();
+	if (!k->skel)
+		return -errno;
+	bpf_program__set_autoload(k->skel->progs.bash_readline_ret_s, sleepable);
+	bpf_program__set_autoload(k->skel->progs.bash_readline_ret, !sleepable);
+	ret = bash_bpf__load(k->skel);
+	if (ret) {
+		bash_bpf__destroy(k->skel);
+		k->skel = NULL;
+		return ret;
+	}
+	k->prog = sleepable ? k->skel->progs.bash_readline_ret_s : k->skel->progs.bash_readline_ret;
+	k->sleepable = sleepable;
+	return 0;
+}
+
 int bash_kern_open(struct bash_kern *k, const struct bash_binaries *b, bash_row_cb cb, void *ctx,
 		   char *err, size_t errlen)
 {
-	int ret;
+	int ret = -EINVAL;
 
 	memset(k, 0, sizeof(*k));
 	if (!b->nr) {
@@ -179,9 +211,13 @@ int bash_kern_open(struct bash_kern *k, const struct bash_binaries *b, bash_row_
 			 b->skipped[0] ? ": " : "", b->skipped);
 		return -ENOENT;
 	}
-	k->skel = bash_bpf__open_and_load();
-	if (!k->skel) {
-		ret = -errno;
+	/*
+	 * The sleepable program where the kernel takes it, else the plain one
+	 * (EBPFMON_TEST_BASH_PLAIN: the plain one here too, for the tests).
+	 */
+	if (getenv("EBPFMON_TEST_BASH_PLAIN") || !have_copy_str() || (ret = load_skel(k, true)))
+		ret = load_skel(k, false);
+	if (ret) {
 		snprintf(err, errlen, "load BPF program: %s", strerror(-ret));
 		return ret;
 	}
@@ -189,8 +225,7 @@ int bash_kern_open(struct bash_kern *k, const struct bash_binaries *b, bash_row_
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = true, .func_name = "readline");
 
 		/* Every process (-1) that runs this file, now or later. */
-		k->links[i] = bpf_program__attach_uprobe_opts(k->skel->progs.bash_readline_ret, -1,
-							      b->path[i], 0, &uo);
+		k->links[i] = bpf_program__attach_uprobe_opts(k->prog, -1, b->path[i], 0, &uo);
 		if (!k->links[i]) {
 			ret = -errno;
 			snprintf(err, errlen, "attach a uretprobe to readline in %s: %s", b->path[i],

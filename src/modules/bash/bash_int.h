@@ -38,6 +38,7 @@ bool bash_elf_has_readline(const char *path, char *why, size_t whylen);
 
 struct bash_bpf;
 struct bpf_link;
+struct bpf_program;
 struct ring_buffer;
 
 typedef int (*bash_row_cb)(void *ctx, struct bash_row *row);
@@ -45,6 +46,8 @@ typedef int (*bash_row_cb)(void *ctx, struct bash_row *row);
 /* Must not move while open: the ring buffer holds its address. */
 struct bash_kern {
 	struct bash_bpf *skel;
+	struct bpf_program *prog; /* the one loaded */
+	bool sleepable;		  /* it is bash_readline_ret_s (can fault pages in) */
 	struct bpf_link *links[BASH_MAX_BINARIES];
 	unsigned int nr_links;
 	struct ring_buffer *rb;
