@@ -167,6 +167,51 @@ for cmd, trunc in ((f"echo plain-{r}", False), (long_line[:511], True)):
           else f"not ok - plain program: {cmd[:30]!r} {len(hits)} times")
 EOF
 
+# ---- a line on a page not in memory (--binary) -----------------------------------
+# readline_stub's line is in .rodata nothing touched: the sleepable program
+# faults it in and reports it, the plain one counts it unreadable (and says so).
+cc -O2 -Wall -o "$TMP/readline_stub" tests/kernel/readline_stub.c || { not_ok "building readline_stub"; exit 1; }
+for plain in "" 1; do
+	OUT=$TMP/stub$plain.json
+	EBPFMON_TEST_BASH_PLAIN=$plain "$EBPFMON" bash --binary "$TMP/readline_stub" --duration 30s --json >"$OUT" 2>"$OUT.err" &
+	BPID=$!
+	wait_attached "$OUT.err" "$BPID" || exit 1
+	"$TMP/readline_stub" &
+	SPID=$!
+	wait "$SPID"
+	sleep 0.3
+	kill -INT "$BPID"
+	wait "$BPID"
+	BPID=
+	n=$(python3 -c 'import json, sys; print(sum(1 for x in json.load(open(sys.argv[1])) if x["cmd"] == "echo fresh-page" and x["pid"] == int(sys.argv[2])))' "$OUT" "$SPID")
+	if [ -z "$plain" ]; then
+		expect_eq "sleepable program: the line on an untouched page, reported" "$n" 1
+	elif [ "$n" = 0 ] && grep -q ' 1 unreadable' "$OUT.err"; then
+		ok "plain program: the line on an untouched page counted unreadable and said ($(tail -1 "$OUT.err"))"
+	else
+		not_ok "plain program: $n rows, stderr: $(tr '\n' '|' <"$OUT.err")"
+	fi
+done
+
+# ---- a flood: every line a row or counted lost ------------------------------------
+# 20000 readline calls as fast as they go (bench/readline_cost.c): the ring
+# buffer may fill; rows of that pid plus the lines said lost must be 20000.
+cc -O2 -Wall -o "$TMP/readline_cost" bench/readline_cost.c || { not_ok "building readline_cost"; exit 1; }
+OUT=$TMP/flood.json
+"$EBPFMON" bash --binary "$TMP/readline_cost" --duration 60s --json >"$OUT" 2>"$OUT.err" &
+BPID=$!
+wait_attached "$OUT.err" "$BPID" || exit 1
+"$TMP/readline_cost" 20000 >/dev/null &
+SPID=$!
+wait "$SPID"
+sleep 0.3
+kill -INT "$BPID"
+wait "$BPID"
+BPID=
+rows=$(python3 -c 'import json, sys; print(sum(1 for x in json.load(open(sys.argv[1])) if x["pid"] == int(sys.argv[2]) and x["cmd"] == "echo hi!"))' "$OUT" "$SPID")
+lost=$(sed -n 's/.*: \([0-9]*\) lines lost.*/\1/p' "$OUT.err")
+expect_eq "flood: rows ($rows) + lost (${lost:-0}) of 20000 readline calls" "$((rows + ${lost:-0}))" 20000
+
 # ---- the command, text ----------------------------------------------------------
 OUT=$TMP/bash.txt
 "$EBPFMON" bash --duration 30s >"$OUT" 2>"$OUT.err" &

@@ -215,7 +215,7 @@ int bash_kern_open(struct bash_kern *k, const struct bash_binaries *b, bash_row_
 	 * The sleepable program where the kernel takes it, else the plain one
 	 * (EBPFMON_TEST_BASH_PLAIN: the plain one here too, for the tests).
 	 */
-	if (getenv("EBPFMON_TEST_BASH_PLAIN") || !have_copy_str() || (ret = load_skel(k, true)))
+	if ((getenv("EBPFMON_TEST_BASH_PLAIN") && *getenv("EBPFMON_TEST_BASH_PLAIN")) || !have_copy_str() || (ret = load_skel(k, true)))
 		ret = load_skel(k, false);
 	if (ret) {
 		snprintf(err, errlen, "load BPF program: %s", strerror(-ret));
