@@ -8,7 +8,10 @@
 #    counts: the price of the uprobe trap and return hijack alone;
 #  - bash: ns per line of `bash --norc -i` reading LINES lines of `:` from a
 #    pipe (readline in /bin/bash), the module's cost inside a real shell.
-# Medians of ROUNDS rounds; "adds" is the median of the per-round differences.
+# "module" is the sleepable program this kernel loads (it can fault the
+# line's page in), "plain" the one for kernels before 6.12
+# (EBPFMON_TEST_BASH_PLAIN=1). Medians of ROUNDS rounds; "adds" is the
+# median of the per-round differences.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 EBPFMON=$PWD/$BUILD/ebpfmon
@@ -34,16 +37,18 @@ measure() { # round label
 echo "== bash: ns per readline call and per line of an interactive bash, median of $ROUNDS rounds"
 for r in $(seq "$ROUNDS"); do
 	measure "$r" bare
-	taskset -c 0 "$EBPFMON" bash --binary "$TMP/readline_cost" >/dev/null 2>"$TMP/cmd.err" &
-	BG=$!
-	for _ in $(seq 300); do grep -q '^attached' "$TMP/cmd.err" && break; sleep 0.1; done
-	if grep -q '^attached' "$TMP/cmd.err"; then
-		measure "$r" module
-	else
-		echo "bench bash: ebpfmon bash did not attach: $(head -c 200 "$TMP/cmd.err")"
-	fi
-	kill -INT "$BG"; wait "$BG" 2>/dev/null; BG=
-	grep -h 'lost' "$TMP/cmd.err" | sed 's/^/   /'
+	for plain in "" 1; do
+		EBPFMON_TEST_BASH_PLAIN=$plain taskset -c 0 "$EBPFMON" bash --binary "$TMP/readline_cost" >/dev/null 2>"$TMP/cmd.err" &
+		BG=$!
+		for _ in $(seq 300); do grep -q '^attached' "$TMP/cmd.err" && break; sleep 0.1; done
+		if grep -q '^attached' "$TMP/cmd.err"; then
+			measure "$r" "module${plain:+-plain}"
+		else
+			echo "bench bash: ebpfmon bash did not attach: $(head -c 200 "$TMP/cmd.err")"
+		fi
+		kill -INT "$BG"; wait "$BG" 2>/dev/null; BG=
+		grep -h 'lost' "$TMP/cmd.err" | sed 's/^/   /'
+	done
 done
 python3 - "$TMP/results" <<'PY'
 import statistics, sys
@@ -52,12 +57,13 @@ v = defaultdict(lambda: defaultdict(dict))
 for line in open(sys.argv[1]):
     r, label, kind, ns = line.split()
     v[kind][label][r] = float(ns)
-print(f"{'workload':9} {'bare':>8} {'module':>8} {'adds':>10}")
+print(f"{'workload':9} {'bare':>8} {'module':>8} {'adds':>10} {'plain':>8} {'adds':>10}")
 for kind in ("readline", "empty", "bash"):
     d = v[kind]
-    if not d["module"]:
+    if not d["module"] or not d["module-plain"]:
         continue
     med = lambda l: statistics.median(d[l].values())
-    diff = statistics.median(d["module"][r] - d["bare"][r] for r in d["module"] if r in d["bare"])
-    print(f"{kind:9} {med('bare'):8.1f} {med('module'):8.1f} {diff:7.1f} ns")
+    diff = lambda l: statistics.median(d[l][r] - d["bare"][r] for r in d[l] if r in d["bare"])
+    print(f"{kind:9} {med('bare'):8.1f} {med('module'):8.1f} {diff('module'):7.1f} ns"
+          f" {med('module-plain'):8.1f} {diff('module-plain'):7.1f} ns")
 PY
