@@ -4,10 +4,14 @@
 # reads with readline; as nobody, through a pseudo-terminal), each must come
 # out exactly once with its shell's pid and user, DataKit's message, and a
 # 2000-byte line cut at 511 bytes with truncated=true. Empty lines are not
-# rows. SIGTERM leaves no uprobe attached. In `run`, the lines of nobody's
-# shell are ebpfmon_bash_commands_total{user="nobody"} exactly, and rows of
-# /api/v1/bash. Bad input:
-# a --binary without readline, a bad --duration: one line, exit 2.
+# rows. SIGTERM and SIGKILL leave no uprobe attached. The plain program (for
+# kernels before 6.12) gives the same rows; a line on a page not in memory
+# is read by the sleepable program and counted unreadable by the plain one.
+# A 20000-call flood: rows plus lines said lost = 20000. Text rows come as
+# typed. In `run`, the lines of nobody's shell are
+# ebpfmon_bash_commands_total{user="nobody"} exactly, and rows of
+# /api/v1/bash. Bad input: a --binary without readline, a bad --duration:
+# one line, exit 2.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/kernel/lib.sh
 need_root "bash"
@@ -146,6 +150,26 @@ print(" ".join(str(e["prog_id"]) for e in json.load(sys.stdin) if str(e.get("pro
 gone=1
 for id in $PROBES; do bpftool prog show id "$id" >/dev/null 2>&1 && gone=0; done
 if [ -z "$left" ] && [ $gone = 1 ]; then ok "after SIGTERM no uretprobe or program of ours is left"; else not_ok "after SIGTERM: attached $left, programs gone=$gone"; fi
+
+# ---- SIGKILL: the kernel releases the probes with the process's descriptors -------
+"$EBPFMON" bash --duration 60s >/dev/null 2>"$TMP/kill.err" &
+BPID=$!
+wait_attached "$TMP/kill.err" "$BPID" || exit 1
+KPROBES=$(bpftool perf list -j | python3 -c '
+import json, sys
+print(" ".join(str(e["prog_id"]) for e in json.load(sys.stdin)
+               if e.get("pid") == int(sys.argv[1]) and e.get("fd_type") == "uretprobe"))' "$BPID")
+kill -KILL "$BPID"
+wait "$BPID" 2>/dev/null
+BPID=
+left=
+for _ in $(seq 40); do
+	left=
+	for id in $KPROBES; do bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"; done
+	[ -z "$left" ] && break
+	sleep 0.05
+done
+if [ -n "$KPROBES" ] && [ -z "$left" ]; then ok "after SIGKILL the uretprobe program ($KPROBES) is gone"; else not_ok "after SIGKILL: programs '$KPROBES', left '$left'"; fi
 
 # ---- the plain (not sleepable) program, for kernels before 6.12 ----------------
 OUT=$TMP/plain.json
