@@ -8,7 +8,12 @@
  * ebpfmon_bash_commands_total{user} and joins the recent log (the last
  * BASH_LOG_ROWS lines), which the pusher renders as DataKit's `bash`
  * measurement (bash_api.h). Lines lost to a full ring buffer, unreadable
- * lines and lines cut at BASH_LINE_MAX bytes are counted.
+ * lines and lines cut at BASH_LINE_MAX bytes are counted. The ring buffer
+ * (256 KiB, 544 bytes a line) holds about 480 lines between two
+ * collections: far more than people type, less than a script pasted into
+ * a shell at once, whose excess is counted in lost_total (no thread of
+ * our own drains it sooner: `run` drops its capabilities in every thread
+ * after attach, and one more thread is one more to drop them in).
  *
  * Bash inside a container runs another file (its image's): it is hooked
  * only when that file is named in `bash paths` (through /proc/PID/root or
