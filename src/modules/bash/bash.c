@@ -9,7 +9,7 @@
  * BASH_LOG_ROWS lines), which the pusher renders as DataKit's `bash`
  * measurement (bash_api.h). Lines lost to a full ring buffer, unreadable
  * lines and lines cut at BASH_LINE_MAX bytes are counted. The ring buffer
- * (256 KiB, 544 bytes a line) holds about 480 lines between two
+ * (256 KiB, 552 bytes a line with its header) holds about 470 lines between two
  * collections: far more than people type, less than a script pasted into
  * a shell at once, whose excess is counted in lost_total (no thread of
  * our own drains it sooner: `run` drops its capabilities in every thread
