@@ -470,7 +470,7 @@ static int cmd_run(int argc, char **argv)
 	if (pusher)
 		fprintf(stderr, "%s: pushing every %u s%s\n", prog_cmd,
 			push_every * a.cfg.update_every,
-			push_is_datakit(a.cfg.push_url) ? " (DataKit: metrics and netflow)" : "");
+			push_is_datakit(a.cfg.push_url) ? " (DataKit: metrics, netflow and bash logs)" : "");
 	fprintf(stderr, "%s: serving http://%s/metrics (modules loaded in %.0f ms)\n", prog_cmd,
 		a.cfg.listen, a.load_seconds * 1000);
 	while (!wait_stop(&stop, a.cfg.update_every)) {

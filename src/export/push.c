@@ -13,12 +13,14 @@
 
 #include "export/influx.h"
 #include "export/push.h"
+#include "modules/bash/bash_api.h"
 #include "modules/socket/socket_api.h"
 
 #define DATAKIT_METRIC	"/v1/write/metric"
 #define DATAKIT_NETWORK "/v1/write/network"
+#define DATAKIT_LOGGING "/v1/write/logging"
 
-enum target { TARGET_METRICS, TARGET_NETWORK };
+enum target { TARGET_METRICS, TARGET_NETWORK, TARGET_LOGGING };
 
 struct body {
 	enum target target;
@@ -29,6 +31,8 @@ struct body {
 struct pusher {
 	struct store *store;
 	char *url, *net_url; /* net_url: DataKit's network endpoint, else NULL */
+	char *log_url;	     /* DataKit's logging endpoint (bash lines), else NULL */
+	uint64_t bash_seq;   /* the newest bash line queued */
 	struct curl_slist *headers;
 	CURL *curl;
 	unsigned int every, count;
@@ -109,8 +113,8 @@ bool push_is_datakit(const char *url)
 	return yes;
 }
 
-/* @url with its path's /v1/write/metric replaced by /v1/write/network (query kept). */
-static char *datakit_network_url(const char *url)
+/* @url with its path's /v1/write/metric replaced by @endpoint (query kept). */
+static char *datakit_url(const char *url, const char *endpoint)
 {
 	CURLU *u = curl_url();
 	char *path = NULL, *out = NULL, *copy = NULL;
@@ -118,11 +122,11 @@ static char *datakit_network_url(const char *url)
 	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0))
 		goto done;
-	copy = malloc(strlen(path) + sizeof(DATAKIT_NETWORK));
+	copy = malloc(strlen(path) + strlen(endpoint) + 1);
 	if (!copy)
 		goto done;
 	strcpy(copy, path);
-	strcpy(copy + strlen(copy) - strlen(DATAKIT_METRIC), DATAKIT_NETWORK);
+	strcpy(copy + strlen(copy) - strlen(DATAKIT_METRIC), endpoint);
 	if (!curl_url_set(u, CURLUPART_PATH, copy, 0))
 		curl_url_get(u, CURLUPART_URL, &out, 0);
 done:
@@ -208,6 +212,15 @@ static void on_push(struct store *s, void *arg)
 	rc = socket_connections_influx(f, p->host, ts);
 	rc |= fclose(f);
 	render_and_queue(p, TARGET_NETWORK, rc, buf, len);
+	/* The bash module's lines since the last push, as DataKit's bash log. */
+	buf = NULL;
+	len = 0;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	bash_rows_influx(f, p->host, p->bash_seq, &p->bash_seq);
+	rc = fclose(f);
+	render_and_queue(p, TARGET_LOGGING, rc, buf, len);
 }
 
 /* ---- the thread --------------------------------------------------------------- */
@@ -235,7 +248,10 @@ static enum post_result post(struct pusher *p, const struct body *b, char *why, 
 	long code = 0;
 	CURLcode rc;
 
-	curl_easy_setopt(p->curl, CURLOPT_URL, b->target == TARGET_NETWORK ? p->net_url : p->url);
+	curl_easy_setopt(p->curl, CURLOPT_URL,
+			 b->target == TARGET_NETWORK   ? p->net_url
+			 : b->target == TARGET_LOGGING ? p->log_url
+						       : p->url);
 	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, b->text);
 	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
 	rc = curl_easy_perform(p->curl);
@@ -276,7 +292,9 @@ static bool sleep_unless_stop(struct pusher *p, unsigned int ms)
 static void send_body(struct pusher *p, const struct body *b)
 {
 	unsigned int backoff = PUSH_BACKOFF_MS;
-	const char *what = b->target == TARGET_NETWORK ? "connections" : "metrics";
+	const char *what = b->target == TARGET_NETWORK	 ? "connections"
+			   : b->target == TARGET_LOGGING ? "bash lines"
+							 : "metrics";
 	char why[CURL_ERROR_SIZE + 64];
 
 	for (int attempt = 1;; attempt++) {
@@ -350,6 +368,7 @@ static void pusher_free(struct pusher *p)
 	}
 	free(p->url);
 	free(p->net_url);
+	free(p->log_url);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(p);
@@ -427,9 +446,10 @@ struct pusher *push_start(struct store *s, const char *url, const char *token, u
 		return NULL;
 	}
 	if (push_is_datakit(url)) {
-		p->net_url = datakit_network_url(url);
-		if (!p->net_url) {
-			seterr(err, errlen, "push: cannot make DataKit's /v1/write/network URL");
+		p->net_url = datakit_url(url, DATAKIT_NETWORK);
+		p->log_url = datakit_url(url, DATAKIT_LOGGING);
+		if (!p->net_url || !p->log_url) {
+			seterr(err, errlen, "push: cannot make DataKit's /v1/write/network and /v1/write/logging URLs");
 			pusher_free(p);
 			return NULL;
 		}

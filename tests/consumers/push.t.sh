@@ -147,8 +147,8 @@ rm -rf "$TMP/log" "$TMP/port"
 
 # --- DataKit: metrics and netflow ----------------------------------------------
 start_receiver ok
-start_run --modules socket --push "http://127.0.0.1:$RPORT/v1/write/metric" || exit 0
-grep -q 'DataKit: metrics and netflow' "$TMP/run.err" && ok "DataKit URL recognised" ||
+start_run --modules socket,bash --push "http://127.0.0.1:$RPORT/v1/write/metric" || exit 0
+grep -q 'DataKit: metrics, netflow and bash logs' "$TMP/run.err" && ok "DataKit URL recognised" ||
 	not_ok "DataKit URL not recognised: $(tr '\n' ' ' <"$TMP/run.err")"
 cli=$(unique_name dkc)
 srv=$(unique_name dks)
@@ -210,6 +210,27 @@ PY
 	expect_eq "DataKit's netflow tags and fields, no others" \
 		"$(nf "$cli" 'sorted(t) + sorted(f)')" \
 		"['direction', 'dst_ip', 'dst_ip_type', 'dst_port', 'family', 'host', 'pid', 'process_name', 'source', 'src_ip', 'src_ip_type', 'src_port', 'transport', 'bytes_read', 'bytes_written', 'retransmits', 'rtt', 'rtt_var', 'tcp_closed', 'tcp_established']"
+fi
+# A command typed into an interactive bash: DataKit's bash log on /v1/write/logging.
+mark=dkmark$RANDOM$RANDOM
+printf 'echo %s\nexit\n' "$mark" | bash --norc -i >/dev/null 2>&1
+log_body=
+for _ in $(seq 100); do
+	log_body=$(for f in $(ls -r "$TMP/log"); do sed -n 1p "$TMP/log/$f" | grep -qx /v1/write/logging && grep -l "cmd=\"echo $mark\"" "$TMP/log/$f" && break; done)
+	[ -n "$log_body" ] && break
+	sleep 0.1
+done
+if [ -n "$log_body" ]; then
+	line=$(grep "cmd=\"echo $mark\"" "$log_body")
+	if [[ "$line" == "bash,host=$(hostname) "* ]] && [[ "$line" == *',user="root"'* ]] &&
+		[[ "$line" == *"message=\""*" user:\`root\` cmd:\`echo $mark\`\""* ]]; then
+		ok "bash log on /v1/write/logging: DataKit's bash line for the typed command"
+	else
+		not_ok "bash line: $line"
+	fi
+	expect_eq "the typed command is pushed once" "$(cat "$TMP/log"/* | grep -c "cmd=\"echo $mark\"")" 1
+else
+	not_ok "no /v1/write/logging body with the typed command"
 fi
 metric_body=$(for f in $(ls -r "$TMP/log"); do sed -n 1p "$TMP/log/$f" | grep -qx /v1/write/metric && grep -l "^ebpfmon_app_socket,app=$cli " "$TMP/log/$f" && break; done)
 if [ -n "$metric_body" ]; then
