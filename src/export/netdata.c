@@ -242,7 +242,13 @@ static void emit(struct netdata_writer *w, FILE *out, const struct nd_spec *sp, 
 		c->module = sp->module;
 		c->next = w->buckets[bucket_of(sp->id)];
 		w->buckets[bucket_of(sp->id)] = c;
-		fprintf(out, "%s '' '%s' '%s'\n", line, ND_PLUGIN, sp->module);
+		/*
+		 * store_first: our counters start at zero when we attach and an
+		 * application's chart comes with what it counted already; Netdata
+		 * would otherwise take the first value as the base of its rate
+		 * and lose that interval.
+		 */
+		fprintf(out, "%s 'store_first' '%s' '%s'\n", line, ND_PLUGIN, sp->module);
 		if (sp->label_name) {
 			char value[512];
 

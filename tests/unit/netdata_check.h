@@ -5,7 +5,8 @@
  * does (spaces separate, a word in single or double quotes may hold
  * spaces, nothing escapes) and checks what Netdata needs:
  *  - CHART has its 12 words, an id type.id of [A-Za-z0-9_-] with one '.',
- *    a priority and update_every that are numbers, options '' or 'obsolete';
+ *    a priority and update_every that are numbers, options '', 'store_first'
+ *    or 'obsolete';
  *  - CLABEL has a name, a value and source 1, and CLABEL_COMMIT follows;
  *  - DIMENSION follows its CHART: id, name, algorithm (absolute or
  *    incremental), multiplier, divisor (not 0);
@@ -157,7 +158,8 @@ static const char *ndc_check(const char *text, struct ndc_chart *charts, unsigne
 				BAD("a chart id that is not type.id");
 			else if (!ndc_number(w[8], false) || !ndc_number(w[9], false) || !atoi(w[9]))
 				BAD("a priority or update_every that is not a number");
-			else if (strcmp(w[10], "") && strcmp(w[10], "obsolete"))
+			else if (strcmp(w[10], "") && strcmp(w[10], "obsolete") &&
+				 strcmp(w[10], "store_first"))
 				BAD("unknown chart options");
 			else if (labels_open)
 				BAD("CHART before CLABEL_COMMIT");

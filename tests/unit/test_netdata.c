@@ -189,7 +189,7 @@ static void test_retire(void **state)
 	first = render(w, &s, 0);
 	check(first);
 	assert_has(first, "CHART app.bash_ebpf_call_vfs_read '' 'Calls of read(2) and friends' "
-			  "'calls/s' 'vfs' 'app.ebpf_call_vfs_read' stacked 20000 2 '' "
+			  "'calls/s' 'vfs' 'app.ebpf_call_vfs_read' stacked 20000 2 'store_first' "
 			  "'ebpfmon.plugin' 'vfs'\nCLABEL 'app_group' 'bash' 1\nCLABEL_COMMIT\n"
 			  "DIMENSION calls '' incremental 1 1\nBEGIN app.bash_ebpf_call_vfs_read\n"
 			  "SET calls = 10\nEND\n");
@@ -236,7 +236,7 @@ static void test_retire(void **state)
 	check(text);
 	assert_lacks(text, "'obsolete'");
 	assert_has(text, "CHART app.bash_ebpf_call_vfs_read '' 'Calls of read(2) and friends' "
-			 "'calls/s' 'vfs' 'app.ebpf_call_vfs_read' stacked 20000 2 '' ");
+			 "'calls/s' 'vfs' 'app.ebpf_call_vfs_read' stacked 20000 2 'store_first' ");
 	assert_has(text, "BEGIN app.bash_ebpf_call_vfs_read 2000000\nSET calls = 11\nEND\n");
 	free(text);
 	free(first);
