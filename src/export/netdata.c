@@ -13,11 +13,14 @@
  * Counters go out cumulative with the `incremental` algorithm, so Netdata
  * computes the rates; gauges are `absolute`. On host charts with a read and
  * a write (or received and sent) side, the write side is drawn negative, as
- * Netdata draws it. Labeled host series (flows, IRQs, disks) and histograms
- * are not sent yet.
+ * Netdata draws it. Labeled host series: a histogram (disk latency) as one
+ * chart per row with a dimension per bucket, other labeled counters (IRQ
+ * latency, MD flushes) as one chart with a dimension per row; flows are not
+ * sent (no Netdata chart names them).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,22 +32,19 @@
 #define ND_ID_MAX 200	    /* bytes of a cleaned name inside a chart id */
 #define ND_BUCKETS 1024	    /* chart table: chained hash */
 #define ND_PLUGIN "ebpfmon.plugin"
+/* Dimensions of one chart: a labeled host chart has one per row (IRQs, disks); more are left out. */
+#define ND_MAX_DIMS 256
 
 /* A chart defined on Netdata's side: its id and its CHART line up to the options. */
 struct nd_chart {
 	struct nd_chart *next;
 	uint64_t gen;	    /* the last render that sent it */
+	uint32_t dims_hash; /* of its dimension ids: a new set is defined again */
 	char *line;	    /* "CHART type.id '' 'title' ... update_every" */
 	const char *module; /* the module's name (static, from its table) */
 	char id[];
 };
 
-struct netdata_writer {
-	unsigned int update_every;
-	uint64_t gen;
-	struct nd_chart *buckets[ND_BUCKETS];
-	bool oom;
-};
 
 /* One dimension to send: its id, how Netdata computes it, its value. */
 struct nd_dim {
@@ -61,9 +61,23 @@ struct nd_spec {
 	const char *title, *units, *family, *context, *charttype, *module;
 	int priority;
 	const char *label_name, *label_value; /* NULL: no label */
-	struct nd_dim dims[EBPFMON_MAX_COUNTERS];
 	unsigned int nr_dims;
+	struct nd_dim dims[ND_MAX_DIMS];
 };
+
+struct netdata_writer {
+	unsigned int update_every;
+	uint64_t gen;
+	struct nd_chart *buckets[ND_BUCKETS];
+	bool oom;
+	struct nd_spec sp; /* the chart being sent (large: not on the stack) */
+};
+
+/* Clear @sp's fields for a new chart; its dimensions are overwritten as they are added. */
+static void spec_reset(struct nd_spec *sp)
+{
+	memset(sp, 0, offsetof(struct nd_spec, dims));
+}
 
 void netdata_clean_id(char *dst, size_t len, const char *src)
 {
@@ -120,13 +134,16 @@ void netdata_writer_free(struct netdata_writer *w)
 	free(w);
 }
 
+static uint32_t fnv(uint32_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 static size_t bucket_of(const char *id)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h % ND_BUCKETS;
+	return fnv(2166136261u, id) % ND_BUCKETS;
 }
 
 static struct nd_chart *chart_find(struct netdata_writer *w, const char *id)
@@ -220,28 +237,44 @@ static bool broken_down_def(const struct store *s, const struct module_stats *m,
 static void emit(struct netdata_writer *w, FILE *out, const struct nd_spec *sp, uint64_t usec)
 {
 	struct nd_chart *c = chart_find(w, sp->id);
-	char title[256];
+	uint32_t dims_hash = 0;
+	char title[256], family[128];
 
 	if (c && c->gen == w->gen)
 		return;
+	/* A sum: rows come in any order, the same set is the same chart. */
+	for (unsigned int k = 0; k < sp->nr_dims; k++)
+		dims_hash += fnv(2166136261u, sp->dims[k].id);
 	if (!c) {
 		size_t len = strlen(sp->id) + 1;
-		char *line = NULL;
 
-		netdata_clean_value(title, sizeof(title), sp->title);
 		c = calloc(1, sizeof(*c) + len);
-		if (!c || asprintf(&line, "CHART %s '' '%s' '%s' '%s' '%s' %s %d %u", sp->id, title,
-				   sp->units, sp->family, sp->context, sp->charttype, sp->priority,
-				   w->update_every) < 0) {
-			free(c);
+		if (!c) {
 			w->oom = true;
 			return;
 		}
 		memcpy(c->id, sp->id, len);
-		c->line = line;
 		c->module = sp->module;
 		c->next = w->buckets[bucket_of(sp->id)];
 		w->buckets[bucket_of(sp->id)] = c;
+	} else if (c->dims_hash != dims_hash) {
+		/* A new dimension (an IRQ seen first now): Netdata takes the chart again with all. */
+		free(c->line);
+		c->line = NULL;
+	}
+	if (!c->line) {
+		char *line = NULL;
+
+		netdata_clean_value(title, sizeof(title), sp->title);
+		netdata_clean_value(family, sizeof(family), sp->family);
+		if (asprintf(&line, "CHART %s '' '%s' '%s' '%s' '%s' %s %d %u", sp->id, title,
+			     sp->units, family, sp->context, sp->charttype, sp->priority,
+			     w->update_every) < 0) {
+			w->oom = true;
+			return; /* no line: obsolete_gone() skips it, the next render tries again */
+		}
+		c->line = line;
+		c->dims_hash = dims_hash;
 		/*
 		 * store_first: our counters start at zero when we attach and an
 		 * application's chart comes with what it counted already; Netdata
@@ -292,7 +325,7 @@ static const char *after_last_dot(const char *chart)
 static void host_charts(struct netdata_writer *w, FILE *out, const struct store *s,
 			const struct module_stats *m, unsigned int mi, uint64_t usec)
 {
-	struct nd_spec sp;
+	struct nd_spec *sp = &w->sp;
 	bool done[EBPFMON_MAX_COUNTERS] = { false };
 	unsigned int order = 0;
 
@@ -302,15 +335,15 @@ static void host_charts(struct netdata_writer *w, FILE *out, const struct store 
 
 		if (done[i] || !host_def(s, m, d))
 			continue;
-		memset(&sp, 0, sizeof(sp));
-		snprintf(sp.id, sizeof(sp.id), "%s", d->netdata_chart);
-		sp.title = d->help;
-		sp.units = units_of(d);
-		sp.family = m->name;
-		sp.context = d->netdata_chart;
-		sp.charttype = "line";
-		sp.module = m->name;
-		sp.priority = 21000 + (int)mi * 20 + (int)order++;
+		spec_reset(sp);
+		snprintf(sp->id, sizeof(sp->id), "%s", d->netdata_chart);
+		sp->title = d->help;
+		sp->units = units_of(d);
+		sp->family = m->name;
+		sp->context = d->netdata_chart;
+		sp->charttype = "line";
+		sp->module = m->name;
+		sp->priority = 21000 + (int)mi * 20 + (int)order++;
 		for (unsigned int k = i; k < m->nr_defs && k < EBPFMON_MAX_COUNTERS; k++) {
 			struct nd_dim *dim;
 
@@ -318,7 +351,7 @@ static void host_charts(struct netdata_writer *w, FILE *out, const struct store 
 			    strcmp(m->defs[k].netdata_chart, d->netdata_chart))
 				continue;
 			done[k] = true;
-			dim = &sp.dims[sp.nr_dims++];
+			dim = &sp->dims[sp->nr_dims++];
 			dim_set(dim, m, k, m->host, NULL);
 			if (strstr(dim->id, "write") || strstr(dim->id, "sent"))
 				write_side = true;
@@ -326,10 +359,176 @@ static void host_charts(struct netdata_writer *w, FILE *out, const struct store 
 				read_side = true;
 		}
 		/* Netdata draws writes below the axis when a chart shows both sides. */
-		for (unsigned int k = 0; write_side && read_side && k < sp.nr_dims; k++)
-			if (strstr(sp.dims[k].id, "write") || strstr(sp.dims[k].id, "sent"))
-				sp.dims[k].mult = -1;
-		emit(w, out, &sp, usec);
+		for (unsigned int k = 0; write_side && read_side && k < sp->nr_dims; k++)
+			if (strstr(sp->dims[k].id, "write") || strstr(sp->dims[k].id, "sent"))
+				sp->dims[k].mult = -1;
+		emit(w, out, sp, usec);
+	}
+}
+
+/*
+ * The values of a labeled row's rendered labels (name="value",..., escaped
+ * for Prometheus), unescaped and joined by '_' in @joined; the first label's
+ * name and value in @name, @value.
+ */
+static void row_values(const char *labels, char *joined, size_t jlen, char *name, size_t nlen,
+		       char *value, size_t vlen)
+{
+	size_t j = 0, v = 0;
+	bool first = true;
+	const char *p = labels;
+
+	joined[0] = name[0] = value[0] = 0;
+	while (*p) {
+		const char *eq = strchr(p, '=');
+
+		if (!eq || eq[1] != '"')
+			break;
+		if (first)
+			snprintf(name, nlen, "%.*s", (int)(eq - p), p);
+		if (!first && j + 1 < jlen)
+			joined[j++] = '_';
+		for (p = eq + 2; *p && *p != '"'; p++) {
+			char c = *p;
+
+			if (c == '\\' && p[1]) {
+				c = *++p;
+				if (c == 'n')
+					c = '\n';
+			}
+			if (j + 1 < jlen)
+				joined[j++] = c;
+			if (first && v + 1 < vlen)
+				value[v++] = c;
+		}
+		first = false;
+		if (*p == '"')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	joined[j] = 0;
+	value[v] = 0;
+}
+
+/* A histogram bucket's dimension id: its upper bound ("2us", "1024ms") or "inf". */
+static void bucket_id(char *dst, size_t len, const struct counter_def *d, unsigned int k)
+{
+	uint64_t ns;
+
+	if (k >= d->nr_le) {
+		snprintf(dst, len, "inf");
+		return;
+	}
+	ns = d->le_ns[k];
+	if (ns % 1000000000ull == 0)
+		snprintf(dst, len, "%" PRIu64 "s", ns / UINT64_C(1000000000));
+	else if (ns % 1000000ull == 0)
+		snprintf(dst, len, "%" PRIu64 "ms", ns / UINT64_C(1000000));
+	else if (ns % 1000ull == 0)
+		snprintf(dst, len, "%" PRIu64 "us", ns / UINT64_C(1000));
+	else
+		snprintf(dst, len, "%" PRIu64 "ns", ns);
+}
+
+/*
+ * Host charts of labeled series, as Netdata's ebpf.plugin draws them: a
+ * histogram (disk latency) is one chart per row, <type>_<id>.<row> with a
+ * dimension per bucket; other labeled counters (IRQ latency, MD flushes)
+ * are one chart with a dimension per row. Where a chart names a count and a
+ * time, the time is shown (Netdata's latency charts), in milliseconds.
+ */
+static void labeled_charts(struct netdata_writer *w, FILE *out, const struct store *s,
+			   const struct module_stats *m, unsigned int mi, uint64_t usec)
+{
+	struct nd_spec *sp = &w->sp;
+	bool done[EBPFMON_MAX_COUNTERS] = { false };
+	unsigned int order = 10;
+	char joined[192], lname[64], lvalue[192], type[96];
+
+	for (unsigned int i = 0; i < m->nr_defs && i < EBPFMON_MAX_COUNTERS; i++) {
+		const struct counter_def *d = &m->defs[i];
+		unsigned int pick = i;
+
+		if (done[i] || !d->labeled || !valid_chart(d->netdata_chart) ||
+		    !store_def_visible(s, m, d))
+			continue;
+		for (unsigned int k = i; k < m->nr_defs && k < EBPFMON_MAX_COUNTERS; k++) {
+			if (!m->defs[k].labeled || strcmp(m->defs[k].netdata_chart, d->netdata_chart) ||
+			    !store_def_visible(s, m, &m->defs[k]))
+				continue;
+			done[k] = true;
+			if (m->defs[k].ns_as_seconds && !m->defs[pick].ns_as_seconds)
+				pick = k;
+		}
+		d = &m->defs[pick];
+		if (d->kind == HISTOGRAM) {
+			snprintf(type, sizeof(type), "%s", d->netdata_chart);
+			*strchr(type, '.') = '_';
+			for (size_t r = 0; r < m->nr_rows; r++) {
+				const struct hist_value *h = store_row_hist(m, r, pick);
+				char rid[ND_ID_MAX + 1];
+
+				if (!h)
+					continue;
+				row_values(m->rows[r].labels, joined, sizeof(joined), lname,
+					   sizeof(lname), lvalue, sizeof(lvalue));
+				netdata_clean_id(rid, sizeof(rid), joined);
+				spec_reset(sp);
+				snprintf(sp->id, sizeof(sp->id), "%s.%s", type, rid);
+				sp->title = d->help;
+				sp->units = "calls/s";
+				sp->family = joined;
+				sp->context = d->netdata_chart;
+				sp->charttype = "stacked";
+				sp->module = m->name;
+				sp->priority = 21000 + (int)mi * 20 + (int)order;
+				if (lname[0]) {
+					sp->label_name = lname;
+					sp->label_value = lvalue;
+				}
+				for (unsigned int k = 0; k <= d->nr_le && k < ND_MAX_DIMS; k++) {
+					struct nd_dim *dim = &sp->dims[sp->nr_dims++];
+
+					bucket_id(dim->id, sizeof(dim->id), d, k);
+					dim->algorithm = "incremental";
+					dim->mult = 1;
+					dim->div = 1;
+					dim->value = h->buckets[k];
+				}
+				emit(w, out, sp, usec);
+			}
+			order++;
+			continue;
+		}
+		spec_reset(sp);
+		snprintf(sp->id, sizeof(sp->id), "%s", d->netdata_chart);
+		sp->title = d->help;
+		sp->units = d->ns_as_seconds ? "milliseconds" : "calls/s";
+		sp->family = m->name;
+		sp->context = d->netdata_chart;
+		sp->charttype = "stacked";
+		sp->module = m->name;
+		sp->priority = 21000 + (int)mi * 20 + (int)order++;
+		for (size_t r = 0; r < m->nr_rows && sp->nr_dims < ND_MAX_DIMS; r++) {
+			struct nd_dim *dim = &sp->dims[sp->nr_dims];
+			bool dup = false;
+
+			row_values(m->rows[r].labels, joined, sizeof(joined), lname, sizeof(lname),
+				   lvalue, sizeof(lvalue));
+			netdata_clean_id(dim->id, sizeof(dim->id), joined);
+			for (unsigned int k = 0; k < sp->nr_dims && !dup; k++)
+				dup = !strcmp(sp->dims[k].id, dim->id);
+			if (dup)
+				continue; /* two rows with one id: the first one's */
+			dim->algorithm = d->kind == COUNTER_TOTAL ? "incremental" : "absolute";
+			dim->mult = 1;
+			dim->div = d->ns_as_seconds ? 1000000ul : 1;
+			dim->value = store_value(m, pick, m->rows[r].v);
+			sp->nr_dims++;
+		}
+		if (sp->nr_dims)
+			emit(w, out, sp, usec);
 	}
 }
 
@@ -373,48 +572,48 @@ static void series_charts(struct netdata_writer *w, FILE *out, const struct stor
 							     ? row->label + 1
 							     : row->label);
 		for (unsigned int i = 0; i < m->nr_defs && i < EBPFMON_MAX_COUNTERS; i++) {
-			struct nd_spec sp;
+			struct nd_spec *sp = &w->sp;
 
 			if (done[i] || !ctx[i])
 				continue;
-			memset(&sp, 0, sizeof(sp));
+			spec_reset(sp);
 			switch (scope) {
 			case SCOPE_APP:
-				snprintf(sp.id, sizeof(sp.id), "app.%s_%s", name, after_dot(ctx[i]));
-				sp.label_name = "app_group";
-				sp.priority = 20000;
+				snprintf(sp->id, sizeof(sp->id), "app.%s_%s", name, after_dot(ctx[i]));
+				sp->label_name = "app_group";
+				sp->priority = 20000;
 				break;
 			case SCOPE_CGROUP:
-				snprintf(sp.id, sizeof(sp.id), "cgroup_%s.%s", name,
+				snprintf(sp->id, sizeof(sp->id), "cgroup_%s.%s", name,
 					 after_last_dot(ctx[i]));
-				sp.label_name = "cgroup_name";
-				sp.priority = 45000;
+				sp->label_name = "cgroup_name";
+				sp->priority = 45000;
 				break;
 			case SCOPE_SERVICE:
-				snprintf(sp.id, sizeof(sp.id), "systemd_%s.%s", name,
+				snprintf(sp->id, sizeof(sp->id), "systemd_%s.%s", name,
 					 after_last_dot(ctx[i]));
-				sp.label_name = "service_name";
-				sp.priority = 30000;
+				sp->label_name = "service_name";
+				sp->priority = 30000;
 				break;
 			}
-			sp.label_value = row->label;
-			sp.priority += (int)mi * 20 + (int)order++;
-			sp.title = m->defs[i].help;
-			sp.units = units_of(&m->defs[i]);
-			sp.family = m->name;
-			sp.context = ctx[i];
-			sp.charttype = "stacked";
-			sp.module = m->name;
+			sp->label_value = row->label;
+			sp->priority += (int)mi * 20 + (int)order++;
+			sp->title = m->defs[i].help;
+			sp->units = units_of(&m->defs[i]);
+			sp->family = m->name;
+			sp->context = ctx[i];
+			sp->charttype = "stacked";
+			sp->module = m->name;
 			for (unsigned int k = i; k < m->nr_defs && k < EBPFMON_MAX_COUNTERS; k++) {
 				if (done[k] || !ctx[k] || strcmp(ctx[k], ctx[i]))
 					continue;
 				done[k] = true;
-				dim_set(&sp.dims[sp.nr_dims++], m, k, row->v, NULL);
+				dim_set(&sp->dims[sp->nr_dims++], m, k, row->v, NULL);
 			}
-			if (sp.nr_dims == 1 && m->defs[i].kind == COUNTER_TOTAL)
-				snprintf(sp.dims[0].id, sizeof(sp.dims[0].id), "%s",
+			if (sp->nr_dims == 1 && m->defs[i].kind == COUNTER_TOTAL)
+				snprintf(sp->dims[0].id, sizeof(sp->dims[0].id), "%s",
 					 is_bytes(&m->defs[i]) ? "bytes" : "calls");
-			emit(w, out, &sp, usec);
+			emit(w, out, sp, usec);
 		}
 	}
 }
@@ -432,7 +631,8 @@ static void obsolete_gone(struct netdata_writer *w, FILE *out)
 				p = &c->next;
 				continue;
 			}
-			fprintf(out, "%s 'obsolete' '%s' '%s'\n", c->line, ND_PLUGIN, c->module);
+			if (c->line)
+				fprintf(out, "%s 'obsolete' '%s' '%s'\n", c->line, ND_PLUGIN, c->module);
 			*p = c->next;
 			free(c->line);
 			free(c);
@@ -451,6 +651,7 @@ int netdata_render(struct netdata_writer *w, const struct store *s, uint64_t use
 		if (m->state != MODULE_UP)
 			continue;
 		host_charts(w, out, s, m, mi, usec);
+		labeled_charts(w, out, s, m, mi, usec);
 		if (store_module_apps(s, m)) {
 			if (series_apps(&set, m))
 				w->oom = true;

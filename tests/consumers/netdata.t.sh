@@ -152,6 +152,19 @@ else
 	not_ok "host chart definitions: $(grep -E '^(CHART system.process_thread|DIMENSION (created|write_calls))' "$TMP/raw.plugin" | tr '\n' '|')"
 fi
 
+# Labeled series: IRQ time per IRQ (milliseconds), disk latency per disk in buckets.
+timeout --preserve-status -s TERM 3.5 "$PLUGIN" 1 --modules hardirq,softirq,disk >"$TMP/raw.irq" 2>"$TMP/raw.irq.err"
+rc=$?
+probs=$(python3 -c "$PROTO_CHECK" <"$TMP/raw.irq" 2>/dev/null)
+if [ $rc -eq 0 ] && [ -z "$probs" ] &&
+	grep -q "^CHART system.hardirq_latency '' '.*' 'milliseconds' 'hardirq' 'system.hardirq_latency' stacked" "$TMP/raw.irq" &&
+	grep -q "^DIMENSION LOC_Local_timer_interrupts '' incremental 1 1000000$" "$TMP/raw.irq" &&
+	grep -q "^CHART system.softirq_latency " "$TMP/raw.irq"; then
+	ok "labeled series: system.hardirq_latency and system.softirq_latency with a dimension per IRQ, valid protocol"
+else
+	not_ok "labeled series: exit $rc; $probs $(grep -m3 '^CHART' "$TMP/raw.irq" | tr '\n' '|')"
+fi
+
 # --- DISABLE and bad arguments -------------------------------------------------
 out=$("$PLUGIN" 1 --modules mdflush 2>"$TMP/disable.err")
 rc=$?

@@ -23,8 +23,8 @@
 #include <string.h>
 
 #define NDC_WORDS 16
-#define NDC_CHARTS 4096
-#define NDC_DIMS 32
+#define NDC_CHARTS 1024
+#define NDC_DIMS 260 /* the writer sends 256 at most */
 
 struct ndc_chart {
 	char id[512];

@@ -56,6 +56,30 @@ static const struct counter_def nd_fd_defs[] = {
 	  .netdata_app_chart = "app.ebpf_file_open" },
 };
 
+static const struct counter_def nd_irq_defs[] = {
+	{ "calls_total", "IRQ runs", COUNTER_TOTAL, .labeled = true,
+	  .netdata_chart = "system.hardirq_latency", .netdata_app_chart = "" },
+	{ "latency_seconds_total", "IRQ time", COUNTER_TOTAL, .labeled = true, .ns_as_seconds = true,
+	  .netdata_chart = "system.hardirq_latency", .netdata_app_chart = "" },
+};
+
+static const uint64_t nd_le[] = { 2000, 4000000 };
+static const struct counter_def nd_disk_defs[] = {
+	{ "latency_seconds", "Disk latency", HISTOGRAM, .labeled = true, .le_ns = nd_le, .nr_le = 2,
+	  .netdata_chart = "disk.latency_io", .netdata_app_chart = "" },
+};
+
+static void irq_row(struct module_stats *m, const char *irq, const char *name, uint64_t calls,
+		    uint64_t ns)
+{
+	struct labeled_row *r = store_row_append(m);
+
+	store_row_label(r, "irq", irq);
+	store_row_label(r, "name", name);
+	r->v[0] = calls;
+	r->v[1] = ns;
+}
+
 static void set_row(uint64_t *v, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
 	v[0] = a;
@@ -100,6 +124,23 @@ static void build(struct store *s)
 
 	m = store_add_module(s, "swap", nd_fd_defs, 1, 1);
 	m->state = MODULE_FAILED;
+
+	/* Labeled: a dimension per row (the time, in ms), and a histogram chart per row. */
+	m = store_add_module(s, "hardirq", nd_irq_defs, 2, 2);
+	m->state = MODULE_UP;
+	irq_row(m, "12", "eth0", 10, 3000000);
+	irq_row(m, "LOC", "Local \"timer\"", 500, 7000000);
+	m = store_add_module(s, "disk", nd_disk_defs, 1, 1);
+	m->state = MODULE_UP;
+	for (int d = 0; d < 2; d++) {
+		struct labeled_row *r = store_row_append(m);
+		struct hist_value *h = store_row_hist(m, m->nr_rows - 1, 0);
+
+		store_row_label(r, "device", d ? "nvme0n1" : "sda");
+		h->buckets[0] = 5 + (uint64_t)d;
+		h->buckets[1] = 7;
+		h->buckets[2] = 1;
+	}
 }
 
 static char *render(struct netdata_writer *w, const struct store *s, uint64_t usec)
@@ -244,6 +285,57 @@ static void test_retire(void **state)
 	store_free(&s);
 }
 
+/* A labeled chart is defined again when a row comes, not when rows come in another order. */
+static void test_labeled(void **state)
+{
+	struct store s;
+	struct netdata_writer *w = netdata_writer_new(1);
+	struct module_stats *irq;
+	char *text;
+
+	(void)state;
+	build(&s);
+	irq = &s.mods[4];
+	memset(charts, 0, sizeof(charts));
+	nr_charts = 0;
+	text = render(w, &s, 0);
+	check(text);
+	assert_has(text, "DIMENSION 12_eth0 '' incremental 1 1000000\n"
+			 "DIMENSION LOC_Local__timer_ '' incremental 1 1000000\n"
+			 "BEGIN system.hardirq_latency\nSET 12_eth0 = 3000000\nSET LOC_Local__timer_ = 7000000\nEND\n");
+	assert_has(text, "CHART disk_latency_io.nvme0n1 '' 'Disk latency' 'calls/s' 'nvme0n1' "
+			 "'disk.latency_io' stacked 21110 1 'store_first' 'ebpfmon.plugin' 'disk'\n"
+			 "CLABEL 'device' 'nvme0n1' 1\nCLABEL_COMMIT\n"
+			 "DIMENSION 2us '' incremental 1 1\nDIMENSION 4ms '' incremental 1 1\n"
+			 "DIMENSION inf '' incremental 1 1\nBEGIN disk_latency_io.nvme0n1\n"
+			 "SET 2us = 6\nSET 4ms = 7\nSET inf = 1\nEND\n");
+	free(text);
+
+	/* The same rows the other way round: values only. */
+	irq->nr_rows = 0;
+	irq_row(irq, "LOC", "Local \"timer\"", 501, 7000001);
+	irq_row(irq, "12", "eth0", 11, 3000001);
+	text = render(w, &s, 1000000);
+	check(text);
+	assert_lacks(text, "CHART");
+	assert_has(text, "BEGIN system.hardirq_latency 1000000\nSET LOC_Local__timer_ = 7000001\n"
+			 "SET 12_eth0 = 3000001\nEND\n");
+	free(text);
+
+	/* A new IRQ: the chart again, with every dimension. */
+	irq_row(irq, "13", "eth1", 1, 5);
+	text = render(w, &s, 1000000);
+	check(text);
+	assert_has(text, "CHART system.hardirq_latency ");
+	assert_has(text, "DIMENSION LOC_Local__timer_ '' incremental 1 1000000\n"
+			 "DIMENSION 12_eth0 '' incremental 1 1000000\n"
+			 "DIMENSION 13_eth1 '' incremental 1 1000000\n");
+	assert_lacks(text, "'obsolete'");
+	free(text);
+	netdata_writer_free(w);
+	store_free(&s);
+}
+
 /* Two names that clean to one chart id: the first one's values, once (no SET twice). */
 static void test_collision(void **state)
 {
@@ -329,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_clean),	  cmocka_unit_test(test_checker),
 		cmocka_unit_test(test_golden),	  cmocka_unit_test(test_retire),
 		cmocka_unit_test(test_collision), cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_labeled),
 	};
 
 	(void)have_command;
