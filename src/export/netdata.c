@@ -29,10 +29,11 @@
 #include "export/common.h"
 #include "export/netdata.h"
 
-#define ND_ID_MAX 200	    /* bytes of a cleaned name inside a chart id */
-#define ND_BUCKETS 1024	    /* chart table: chained hash */
-#define ND_PLUGIN "ebpfmon.plugin"
-/* Dimensions of one chart: a labeled host chart has one per row (IRQs, disks); more are left out. */
+#define ND_ID_MAX  200	/* bytes of a cleaned name inside a chart id */
+#define ND_BUCKETS 1024 /* chart table: chained hash */
+#define ND_PLUGIN  "ebpfmon.plugin"
+/* Dimensions of one chart: a labeled host chart has one per row (IRQs, disks); more are left out.
+ */
 #define ND_MAX_DIMS 256
 
 /* A chart defined on Netdata's side: its id and its CHART line up to the options. */
@@ -44,7 +45,6 @@ struct nd_chart {
 	const char *module; /* the module's name (static, from its table) */
 	char id[];
 };
-
 
 /* One dimension to send: its id, how Netdata computes it, its value. */
 struct nd_dim {
@@ -106,7 +106,8 @@ void netdata_clean_value(char *dst, size_t len, const char *src)
 	for (; *src && n + 1 < len; src++) {
 		unsigned char c = (unsigned char)*src;
 
-		dst[n++] = (c < 0x20 || c == 0x7f || c == '\'' || c == '"' || c == '\\') ? '_' : (char)c;
+		dst[n++] =
+		    (c < 0x20 || c == 0x7f || c == '\'' || c == '"' || c == '\\') ? '_' : (char)c;
 	}
 	dst[n] = 0;
 }
@@ -209,13 +210,15 @@ static bool valid_chart(const char *s)
 	if (!dot || dot == s || !dot[1] || strchr(dot + 1, '.'))
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '.'))
 			return false;
 	return true;
 }
 
 /* Whether def @d of @m is sent on host charts. */
-static bool host_def(const struct store *s, const struct module_stats *m, const struct counter_def *d)
+static bool host_def(const struct store *s, const struct module_stats *m,
+		     const struct counter_def *d)
 {
 	return !d->labeled && d->kind != HISTOGRAM && valid_chart(d->netdata_chart) &&
 	       store_def_visible(s, m, d);
@@ -258,7 +261,8 @@ static void emit(struct netdata_writer *w, FILE *out, const struct nd_spec *sp, 
 		c->next = w->buckets[bucket_of(sp->id)];
 		w->buckets[bucket_of(sp->id)] = c;
 	} else if (c->dims_hash != dims_hash) {
-		/* A new dimension (an IRQ seen first now): Netdata takes the chart again with all. */
+		/* A new dimension (an IRQ seen first now): Netdata takes the chart again with all.
+		 */
 		free(c->line);
 		c->line = NULL;
 	}
@@ -326,7 +330,7 @@ static void host_charts(struct netdata_writer *w, FILE *out, const struct store 
 			const struct module_stats *m, unsigned int mi, uint64_t usec)
 {
 	struct nd_spec *sp = &w->sp;
-	bool done[EBPFMON_MAX_COUNTERS] = { false };
+	bool done[EBPFMON_MAX_COUNTERS] = {false};
 	unsigned int order = 0;
 
 	for (unsigned int i = 0; i < m->nr_defs && i < EBPFMON_MAX_COUNTERS; i++) {
@@ -442,7 +446,7 @@ static void labeled_charts(struct netdata_writer *w, FILE *out, const struct sto
 			   const struct module_stats *m, unsigned int mi, uint64_t usec)
 {
 	struct nd_spec *sp = &w->sp;
-	bool done[EBPFMON_MAX_COUNTERS] = { false };
+	bool done[EBPFMON_MAX_COUNTERS] = {false};
 	unsigned int order = 10;
 	char joined[192], lname[64], lvalue[192], type[96];
 
@@ -454,7 +458,8 @@ static void labeled_charts(struct netdata_writer *w, FILE *out, const struct sto
 		    !store_def_visible(s, m, d))
 			continue;
 		for (unsigned int k = i; k < m->nr_defs && k < EBPFMON_MAX_COUNTERS; k++) {
-			if (!m->defs[k].labeled || strcmp(m->defs[k].netdata_chart, d->netdata_chart) ||
+			if (!m->defs[k].labeled ||
+			    strcmp(m->defs[k].netdata_chart, d->netdata_chart) ||
 			    !store_def_visible(s, m, &m->defs[k]))
 				continue;
 			done[k] = true;
@@ -540,8 +545,8 @@ enum scope { SCOPE_APP, SCOPE_CGROUP, SCOPE_SERVICE };
  * dimensions ("calls" or "bytes" when it has one, as Netdata names them).
  */
 static void series_charts(struct netdata_writer *w, FILE *out, const struct store *s,
-			  const struct module_stats *m, unsigned int mi, const struct series_set *set,
-			  enum scope scope, uint64_t usec)
+			  const struct module_stats *m, unsigned int mi,
+			  const struct series_set *set, enum scope scope, uint64_t usec)
 {
 	const char *ctx[EBPFMON_MAX_COUNTERS];
 	char cg_ctx[EBPFMON_MAX_COUNTERS][96];
@@ -554,7 +559,8 @@ static void series_charts(struct netdata_writer *w, FILE *out, const struct stor
 			if (scope == SCOPE_APP)
 				c = valid_chart(d->netdata_app_chart) ? d->netdata_app_chart : NULL;
 			else
-				c = cgroup_meta_service_context(d->netdata_app_chart, d->netdata_chart);
+				c = cgroup_meta_service_context(d->netdata_app_chart,
+								d->netdata_chart);
 		}
 		if (c && *c && scope == SCOPE_CGROUP) {
 			snprintf(cg_ctx[i], sizeof(cg_ctx[i]), "cgroup.%s", after_last_dot(c));
@@ -565,12 +571,12 @@ static void series_charts(struct netdata_writer *w, FILE *out, const struct stor
 	for (size_t r = 0; r < set->nr; r++) {
 		const struct series *row = &set->rows[r];
 		char name[ND_ID_MAX + 1];
-		bool done[EBPFMON_MAX_COUNTERS] = { false };
+		bool done[EBPFMON_MAX_COUNTERS] = {false};
 		unsigned int order = 0;
 
-		netdata_clean_id(name, sizeof(name), row->label[0] == '/' && row->label[1]
-							     ? row->label + 1
-							     : row->label);
+		netdata_clean_id(name, sizeof(name),
+				 row->label[0] == '/' && row->label[1] ? row->label + 1
+								       : row->label);
 		for (unsigned int i = 0; i < m->nr_defs && i < EBPFMON_MAX_COUNTERS; i++) {
 			struct nd_spec *sp = &w->sp;
 
@@ -579,7 +585,8 @@ static void series_charts(struct netdata_writer *w, FILE *out, const struct stor
 			spec_reset(sp);
 			switch (scope) {
 			case SCOPE_APP:
-				snprintf(sp->id, sizeof(sp->id), "app.%s_%s", name, after_dot(ctx[i]));
+				snprintf(sp->id, sizeof(sp->id), "app.%s_%s", name,
+					 after_dot(ctx[i]));
 				sp->label_name = "app_group";
 				sp->priority = 20000;
 				break;
@@ -632,7 +639,8 @@ static void obsolete_gone(struct netdata_writer *w, FILE *out)
 				continue;
 			}
 			if (c->line)
-				fprintf(out, "%s 'obsolete' '%s' '%s'\n", c->line, ND_PLUGIN, c->module);
+				fprintf(out, "%s 'obsolete' '%s' '%s'\n", c->line, ND_PLUGIN,
+					c->module);
 			*p = c->next;
 			free(c->line);
 			free(c);
@@ -646,7 +654,7 @@ int netdata_render(struct netdata_writer *w, const struct store *s, uint64_t use
 	w->oom = false;
 	for (unsigned int mi = 0; mi < s->nr_modules; mi++) {
 		const struct module_stats *m = &s->mods[mi];
-		struct series_set set = { 0 };
+		struct series_set set = {0};
 
 		if (m->state != MODULE_UP)
 			continue;

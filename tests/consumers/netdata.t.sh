@@ -165,6 +165,32 @@ else
 	not_ok "labeled series: exit $rc; $probs $(grep -m3 '^CHART' "$TMP/raw.irq" | tr '\n' '|')"
 fi
 
+# An application that goes: its charts again with 'obsolete', once its rows retire.
+"$PLUGIN" 1 --modules vfs --series-retention 2 >"$TMP/raw.retire" 2>"$TMP/raw.retire.err" &
+pid=$!
+if wait_for_text "$TMP/raw.retire.err" "capabilities after attach"; then
+	gone=$(unique_name ndgo)
+	"$WORKLOAD" rw "$gone" 3 10 >/dev/null || not_ok "rw workload failed"
+	for _ in $(seq 100); do
+		grep -q "^CHART app.${gone}_ebpf_call_vfs_write .* 'obsolete' " "$TMP/raw.retire" && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait_exit "$pid"
+	defined=$(grep -c "^CHART app.${gone}_ebpf_call_vfs_write .* 'store_first' " "$TMP/raw.retire")
+	obsolete=$(grep -c "^CHART app.${gone}_ebpf_call_vfs_write .* 'obsolete' " "$TMP/raw.retire")
+	after=$(sed -n "/^CHART app.${gone}_ebpf_call_vfs_write .* 'obsolete' /,\$p" "$TMP/raw.retire" | grep -c "^BEGIN app.${gone}_")
+	if [ "$defined" -eq 1 ] && [ "$obsolete" -eq 1 ] && [ "$after" -eq 0 ] &&
+		[ -z "$(python3 -c "$PROTO_CHECK" <"$TMP/raw.retire" 2>/dev/null)" ]; then
+		ok "a retired application's chart: defined once, obsolete once (series retention 2 s), no update after"
+	else
+		not_ok "retired application: defined $defined, obsolete $obsolete, updates after $after"
+	fi
+else
+	kill -KILL "$pid" 2>/dev/null
+	not_ok "ebpfmon.plugin did not attach: $(head -c 300 "$TMP/raw.retire.err")"
+fi
+
 # --- DISABLE and bad arguments -------------------------------------------------
 out=$("$PLUGIN" 1 --modules mdflush 2>"$TMP/disable.err")
 rc=$?
@@ -269,7 +295,7 @@ cat >"$nd/netdata.conf" <<EOF
 	ebpfmon = yes
 [plugin:ebpfmon]
 	update every = 1
-	command options = --modules $mods
+	command options = --modules $mods --cgroups yes
 [ml]
 	enabled = no
 [health]
@@ -284,7 +310,11 @@ stop_netdata() {
 	wait_exit "$ND_PID"
 	ND_PID=
 }
-trap 'stop_netdata; [ -n "$RUN_PID" ] && kill -KILL "$RUN_PID" 2>/dev/null; cleanup_lib' EXIT
+svc_dir= made_slice=
+trap 'stop_netdata; [ -n "$RUN_PID" ] && kill -KILL "$RUN_PID" 2>/dev/null
+	[ -n "$svc_dir" ] && rmdir "$svc_dir" 2>/dev/null
+	[ -n "$made_slice" ] && rmdir "$cg_root/system.slice" 2>/dev/null
+	cleanup_lib' EXIT
 DO_NOT_TRACK=1 "$NETDATA" -D -c "$nd/netdata.conf" -P "$nd/pid" >"$nd/stdout" 2>&1 &
 ND_PID=$!
 api="http://127.0.0.1:$port/api/v1"
@@ -378,6 +408,43 @@ print(repr(sum(r[1] for r in d if r[1] is not None)))')
 	fi
 done
 stop_run || not_ok "ebpfmon run exited with an error"
+
+# Per cgroup and per systemd service: the workload alone in a cgroup of a system service
+# (services are what is under system.slice, as Netdata's systemd.service.* charts).
+cg_root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+if [ -n "$cg_root" ] && [ ! -d "$cg_root/system.slice" ]; then
+	mkdir "$cg_root/system.slice" && made_slice=1
+fi
+svc_dir=$cg_root/system.slice/ebpfmon-nd-$$.service
+if [ -n "$cg_root" ] && mkdir "$svc_dir"; then
+	cgname=$(unique_name ndcg)
+	# Each process joins the cgroup (a write to cgroup.procs, counted there too), then writes.
+	WORKLOAD_CGROUP=$svc_dir "$WORKLOAD" short "$cgname" 4 100 >"$TMP/cg.truth" ||
+		not_ok "short workload in a cgroup failed"
+	want=$(truth "$TMP/cg.truth" vfs_write_calls_total)
+	cgc=cgroup_system_slice_ebpfmon-nd-$$_service.vfs_write
+	svc=systemd_ebpfmon-nd-$$_service.vfs_write
+	for _ in $(seq 100); do
+		asc
+		[ "$(asc_value "$cgc" calls)" = "$want" ] && [ "$(asc_value "$svc" calls)" = "$want" ] && break
+		sleep 0.1
+	done
+	curl -sf "$api/charts" -o "$TMP/charts.json"
+	for c in "$cgc cgroup.vfs_write cgroup_name /system.slice/ebpfmon-nd-$$.service" \
+		"$svc systemd.service.vfs_write service_name ebpfmon-nd-$$.service"; do
+		set -- $c
+		got=$(python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["charts"].get(sys.argv[2])
+print("missing" if not c else "%s %s" % (c["context"], c["chart_labels"].get(sys.argv[3], "-")))' "$TMP/charts.json" "$1" "$3")
+		expect_eq "$1: context and $3" "$got" "$2 $4"
+		expect_eq "$1: write calls Netdata collected (the workload's)" "$(asc_value "$1" calls)" "$want"
+	done
+	rmdir "$svc_dir" && svc_dir=
+else
+	not_ok "no cgroup2 hierarchy to make a cgroup in"
+fi
+[ -n "$made_slice" ] && rmdir "$cg_root/system.slice" && made_slice=
 
 # Netdata stops its plugin when it stops: nothing left attached.
 stop_netdata

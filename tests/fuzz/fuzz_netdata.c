@@ -16,17 +16,19 @@
 #define MAX_ROWS 64
 
 static const struct counter_def defs[] = {
-	{ "read_calls_total", "Reads", COUNTER_TOTAL, .netdata_chart = "filesystem.vfs_io",
-	  .netdata_app_chart = "app.ebpf_call_vfs_read" },
-	{ "write_bytes_total", "Bytes written", COUNTER_TOTAL, .netdata_chart = "filesystem.vfs_io_bytes",
-	  .netdata_app_chart = "app.ebpf_call_vfs_write_bytes" },
-	{ "open_errors_total", "Failed opens", COUNTER_TOTAL, .is_error = true,
-	  .netdata_chart = "filesystem.vfs_open_error", .netdata_app_chart = "app.ebpf_call_vfs_open_error" },
+    {"read_calls_total", "Reads", COUNTER_TOTAL, .netdata_chart = "filesystem.vfs_io",
+     .netdata_app_chart = "app.ebpf_call_vfs_read"},
+    {"write_bytes_total", "Bytes written", COUNTER_TOTAL,
+     .netdata_chart = "filesystem.vfs_io_bytes",
+     .netdata_app_chart = "app.ebpf_call_vfs_write_bytes"},
+    {"open_errors_total", "Failed opens", COUNTER_TOTAL, .is_error = true,
+     .netdata_chart = "filesystem.vfs_open_error",
+     .netdata_app_chart = "app.ebpf_call_vfs_open_error"},
 };
 
 static const struct counter_def irq_defs[] = {
-	{ "latency_seconds_total", "IRQ time", COUNTER_TOTAL, .labeled = true, .ns_as_seconds = true,
-	  .netdata_chart = "system.hardirq_latency", .netdata_app_chart = "" },
+    {"latency_seconds_total", "IRQ time", COUNTER_TOTAL, .labeled = true, .ns_as_seconds = true,
+     .netdata_chart = "system.hardirq_latency", .netdata_app_chart = ""},
 };
 
 struct row {
@@ -70,7 +72,8 @@ static void fill(struct store *s, const struct row *rows, size_t n, bool even_on
 			break;
 		}
 		case 3: {
-			/* A labeled row: its labels rendered (escaped) and read back by the writer. */
+			/* A labeled row: its labels rendered (escaped) and read back by the writer.
+			 */
 			struct labeled_row *r = store_row_append(irq);
 
 			must(r != NULL, "out of memory");
@@ -99,7 +102,8 @@ static char *render(struct netdata_writer *w, const struct store *s, uint64_t us
 	return buf;
 }
 
-/* The chart ids after @prefix at line starts of @text (lines holding @has), NUL-separated in one buffer. */
+/* The chart ids after @prefix at line starts of @text (lines holding @has), NUL-separated in one
+ * buffer. */
 static size_t ids(const char *text, const char *prefix, const char *has, char **out)
 {
 	size_t n = 0, used = 0, plen = strlen(prefix);
@@ -185,7 +189,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < n1; i++, p += strlen(p) + 1)
 			must(listed(sent2, n2, p) != listed(obs, nobs, p),
 			     "chart %s: in the second collection %s, obsolete %s", p,
-			     listed(sent2, n2, p) ? "yes" : "no", listed(obs, nobs, p) ? "yes" : "no");
+			     listed(sent2, n2, p) ? "yes" : "no",
+			     listed(obs, nobs, p) ? "yes" : "no");
 		p = obs;
 		for (size_t i = 0; i < nobs; i++, p += strlen(p) + 1)
 			must(listed(sent1, n1, p), "chart %s made obsolete but never sent", p);

@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NDC_WORDS 16
+#define NDC_WORDS  16
 #define NDC_CHARTS 1024
-#define NDC_DIMS 260 /* the writer sends 256 at most */
+#define NDC_DIMS   260 /* the writer sends 256 at most */
 
 struct ndc_chart {
 	char id[512];
@@ -140,10 +140,10 @@ static const char *ndc_check(const char *text, struct ndc_chart *charts, unsigne
 
 		snprintf(shown, sizeof(shown), "%s", line);
 		n = ndc_split(line, w);
-#define BAD(why)                                                                 \
-	do {                                                                     \
-		snprintf(msg, sizeof(msg), "%s in line '%s'", why, shown);      \
-		err = msg;                                                       \
+#define BAD(why)                                                                                   \
+	do {                                                                                       \
+		snprintf(msg, sizeof(msg), "%s in line '%s'", why, shown);                         \
+		err = msg;                                                                         \
 	} while (0)
 		if (n < 1) {
 			BAD("an empty line or an unclosed quote");
@@ -156,7 +156,8 @@ static const char *ndc_check(const char *text, struct ndc_chart *charts, unsigne
 				BAD("CHART without its 12 words");
 			else if (!ndc_chart_id(w[1]))
 				BAD("a chart id that is not type.id");
-			else if (!ndc_number(w[8], false) || !ndc_number(w[9], false) || !atoi(w[9]))
+			else if (!ndc_number(w[8], false) || !ndc_number(w[9], false) ||
+				 !atoi(w[9]))
 				BAD("a priority or update_every that is not a number");
 			else if (strcmp(w[10], "") && strcmp(w[10], "obsolete") &&
 				 strcmp(w[10], "store_first"))

@@ -26,47 +26,49 @@ static uint64_t ratio(const uint64_t *v)
 }
 
 static const struct counter_def nd_vfs_defs[] = {
-	{ "read_calls_total", "Calls of read(2) and friends", COUNTER_TOTAL,
-	  .netdata_chart = "filesystem.vfs_io", .netdata_app_chart = "app.ebpf_call_vfs_read" },
-	{ "write_calls_total", "Calls of write(2) and friends", COUNTER_TOTAL,
-	  .netdata_chart = "filesystem.vfs_io", .netdata_app_chart = "app.ebpf_call_vfs_write" },
-	{ "read_bytes_total", "Bytes read", COUNTER_TOTAL, .netdata_chart = "filesystem.vfs_io_bytes",
-	  .netdata_app_chart = "app.ebpf_call_vfs_read_bytes" },
-	{ "write_bytes_total", "Bytes 'written'", COUNTER_TOTAL,
-	  .netdata_chart = "filesystem.vfs_io_bytes", .netdata_app_chart = "app.ebpf_call_vfs_write_bytes" },
-	{ "read_errors_total", "Reads that failed", COUNTER_TOTAL, .is_error = true,
-	  .netdata_chart = "filesystem.vfs_io_error", .netdata_app_chart = "app.ebpf_call_vfs_read_error" },
-	/* Free text is no chart id: not sent. */
-	{ "other_total", "Not charted", COUNTER_TOTAL, .netdata_chart = "filesystem.a, b; likewise c",
-	  .netdata_app_chart = "" },
-	/* A derived gauge per row: absolute, percent of a 1e-9 ratio. */
-	{ "write_ratio", "Share of writes", GAUGE, .netdata_chart = "filesystem.vfs_ratio",
-	  .netdata_app_chart = "app.ebpf_vfs_ratio", .ns_as_seconds = true, .derive = ratio },
+    {"read_calls_total", "Calls of read(2) and friends", COUNTER_TOTAL,
+     .netdata_chart = "filesystem.vfs_io", .netdata_app_chart = "app.ebpf_call_vfs_read"},
+    {"write_calls_total", "Calls of write(2) and friends", COUNTER_TOTAL,
+     .netdata_chart = "filesystem.vfs_io", .netdata_app_chart = "app.ebpf_call_vfs_write"},
+    {"read_bytes_total", "Bytes read", COUNTER_TOTAL, .netdata_chart = "filesystem.vfs_io_bytes",
+     .netdata_app_chart = "app.ebpf_call_vfs_read_bytes"},
+    {"write_bytes_total", "Bytes 'written'", COUNTER_TOTAL,
+     .netdata_chart = "filesystem.vfs_io_bytes",
+     .netdata_app_chart = "app.ebpf_call_vfs_write_bytes"},
+    {"read_errors_total", "Reads that failed", COUNTER_TOTAL, .is_error = true,
+     .netdata_chart = "filesystem.vfs_io_error",
+     .netdata_app_chart = "app.ebpf_call_vfs_read_error"},
+    /* Free text is no chart id: not sent. */
+    {"other_total", "Not charted", COUNTER_TOTAL, .netdata_chart = "filesystem.a, b; likewise c",
+     .netdata_app_chart = ""},
+    /* A derived gauge per row: absolute, percent of a 1e-9 ratio. */
+    {"write_ratio", "Share of writes", GAUGE, .netdata_chart = "filesystem.vfs_ratio",
+     .netdata_app_chart = "app.ebpf_vfs_ratio", .ns_as_seconds = true, .derive = ratio},
 };
 
 static const struct counter_def nd_proc_defs[] = {
-	{ "created_total", "Processes created", COUNTER_TOTAL, .netdata_chart = "system.process_thread",
-	  .netdata_app_chart = "app.ebpf_process_start" },
-	{ "zombies", "Zombies", GAUGE_HOST, .netdata_chart = "system.process_status",
-	  .netdata_app_chart = "" },
+    {"created_total", "Processes created", COUNTER_TOTAL, .netdata_chart = "system.process_thread",
+     .netdata_app_chart = "app.ebpf_process_start"},
+    {"zombies", "Zombies", GAUGE_HOST, .netdata_chart = "system.process_status",
+     .netdata_app_chart = ""},
 };
 
 static const struct counter_def nd_fd_defs[] = {
-	{ "open_calls_total", "Opens", COUNTER_TOTAL, .netdata_chart = "filesystem.file_descriptor",
-	  .netdata_app_chart = "app.ebpf_file_open" },
+    {"open_calls_total", "Opens", COUNTER_TOTAL, .netdata_chart = "filesystem.file_descriptor",
+     .netdata_app_chart = "app.ebpf_file_open"},
 };
 
 static const struct counter_def nd_irq_defs[] = {
-	{ "calls_total", "IRQ runs", COUNTER_TOTAL, .labeled = true,
-	  .netdata_chart = "system.hardirq_latency", .netdata_app_chart = "" },
-	{ "latency_seconds_total", "IRQ time", COUNTER_TOTAL, .labeled = true, .ns_as_seconds = true,
-	  .netdata_chart = "system.hardirq_latency", .netdata_app_chart = "" },
+    {"calls_total", "IRQ runs", COUNTER_TOTAL, .labeled = true,
+     .netdata_chart = "system.hardirq_latency", .netdata_app_chart = ""},
+    {"latency_seconds_total", "IRQ time", COUNTER_TOTAL, .labeled = true, .ns_as_seconds = true,
+     .netdata_chart = "system.hardirq_latency", .netdata_app_chart = ""},
 };
 
-static const uint64_t nd_le[] = { 2000, 4000000 };
+static const uint64_t nd_le[] = {2000, 4000000};
 static const struct counter_def nd_disk_defs[] = {
-	{ "latency_seconds", "Disk latency", HISTOGRAM, .labeled = true, .le_ns = nd_le, .nr_le = 2,
-	  .netdata_chart = "disk.latency_io", .netdata_app_chart = "" },
+    {"latency_seconds", "Disk latency", HISTOGRAM, .labeled = true, .le_ns = nd_le, .nr_le = 2,
+     .netdata_chart = "disk.latency_io", .netdata_app_chart = ""},
 };
 
 static void irq_row(struct module_stats *m, const char *irq, const char *name, uint64_t calls,
@@ -187,14 +189,19 @@ static void test_clean(void **state)
 	assert_string_equal(b, "my_app_v2_x_y");
 	netdata_clean_id(b, sizeof(b), "");
 	assert_string_equal(b, "_");
-	netdata_clean_id(b, sizeof(b), "\xc3\xbc" "ber-1");
+	netdata_clean_id(b, sizeof(b),
+			 "\xc3\xbc"
+			 "ber-1");
 	assert_string_equal(b, "__ber-1");
 	netdata_clean_id(b, 4, "abcdef");
 	assert_string_equal(b, "abc");
 	netdata_clean_value(b, sizeof(b), "it's \"x\"\\\n\ty");
 	assert_string_equal(b, "it_s _x____y");
-	netdata_clean_value(b, sizeof(b), "\xc3\xbc" "ber a.b");
-	assert_string_equal(b, "\xc3\xbc" "ber a.b");
+	netdata_clean_value(b, sizeof(b),
+			    "\xc3\xbc"
+			    "ber a.b");
+	assert_string_equal(b, "\xc3\xbc"
+			       "ber a.b");
 }
 
 static void test_golden(void **state)
@@ -238,7 +245,8 @@ static void test_retire(void **state)
 	assert_has(first, "DIMENSION read_calls '' incremental 1 1\n"
 			  "DIMENSION write_calls '' incremental -1 1\n");
 	/* Above Netdata's signed 64 bits: capped. */
-	assert_has(first, "BEGIN filesystem.file_descriptor\nSET open_calls = 9223372036854775807\nEND\n");
+	assert_has(first,
+		   "BEGIN filesystem.file_descriptor\nSET open_calls = 9223372036854775807\nEND\n");
 
 	/* bash exits and retires; the cgroup and its service go; fd fails; values move. */
 	vfs = &s.mods[0];
@@ -254,7 +262,9 @@ static void test_retire(void **state)
 	/* Defined already: no CHART for what stays, values with the interval. */
 	assert_lacks(text, "CHART filesystem.vfs_io ");
 	assert_lacks(text, "CHART app.my_app_v2_ebpf_call_vfs_read ");
-	assert_has(text, "BEGIN filesystem.vfs_io 2000000\nSET read_calls = 101\nSET write_calls = 50\nEND\n");
+	assert_has(
+	    text,
+	    "BEGIN filesystem.vfs_io 2000000\nSET read_calls = 101\nSET write_calls = 50\nEND\n");
 	assert_has(text, "BEGIN app.my_app_v2_ebpf_call_vfs_write 2000000\nSET calls = 9\nEND\n");
 	/* Gone: obsolete, with the same definition. */
 	assert_has(text, "CHART app.bash_ebpf_call_vfs_read '' 'Calls of read(2) and friends' "
@@ -264,8 +274,9 @@ static void test_retire(void **state)
 	assert_has(text, "BEGIN app.bash_ebpf_process_start 2000000\nSET calls = 9\nEND\n");
 	assert_has(text, "CHART cgroup_system_slice_ssh_service.vfs_read ");
 	assert_has(text, "CHART systemd_ssh_service.vfs_write_bytes ");
-	assert_has(text, "CHART filesystem.file_descriptor '' 'Opens' 'calls/s' 'fd' "
-			 "'filesystem.file_descriptor' line 21040 2 'obsolete' 'ebpfmon.plugin' 'fd'\n");
+	assert_has(text,
+		   "CHART filesystem.file_descriptor '' 'Opens' 'calls/s' 'fd' "
+		   "'filesystem.file_descriptor' line 21040 2 'obsolete' 'ebpfmon.plugin' 'fd'\n");
 	assert_lacks(text, "BEGIN app.bash_ebpf_call");
 	assert_lacks(text, "CHART app.bash_ebpf_process_start");
 	assert_lacks(text, "BEGIN filesystem.file_descriptor");
@@ -302,7 +313,8 @@ static void test_labeled(void **state)
 	check(text);
 	assert_has(text, "DIMENSION 12_eth0 '' incremental 1 1000000\n"
 			 "DIMENSION LOC_Local__timer_ '' incremental 1 1000000\n"
-			 "BEGIN system.hardirq_latency\nSET 12_eth0 = 3000000\nSET LOC_Local__timer_ = 7000000\nEND\n");
+			 "BEGIN system.hardirq_latency\nSET 12_eth0 = 3000000\nSET "
+			 "LOC_Local__timer_ = 7000000\nEND\n");
 	assert_has(text, "CHART disk_latency_io.nvme0n1 '' 'Disk latency' 'calls/s' 'nvme0n1' "
 			 "'disk.latency_io' stacked 21110 1 'store_first' 'ebpfmon.plugin' 'disk'\n"
 			 "CLABEL 'device' 'nvme0n1' 1\nCLABEL_COMMIT\n"
@@ -388,20 +400,24 @@ static void test_settings(void **state)
 static void test_checker(void **state)
 {
 	static const char *const bad[] = {
-		"BEGIN x.y\nEND\n",
-		"CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nBEGIN x.y\nSET a = 1\nEND\n",
-		"CHART x '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n",
-		"CHART x.y.z '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n",
-		"CHART x.y '' 't'x 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n",
-		"CHART x.y '' 't 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n",
-		"CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nCLABEL 'a' 'b' 1\nDIMENSION a '' absolute 1 1\n",
-		"CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nDIMENSION a '' absolute 1 0\n",
-		"CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nDIMENSION a '' absolute 1 1\nBEGIN x.y\nSET a = 1.5\nEND\n",
-		"CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nDIMENSION a '' absolute 1 1\nBEGIN x.y\nSET a = 1\n",
+	    "BEGIN x.y\nEND\n",
+	    "CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nBEGIN x.y\nSET a = 1\nEND\n",
+	    "CHART x '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n",
+	    "CHART x.y.z '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n",
+	    "CHART x.y '' 't'x 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n",
+	    "CHART x.y '' 't 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n",
+	    "CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nCLABEL 'a' 'b' 1\nDIMENSION a '' "
+	    "absolute 1 1\n",
+	    "CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nDIMENSION a '' absolute 1 0\n",
+	    "CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nDIMENSION a '' absolute 1 1\nBEGIN "
+	    "x.y\nSET a = 1.5\nEND\n",
+	    "CHART x.y '' 't' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\nDIMENSION a '' absolute 1 1\nBEGIN "
+	    "x.y\nSET a = 1\n",
 	};
-	static const char good[] = "CHART x.y '' 't t' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n"
-				   "CLABEL 'a' 'b c' 1\nCLABEL_COMMIT\nDIMENSION a '' incremental -1 1\n"
-				   "BEGIN x.y 1000000\nSET a = -3\nEND\n";
+	static const char good[] =
+	    "CHART x.y '' 't t' 'u' 'f' 'c' line 1 1 '' 'p' 'm'\n"
+	    "CLABEL 'a' 'b c' 1\nCLABEL_COMMIT\nDIMENSION a '' incremental -1 1\n"
+	    "BEGIN x.y 1000000\nSET a = -3\nEND\n";
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -418,10 +434,10 @@ static void test_checker(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_clean),	  cmocka_unit_test(test_checker),
-		cmocka_unit_test(test_golden),	  cmocka_unit_test(test_retire),
-		cmocka_unit_test(test_collision), cmocka_unit_test(test_settings),
-		cmocka_unit_test(test_labeled),
+	    cmocka_unit_test(test_clean),     cmocka_unit_test(test_checker),
+	    cmocka_unit_test(test_golden),    cmocka_unit_test(test_retire),
+	    cmocka_unit_test(test_collision), cmocka_unit_test(test_settings),
+	    cmocka_unit_test(test_labeled),
 	};
 
 	(void)have_command;
