@@ -1179,6 +1179,8 @@ static int cmd_netdata(int argc, char **argv)
 					   argv[optind]);
 		if (optind + 1 < argc)
 			return usage_error("unexpected argument '%s'", argv[optind + 1]);
+		if (o.nr_set == sizeof(o.set) / sizeof(o.set[0]))
+			return usage_error("too many options at '%s'", argv[optind]);
 		o.set[o.nr_set++] = (struct flag_setting){ "global", "update every", argv[optind] };
 	}
 
