@@ -49,6 +49,7 @@ struct nd_chart {
 /* One dimension to send: its id, how Netdata computes it, its value. */
 struct nd_dim {
 	char id[64];
+	char name[64]; /* shown instead of the id; "" for none */
 	const char *algorithm;
 	int mult;
 	unsigned long div;
@@ -186,6 +187,7 @@ static const char *units_of(const struct counter_def *d)
 static void dim_set(struct nd_dim *dim, const struct module_stats *m, unsigned int i,
 		    const uint64_t *v, const char *id)
 {
+	dim->name[0] = 0;
 	const struct counter_def *d = &m->defs[i];
 
 	if (id)
@@ -293,8 +295,9 @@ static void emit(struct netdata_writer *w, FILE *out, const struct nd_spec *sp, 
 			fprintf(out, "CLABEL '%s' '%s' 1\nCLABEL_COMMIT\n", sp->label_name, value);
 		}
 		for (unsigned int k = 0; k < sp->nr_dims; k++)
-			fprintf(out, "DIMENSION %s '' %s %d %lu\n", sp->dims[k].id,
-				sp->dims[k].algorithm, sp->dims[k].mult, sp->dims[k].div);
+			fprintf(out, "DIMENSION %s '%s' %s %d %lu\n", sp->dims[k].id,
+				sp->dims[k].name, sp->dims[k].algorithm, sp->dims[k].mult,
+				sp->dims[k].div);
 	}
 	c->gen = w->gen;
 	if (usec)
@@ -324,6 +327,41 @@ static const char *after_last_dot(const char *chart)
 	const char *dot = strrchr(chart, '.');
 
 	return dot ? dot + 1 : chart;
+}
+
+/*
+ * On a host chart of several dimensions, show them as Netdata names them:
+ * "read" and "write" rather than read_calls and write_calls (the unit is
+ * the chart's). Only when every short name stays unique.
+ */
+static void short_names(struct nd_spec *sp)
+{
+	static const char *const suffixes[] = {"_calls", "_bytes", "_errors"};
+	bool changed = false;
+
+	if (sp->nr_dims < 2)
+		return;
+	for (unsigned int k = 0; k < sp->nr_dims; k++) {
+		struct nd_dim *dim = &sp->dims[k];
+		size_t n = strlen(dim->id);
+
+		memcpy(dim->name, dim->id, n + 1); /* both hold 64 bytes */
+		for (size_t x = 0; x < sizeof(suffixes) / sizeof(suffixes[0]); x++) {
+			size_t sl = strlen(suffixes[x]);
+
+			if (n > sl && !strcmp(dim->id + n - sl, suffixes[x])) {
+				dim->name[n - sl] = 0;
+				changed = true;
+				break;
+			}
+		}
+	}
+	for (unsigned int k = 0; changed && k < sp->nr_dims; k++)
+		for (unsigned int j = k + 1; changed && j < sp->nr_dims; j++)
+			changed = strcmp(sp->dims[k].name, sp->dims[j].name) != 0;
+	for (unsigned int k = 0; k < sp->nr_dims; k++)
+		if (!changed || !strcmp(sp->dims[k].name, sp->dims[k].id))
+			sp->dims[k].name[0] = 0;
 }
 
 static void host_charts(struct netdata_writer *w, FILE *out, const struct store *s,
@@ -362,6 +400,7 @@ static void host_charts(struct netdata_writer *w, FILE *out, const struct store 
 			else if (strstr(dim->id, "read") || strstr(dim->id, "receiv"))
 				read_side = true;
 		}
+		short_names(sp);
 		/* Netdata draws writes below the axis when a chart shows both sides. */
 		for (unsigned int k = 0; write_side && read_side && k < sp->nr_dims; k++)
 			if (strstr(sp->dims[k].id, "write") || strstr(sp->dims[k].id, "sent"))
@@ -496,6 +535,7 @@ static void labeled_charts(struct netdata_writer *w, FILE *out, const struct sto
 					struct nd_dim *dim = &sp->dims[sp->nr_dims++];
 
 					bucket_id(dim->id, sizeof(dim->id), d, k);
+					dim->name[0] = 0;
 					dim->algorithm = "incremental";
 					dim->mult = 1;
 					dim->div = 1;
@@ -522,6 +562,7 @@ static void labeled_charts(struct netdata_writer *w, FILE *out, const struct sto
 			row_values(m->rows[r].labels, joined, sizeof(joined), lname, sizeof(lname),
 				   lvalue, sizeof(lvalue));
 			netdata_clean_id(dim->id, sizeof(dim->id), joined);
+			dim->name[0] = 0;
 			for (unsigned int k = 0; k < sp->nr_dims && !dup; k++)
 				dup = !strcmp(sp->dims[k].id, dim->id);
 			if (dup)

@@ -146,7 +146,7 @@ else
 fi
 if grep -q "^CHART system.process_thread '' '.*' 'calls/s' 'process' 'system.process_thread' line [0-9]* 1 'store_first' 'ebpfmon.plugin' 'process'$" "$TMP/raw.plugin" &&
 	grep -q "^DIMENSION created '' incremental 1 1$" "$TMP/raw.plugin" &&
-	grep -q "^DIMENSION write_calls '' incremental -1 1$" "$TMP/raw.plugin"; then
+	grep -q "^DIMENSION write_calls 'write' incremental -1 1$" "$TMP/raw.plugin"; then
 	ok "host charts: Netdata's id as context, incremental counters, writes drawn negative"
 else
 	not_ok "host chart definitions: $(grep -E '^(CHART system.process_thread|DIMENSION (created|write_calls))' "$TMP/raw.plugin" | tr '\n' '|')"

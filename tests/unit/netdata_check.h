@@ -8,7 +8,7 @@
  *    a priority and update_every that are numbers, options '', 'store_first'
  *    or 'obsolete';
  *  - CLABEL has a name, a value and source 1, and CLABEL_COMMIT follows;
- *  - DIMENSION follows its CHART: id, name, algorithm (absolute or
+ *  - DIMENSION follows its CHART: id, name ('' or like an id), algorithm (absolute or
  *    incremental), multiplier, divisor (not 0);
  *  - BEGIN names a defined chart, SET only its dimensions with an integer,
  *    END closes it; nothing else between.
@@ -189,8 +189,8 @@ static const char *ndc_check(const char *text, struct ndc_chart *charts, unsigne
 		} else if (!strcmp(w[0], "DIMENSION")) {
 			if (!defining || labels_open || n != 6)
 				BAD("DIMENSION out of place or not 5 words");
-			else if (!ndc_dim_id(w[1]) || strcmp(w[2], ""))
-				BAD("a bad dimension id");
+			else if (!ndc_dim_id(w[1]) || (strcmp(w[2], "") && !ndc_dim_id(w[2])))
+				BAD("a bad dimension id or name");
 			else if (strcmp(w[3], "absolute") && strcmp(w[3], "incremental"))
 				BAD("an unknown algorithm");
 			else if (!ndc_number(w[4], true) || !ndc_number(w[5], false) || !atol(w[5]))

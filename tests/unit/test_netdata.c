@@ -242,8 +242,8 @@ static void test_retire(void **state)
 			  "DIMENSION calls '' incremental 1 1\nBEGIN app.bash_ebpf_call_vfs_read\n"
 			  "SET calls = 10\nEND\n");
 	/* Writes below the axis on the host chart with both sides. */
-	assert_has(first, "DIMENSION read_calls '' incremental 1 1\n"
-			  "DIMENSION write_calls '' incremental -1 1\n");
+	assert_has(first, "DIMENSION read_calls 'read' incremental 1 1\n"
+			  "DIMENSION write_calls 'write' incremental -1 1\n");
 	/* Above Netdata's signed 64 bits: capped. */
 	assert_has(first,
 		   "BEGIN filesystem.file_descriptor\nSET open_calls = 9223372036854775807\nEND\n");
