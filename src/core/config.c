@@ -107,6 +107,11 @@ const char config_embedded_default[] =
 	"\t# first interface that is up and not loopback.\n"
 	"\tflows interface =\n"
 	"\n"
+	"\t# The bash module (off by default) hooks readline in /bin/bash,\n"
+	"\t# /usr/bin/bash, /usr/local/bin/bash and bash in $PATH; more bash\n"
+	"\t# binaries here, separated by blanks (each file once).\n"
+	"\tbash paths =\n"
+	"\n"
 	"\t# Cgroups tracked at once in the kernel, 16 to 1048576.\n"
 	"\tcgroup table size = 1024\n"
 	"\n"
@@ -182,6 +187,9 @@ const char config_embedded_default[] =
 	"\t# every packet sent (net:net_dev_start_xmit); ebpfmon connections turns\n"
 	"\t# it on by itself.\n"
 	"\tconntrack = no\n"
+	"\t# Commands typed into interactive bash shells (DataKit's bash log):\n"
+	"\t# a uretprobe on readline in each bash binary ('bash paths').\n"
+	"\tbash = no\n"
 	"\n"
 	"# The network viewer (ebpfmon connections, /api/v1/connections), as in\n"
 	"# Netdata's network.conf.\n"
@@ -229,6 +237,7 @@ static const char *const global_keys[] = {
 	"udp connection table size", "ebpf type format", "ebpf co-re tracing",
 	"btf path", "lifetime", "collect pid", "ebpf object flavor", "socket monitoring table size",
 	"container names", "docker socket", "containerd socket", "crio socket",
+	"bash paths",
 };
 
 enum global_key {
@@ -260,6 +269,7 @@ enum global_key {
 	KEY_DOCKER_SOCKET,
 	KEY_CONTAINERD_SOCKET,
 	KEY_CRIO_SOCKET,
+	KEY_BASH_PATHS,
 	NR_GLOBAL_KEYS,
 };
 
@@ -699,6 +709,15 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		strcpy(to, value);
 		return 0;
 	}
+	case KEY_BASH_PATHS:
+		/* Checked when the bash module loads: the files may come later. */
+		if (strlen(value) >= sizeof(c->bash_paths)) {
+			seterr(err, errlen, "'bash paths' is longer than %zu characters",
+			       sizeof(c->bash_paths) - 1);
+			return -1;
+		}
+		strcpy(c->bash_paths, value);
+		return 0;
 	case KEY_APPS_MAX:
 		if (parse_uint(value, 1, 1000000, &u)) {
 			seterr(err, errlen,
@@ -1711,6 +1730,7 @@ void config_write_effective(const struct config *c, FILE *out)
 	fprintf(out, "\tapps max = %u\n", c->apps_max);
 	fprintf(out, "\tseries retention = %gs\n", c->series_retention);
 	fprintf(out, "\tflows interface = %s\n", c->flows_interface);
+	fprintf(out, "\tbash paths = %s\n", c->bash_paths);
 	fprintf(out, "\tlisten = %s\n", c->listen);
 	fprintf(out, "\tapps groups file = %s\n", c->apps_groups_file);
 	fprintf(out, "\tweb config file = %s\n", c->web_config_file);

@@ -85,6 +85,7 @@ struct config {
 	double series_retention;	/* [global] series retention: seconds, gone rows stay */
 	bool maps_per_core;		/* [global] maps per core = yes|no (Netdata's; no effect here) */
 	char flows_interface[16];	/* [global] flows interface; "" = first up, not loopback */
+	char bash_paths[512];		/* [global] bash paths: more bash binaries (bash module) */
 	char listen[128];		/* [global] listen = ADDR:PORT ([v6]:port allowed) */
 	char apps_groups_file[PATH_MAX];/* [global] apps groups file; "" = none */
 	char web_config_file[PATH_MAX]; /* [global] web config file: TLS and basic auth; "" = none */
