@@ -63,10 +63,12 @@ echo "ebpfmon: installing missing packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has empty package lists; update once, then install.
 apt-get update -qq >&2 || true
-# influxdb's package would start a system-wide influxd on port 8086; the test runs a
-# private one, so keep services from starting during this install (policy-rc.d).
+# influxdb's package would start a system-wide influxd on port 8086, netdata-core a
+# netdata on 19999; the tests run private ones, so keep services from starting during
+# this install (policy-rc.d).
 norc=
-if [[ " ${missing[*]} " == *" influxdb "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+if [[ " ${missing[*]} " == *" influxdb "* || " ${missing[*]} " == *" netdata-core "* ]] &&
+	[ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && norc=1
 fi
 rc=0

@@ -20,6 +20,7 @@
 #include "export/http.h"
 #include "export/influx.h"
 #include "export/json.h"
+#include "export/netdata.h"
 #include "export/prometheus.h"
 #include "export/push.h"
 #include "export/text_cache.h"
@@ -1135,6 +1136,102 @@ static int cmd_config(int argc, char **argv)
 	return ret;
 }
 
+/* ---- netdata: Netdata's external plugin (plugins.d) ------------------------ */
+
+/*
+ * `ebpfmon netdata [UPDATE_EVERY]`, or the binary named ebpfmon.plugin as
+ * Netdata starts it (UPDATE_EVERY in argv[1]). Charts on stdout, flushed
+ * after each collection; stdin is never read. When nothing can run, DISABLE
+ * (Netdata then does not restart us); when Netdata closes the pipe, stop.
+ */
+static int cmd_netdata(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_LONG_OPTS, { 0 } };
+	struct common_opts o = {};
+	struct netdata_writer *w = NULL;
+	struct agent a;
+	sigset_t stop;
+	double last;
+	int opt, ret;
+
+	prog_cmd = "ebpfmon netdata";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			printf("Usage: ebpfmon netdata [UPDATE_EVERY] [options]\n"
+			       "       ebpfmon.plugin [UPDATE_EVERY]   (a link named so, in Netdata's plugins.d)\n\n"
+			       "Speak Netdata's external plugin protocol on stdout: host charts with\n"
+			       "Netdata's ids and contexts, per application (app.*, label app_group),\n"
+			       "per cgroup (cgroup_*) and per service (systemd_*). Stops on SIGINT,\n"
+			       "SIGTERM or when stdout is closed; says DISABLE when nothing can run.\n\n%s",
+			       common_help);
+			return 0;
+		}
+		ret = common_opt(opt, &o);
+		if (ret <= 0)
+			return bad_option(argc, argv);
+	}
+	if (optind < argc) {
+		char *end;
+		long every = strtol(argv[optind], &end, 10);
+
+		if (*end || end == argv[optind] || every < 1 || every > 86400)
+			return usage_error("bad UPDATE_EVERY '%s': use whole seconds from 1 to 86400",
+					   argv[optind]);
+		if (optind + 1 < argc)
+			return usage_error("unexpected argument '%s'", argv[optind + 1]);
+		if (o.nr_set == sizeof(o.set) / sizeof(o.set[0]))
+			return usage_error("too many options at '%s'", argv[optind]);
+		o.set[o.nr_set++] = (struct flag_setting){ "global", "update every", argv[optind] };
+	}
+
+	agent_init(&a);
+	ret = build_config(&a, &o);
+	if (ret)
+		goto out;
+	block_stop_signals(&stop);
+	ret = start_agent(&a);
+	if (!ret)
+		agent_collect(&a);
+	if (!ret)
+		ret = drop_privileges(&a);
+	if (!ret) {
+		w = netdata_writer_new(a.cfg.update_every);
+		if (!w) {
+			fprintf(stderr, "%s: out of memory\n", prog_cmd);
+			ret = 1;
+		}
+	}
+	if (ret) {
+		printf("DISABLE\n");
+		fflush(stdout);
+		goto out;
+	}
+	last = monotonic();
+	pthread_mutex_lock(&a.store.lock);
+	ret = netdata_render(w, &a.store, 0, stdout);
+	pthread_mutex_unlock(&a.store.lock);
+	while (!ret && !fflush(stdout) && !wait_stop(&stop, a.cfg.update_every)) {
+		double now;
+
+		agent_collect(&a);
+		now = monotonic();
+		pthread_mutex_lock(&a.store.lock);
+		ret = netdata_render(w, &a.store, (uint64_t)((now - last) * 1e6), stdout);
+		pthread_mutex_unlock(&a.store.lock);
+		last = now;
+	}
+	/* Netdata closed our stdout (EPIPE): it stopped us; that is no failure. */
+	if (ferror(stdout) && errno != EPIPE)
+		fprintf(stderr, "%s: writing to Netdata failed: %s\n", prog_cmd, strerror(errno));
+	fprintf(stderr, "%s: stopping\n", prog_cmd);
+	ret = 0;
+out:
+	netdata_writer_free(w);
+	agent_free(&a);
+	return ret;
+}
+
 /* ---- dispatch ---------------------------------------------------------- */
 
 static void main_usage(FILE *f)
@@ -1151,7 +1248,8 @@ static void main_usage(FILE *f)
 		"  connections  TCP and UDP connections with their process, bytes, RTT (network viewer)\n"
 		"  bash       commands typed into interactive bash shells (readline)\n"
 		"  metrics    list every metric (--markdown for docs/metrics.md)\n"
-		"  config     print the built-in default configuration, every key explained\n\n"
+		"  config     print the built-in default configuration, every key explained\n"
+		"  netdata    Netdata external plugin: charts on stdout (also as ebpfmon.plugin)\n\n"
 		"  ebpfmon COMMAND --help   options of a command\n"
 		"  ebpfmon --version\n\n"
 		"Exit status: 0 success; 1 runtime failure (no privileges, no module could\n"
@@ -1172,10 +1270,16 @@ int main(int argc, char **argv)
 		     { "connections", cmd_connections },
 		     { "bash", cmd_bash },
 		     { "metrics", cmd_metrics },
-		     { "config", cmd_config } };
+		     { "config", cmd_config },
+		     { "netdata", cmd_netdata } };
+	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
 
+	/* Netdata starts plugins by file name: a link named ebpfmon.plugin is this mode. */
+	base = base ? base + 1 : argv[0];
+	if (base && !strcmp(base, "ebpfmon.plugin"))
+		return cmd_netdata(argc, argv);
 	if (argc < 2) {
-		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, bash, metrics, config (see 'ebpfmon --help')\n");
+		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, bash, metrics, config, netdata (see 'ebpfmon --help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -1190,7 +1294,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, bash, metrics, config (see 'ebpfmon --help')\n",
+	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, bash, metrics, config, netdata (see 'ebpfmon --help')\n",
 		argv[1]);
 	return EXIT_USAGE;
 }
