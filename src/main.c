@@ -71,6 +71,7 @@ enum {
 	OPT_HOSTNAMES,
 	OPT_EPHEMERAL,
 	OPT_MAX_ROWS,
+	OPT_BLACKLIST,
 	OPT_PUSH,
 	OPT_HELP,
 };
@@ -602,6 +603,7 @@ static int cmd_connections(int argc, char **argv)
 					      { "hostnames", required_argument, NULL, OPT_HOSTNAMES },
 					      { "ephemeral-port", required_argument, NULL, OPT_EPHEMERAL },
 					      { "max-rows", required_argument, NULL, OPT_MAX_ROWS },
+					      { "blacklist", required_argument, NULL, OPT_BLACKLIST },
 					      { 0 } };
 	static const struct {
 		int opt;
@@ -652,7 +654,9 @@ static int cmd_connections(int argc, char **argv)
 			       "  --ips LIST              e.g. '10.0.0.0/8 !127.0.0.1/8 *'\n"
 			       "  --hostnames LIST        e.g. '*.example.com' (reverse-resolved names)\n"
 			       "  --ephemeral-port N      show ports from N up as * so rows aggregate (0: off)\n"
-			       "  --max-rows N            rows at most; the rest summed in one row\n%s",
+			       "  --max-rows N            rows at most; the rest summed in one row\n"
+			       "  --blacklist EXPR        drop rows DataKit's netlog rules match, e.g.\n"
+			       "                          'tcp && (dst_port == 8080 || src_port == 8080)'\n%s",
 			       common_help);
 			return 0;
 		case OPT_DURATION:
@@ -661,6 +665,11 @@ static int cmd_connections(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_BLACKLIST:
+			if (o.nr_set == sizeof(o.set) / sizeof(o.set[0]))
+				return usage_error("too many options at '%s'", optarg);
+			o.set[o.nr_set++] = (struct flag_setting){ "global", "netlog blacklist", optarg };
 			break;
 		default:
 			ret = common_opt(opt, &o);

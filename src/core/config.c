@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/blacklist.h"
 #include "core/config.h"
 #include "modules/socket/conn_table.h"
 #include "core/text.h"
@@ -147,6 +148,13 @@ const char config_embedded_default[] =
 	"\tipv6 connection table size = 16384\n"
 	"\tudp connection table size = 4096\n"
 	"\n"
+	"\t# DataKit's netlog blacklist: rules (separated by ';') that drop network\n"
+	"\t# rows from the network viewer and the pushed netflow, e.g.\n"
+	"\t# tcp && (dst_port == 8080 || src_port == 8080); ipnet_contains(\"127.0.0.0/8\", ip_daddr)\n"
+	"\t# Names: tcp udp ipv4 ipv6 src_port dst_port ip_saddr ip_daddr ip6_saddr\n"
+	"\t# ip6_daddr k8s_src_pod k8s_dst_pod; functions ipnet_contains, has_prefix.\n"
+	"\tnetlog blacklist =\n"
+	"\n"
 	"\t# Netdata's choice of eBPF object (auto, legacy, co-re) and attach method\n"
 	"\t# (trampoline, probe, tracepoint). Accepted so Netdata's own files load;\n"
 	"\t# ebpfmon probes the kernel for every hook instead (see ebpfmon check).\n"
@@ -236,6 +244,7 @@ static const char *const global_keys[] = {
 	"bandwidth table size", "ipv4 connection table size", "ipv6 connection table size",
 	"udp connection table size", "ebpf type format", "ebpf co-re tracing",
 	"btf path", "lifetime", "collect pid", "ebpf object flavor", "socket monitoring table size",
+	"netlog blacklist",
 	"container names", "docker socket", "containerd socket", "crio socket",
 	"bash paths",
 };
@@ -265,6 +274,7 @@ enum global_key {
 	KEY_COLLECT_PID,
 	KEY_OBJECT_FLAVOR,
 	KEY_SOCKET_TABLE_SIZE,
+	KEY_NETLOG_BLACKLIST,
 	KEY_CONTAINER_NAMES,
 	KEY_DOCKER_SOCKET,
 	KEY_CONTAINERD_SOCKET,
@@ -676,6 +686,22 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		seterr(err, errlen,
 		       "ebpfmon counts every thread and charges its process's application at the event: there is no PID to choose");
 		return KEY_IGNORED;
+	case KEY_NETLOG_BLACKLIST: {
+		/* Compiled now, so a mistake stops `check` and `run` with its column. */
+		struct blacklist *b;
+
+		if (strlen(value) >= sizeof(c->netlog_blacklist)) {
+			seterr(err, errlen, "'netlog blacklist' is longer than %zu characters",
+			       sizeof(c->netlog_blacklist) - 1);
+			return -1;
+		}
+		b = blacklist_compile(value, "netlog blacklist", err, errlen);
+		if (!b)
+			return -1;
+		blacklist_free(b);
+		strcpy(c->netlog_blacklist, value);
+		return 0;
+	}
 	case KEY_SOCKET_TABLE_SIZE:
 		/* Newer Netdata's one TCP table: ours is kept per family, each this size. */
 		if (parse_uint(value, 16, 4194304, &u)) {
@@ -1738,6 +1764,7 @@ void config_write_effective(const struct config *c, FILE *out)
 	fprintf(out, "\tipv4 connection table size = %u\n", c->ipv4_conn_table_size);
 	fprintf(out, "\tipv6 connection table size = %u\n", c->ipv6_conn_table_size);
 	fprintf(out, "\tudp connection table size = %u\n", c->udp_conn_table_size);
+	fprintf(out, "\tnetlog blacklist = %s\n", c->netlog_blacklist);
 	fprintf(out, "\n[" SECTION_PROGRAMS "]\n");
 	for (unsigned int i = 0; i < c->nr_modules; i++) {
 		const struct config_module *m = &c->modules[i];

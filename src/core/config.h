@@ -97,6 +97,8 @@ struct config {
 	char type_format[16];		    /* [global] ebpf type format (Netdata's; no effect here) */
 	char core_tracing[16];		    /* [global] ebpf co-re tracing (Netdata's; no effect here) */
 	struct config_net_view net;	    /* [network connections], [service name] */
+	/* [global] netlog blacklist: DataKit's rules dropping network rows (core/blacklist.h) */
+	char netlog_blacklist[4097];
 	char push_url[1024];		    /* [output] push url: "" = no push (export/push.h) */
 	unsigned int push_every;	    /* [output] push every: seconds, 0 = every collection */
 	char push_token[512];		    /* [output] push token: InfluxDB 2.x; never logged */

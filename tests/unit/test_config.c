@@ -28,7 +28,7 @@ static const bool known_on[] = { true, false, false, false, false, false };
 	"web config file, bandwidth table size, ipv4 connection table size, "              \
 	"ipv6 connection table size, udp connection table size, ebpf type format, "      \
 	"ebpf co-re tracing, btf path, lifetime, collect pid, ebpf object flavor, "       \
-	"socket monitoring table size, container names, docker socket, "            \
+	"socket monitoring table size, netlog blacklist, container names, docker socket, "            \
 	"containerd socket, crio socket, bash paths"
 
 #define TMPFILES_PREFIX "ebpfmon-test-config"

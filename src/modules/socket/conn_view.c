@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/blacklist.h"
 #include "core/text.h"
 #include "export/common.h"
 #include "export/json.h"
@@ -819,6 +820,31 @@ void conn_view_free(struct conn_view *v)
 {
 	conn_filter_free(&v->filter);
 	conn_services_free(&v->services);
+	blacklist_free(v->blacklist);
+	v->blacklist = NULL;
+}
+
+void conn_blacklist_row(const struct conn_row *r, struct bl_row *out)
+{
+	const struct in6_addr *s6 = (const struct in6_addr *)r->t.saddr;
+	const struct in6_addr *d6 = (const struct in6_addr *)r->t.daddr;
+
+	memset(out, 0, sizeof(*out));
+	out->tcp = r->t.protocol == IPPROTO_TCP;
+	out->udp = r->t.protocol == IPPROTO_UDP;
+	out->src_port = r->t.sport;
+	out->dst_port = r->t.dport;
+	if (r->t.family == AF_INET6 && !(IN6_IS_ADDR_V4MAPPED(s6) && IN6_IS_ADDR_V4MAPPED(d6))) {
+		out->ipv6 = true;
+		memcpy(out->saddr, r->t.saddr, 16);
+		memcpy(out->daddr, r->t.daddr, 16);
+	} else {
+		size_t off = r->t.family == AF_INET6 ? 12 : 0;
+
+		out->ipv4 = true;
+		memcpy(out->saddr, r->t.saddr + off, 4);
+		memcpy(out->daddr, r->t.daddr + off, 4);
+	}
 }
 
 size_t conn_view_apply(struct conn_view *v, struct conn_row *rows, size_t nr,
@@ -826,9 +852,18 @@ size_t conn_view_apply(struct conn_view *v, struct conn_row *rows, size_t nr,
 {
 	size_t kept = 0;
 
-	for (size_t i = 0; i < nr; i++)
-		if (conn_filter_match(&v->filter, &rows[i]))
-			rows[kept++] = rows[i];
+	for (size_t i = 0; i < nr; i++) {
+		struct bl_row b;
+
+		if (!conn_filter_match(&v->filter, &rows[i]))
+			continue;
+		if (v->blacklist) {
+			conn_blacklist_row(&rows[i], &b);
+			if (blacklist_match(v->blacklist, &b))
+				continue;
+		}
+		rows[kept++] = rows[i];
+	}
 	kept = conn_view_collapse(rows, kept, v->ephemeral_port);
 	conn_view_sort(rows, kept);
 	kept = conn_view_limit(rows, kept, v->max_dimensions, other);

@@ -215,7 +215,12 @@ struct conn_view {
 	bool resolve_hostnames;	     /* Netdata's `resolve hostnames`: rows shown get dst_host */
 	size_t max_dimensions;	     /* 0: no limit */
 	unsigned int ephemeral_port; /* 0: no collapse */
+	struct blacklist *blacklist; /* DataKit's netlog blacklist: rows it matches go; NULL: none */
 };
+
+struct bl_row;
+/* What the netlog blacklist sees of row @r (IPv4-mapped pairs as IPv4). */
+void conn_blacklist_row(const struct conn_row *r, struct bl_row *out);
 
 /*
  * Netdata's defaults: ports *, Netdata's default ips, hostnames *, names
