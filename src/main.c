@@ -27,6 +27,7 @@
 #define EXIT_USAGE 2
 
 int cmd_flows(int argc, char **argv); /* modules/flows/flows.c */
+int cmd_http(int argc, char **argv);  /* modules/httpflow/httpflow_cmd.c */
 
 static const char *prog_cmd = "ebpfmon";
 
@@ -1046,6 +1047,7 @@ static void main_usage(FILE *f)
 		"  snapshot   count for a while, print the totals, exit\n"
 		"  flows      per-flow packets and bytes from TC/TCX, XDP or per process\n"
 		"  connections  TCP and UDP connections with their process, bytes, RTT (network viewer)\n"
+		"  http       HTTP/1.x requests per process, method, path, status (plain and TLS)\n"
 		"  metrics    list every metric (--markdown for docs/metrics.md)\n"
 		"  config     print the built-in default configuration, every key explained\n\n"
 		"  ebpfmon COMMAND --help   options of a command\n"
@@ -1065,12 +1067,13 @@ int main(int argc, char **argv)
 		     { "check", cmd_check },
 		     { "snapshot", cmd_snapshot },
 		     { "flows", cmd_flows },
+		     { "http", cmd_http },
 		     { "connections", cmd_connections },
 		     { "metrics", cmd_metrics },
 		     { "config", cmd_config } };
 
 	if (argc < 2) {
-		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, metrics, config (see 'ebpfmon --help')\n");
+		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, http, connections, metrics, config (see 'ebpfmon --help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -1085,7 +1088,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, metrics, config (see 'ebpfmon --help')\n",
+	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, http, connections, metrics, config (see 'ebpfmon --help')\n",
 		argv[1]);
 	return EXIT_USAGE;
 }

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * httpflow: the first bytes of every message on a TCP socket that starts like
+ * HTTP/1.x (a request method or "HTTP/"), for the parser in user space, and
+ * the bytes moved on those connections.
+ *
+ * Plain HTTP: tp_btf/sys_enter and sys_exit, filtered to read, write,
+ * readv, writev, sendto, recvfrom, sendmsg, recvmsg on TCP sockets. The
+ * buffer's address is saved at entry and read at exit (a read's bytes are
+ * there only then). Syscall hooks put every task on the slow syscall path
+ * (KERNEL.md); the price is measured by bench/http.sh. They were chosen
+ * over cgroup_skb because the process is exact: the thread making the call
+ * is the one that sent or received the bytes, where a packet received in
+ * softirq context has no process at all.
+ *
+ * TLS: uprobes on libssl's SSL_write and SSL_read (plaintext at the call,
+ * bytes at the return). The SSL object's socket comes from the syscall the
+ * same thread makes inside the call (the record is written to, or read
+ * from, the socket): that works whatever BIO the program gave OpenSSL
+ * (curl gives its own, so SSL_set_fd is never called).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "modules/httpflow/httpflow.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HTTP_ARGS_MAX);
+	__type(key, __u32);
+	__type(value, struct http_args);
+} args SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HTTP_ARGS_MAX);
+	__type(key, __u32);
+	__type(value, struct http_ssl_args);
+} ssl_args SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HTTP_CONNS_MAX);
+	__type(key, struct http_conn_key);
+	__type(value, struct http_conn_bytes);
+} conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HTTP_SSL_MAX);
+	__type(key, struct http_ssl_key);
+	__type(value, __u64);
+} ssl_sock SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, HTTP_RINGBUF);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct http_stats);
+} stats SEC(".maps");
+
+/* Syscall numbers of this architecture (asm/unistd.h). */
+#include <asm/unistd.h>
+
+#if defined(__TARGET_ARCH_x86)
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
+#define ARG0(regs) ((regs)->di)
+#define ARG1(regs) ((regs)->si)
+/* An ia32 syscall numbers its calls differently (TS_COMPAT). */
+#define COMPAT_SYSCALL(task) ((task)->thread_info.status & 0x0002)
+#elif defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs) ((regs)->syscallno)
+#define ARG0(regs) ((regs)->orig_x0)
+#define ARG1(regs) ((regs)->regs[1])
+#define COMPAT_SYSCALL(task) ((task)->thread_info.flags & (1UL << 22))
+#else
+#error "add this architecture's syscall registers"
+#endif
+
+static __always_inline struct http_stats *stats_here(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&stats, &zero);
+}
+
+#define STAT(f)                                          \
+	do {                                             \
+		struct http_stats *s__ = stats_here();   \
+		if (s__)                                 \
+			__sync_fetch_and_add(&s__->f, 1); \
+	} while (0)
+
+/* The TCP socket behind descriptor @fd of the current task, or NULL. */
+static __always_inline struct sock *fd_tcp_sock(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt;
+	struct file **fds, *file = NULL;
+	struct socket *so;
+	struct sock *sk;
+	__u16 family;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	/* Only a socket's private_data is a struct socket. */
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	so = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if ((family != AF_INET && family != AF_INET6) ||
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(http_sys_enter, struct pt_regs *regs, long id)
+{
+	struct http_args a = {};
+	struct sock *sk;
+	__u32 tid;
+
+	switch (id) {
+	case __NR_write:
+	case __NR_sendto:
+		a.op = HTTP_OP_WRITE;
+		break;
+	case __NR_read:
+	case __NR_recvfrom:
+		a.op = HTTP_OP_READ;
+		break;
+	case __NR_writev:
+		a.op = HTTP_OP_WRITE;
+		a.kind = HTTP_BUF_IOV;
+		break;
+	case __NR_readv:
+		a.op = HTTP_OP_READ;
+		a.kind = HTTP_BUF_IOV;
+		break;
+	case __NR_sendmsg:
+		a.op = HTTP_OP_WRITE;
+		a.kind = HTTP_BUF_MSG;
+		break;
+	case __NR_recvmsg:
+		a.op = HTTP_OP_READ;
+		a.kind = HTTP_BUF_MSG;
+		break;
+	default:
+		return 0;
+	}
+	if (COMPAT_SYSCALL(bpf_get_current_task_btf()))
+		return 0;
+	sk = fd_tcp_sock((long)ARG0(regs));
+	if (!sk)
+		return 0;
+	a.sk = (__u64)sk;
+	a.buf = ARG1(regs);
+	a.ts = bpf_ktime_get_ns();
+	tid = (__u32)bpf_get_current_pid_tgid();
+	if (bpf_map_update_elem(&args, &tid, &a, BPF_ANY))
+		STAT(args_full);
+	return 0;
+}
+
+static __always_inline bool http_start(const char *h)
+{
+	__u32 w;
+
+	__builtin_memcpy(&w, h, 4);
+	/* Little- or big-endian, compare the bytes: the compiler folds these. */
+	return !__builtin_memcmp(h, "GET ", 4) || !__builtin_memcmp(h, "POST", 4) ||
+	       !__builtin_memcmp(h, "PUT ", 4) || !__builtin_memcmp(h, "HEAD", 4) ||
+	       !__builtin_memcmp(h, "DELE", 4) || !__builtin_memcmp(h, "PATC", 4) ||
+	       !__builtin_memcmp(h, "OPTI", 4) || !__builtin_memcmp(h, "CONN", 4) ||
+	       !__builtin_memcmp(h, "TRAC", 4) || !__builtin_memcmp(h, "HTTP", 4) || (w & 0);
+}
+
+static __always_inline void fill_tuple(struct http_event *e, struct sock *sk)
+{
+	if (!sk)
+		return;
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == AF_INET) {
+		bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/*
+ * A call moved @ret bytes of which the first @avail are at @ubuf: count
+ * them on the connection if it carried HTTP before, and send the message
+ * to user space if it starts like HTTP.
+ */
+static __always_inline void http_message(__u8 op, __u8 tls, __u64 ptr, struct sock *sk,
+					 __u64 ubuf, __u64 avail, long ret, __u64 ts)
+{
+	struct http_conn_key key = { .ptr = ptr };
+	struct http_conn_bytes *b, zero = {};
+	struct http_event *e;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 rd = 0, wr = 0, cap;
+	char head[4] = {};
+	bool start;
+
+	if (ret <= 0 || !ubuf)
+		return;
+	if (avail > (__u64)ret)
+		avail = ret;
+	if (avail >= 4 && bpf_probe_read_user(head, sizeof(head), (void *)ubuf))
+		return;
+	start = avail >= 4 && http_start(head);
+	if (tls) {
+		key.tgid = pid_tgid >> 32;
+		key.tls = 1;
+	}
+	b = bpf_map_lookup_elem(&conns, &key);
+	if (!b && !start)
+		return;
+	if (!b) {
+		if (bpf_map_update_elem(&conns, &key, &zero, BPF_NOEXIST) == 0)
+			b = bpf_map_lookup_elem(&conns, &key);
+		else
+			b = bpf_map_lookup_elem(&conns, &key);
+		if (!b)
+			STAT(conns_full);
+	}
+	if (b) {
+		rd = b->rd;
+		wr = b->wr;
+		if (op == HTTP_OP_READ)
+			__sync_fetch_and_add(&b->rd, ret);
+		else
+			__sync_fetch_and_add(&b->wr, ret);
+	}
+	if (!start)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		STAT(ringbuf_full);
+		return;
+	}
+	e->ts = ts;
+	e->conn = ptr;
+	e->rd_before = rd;
+	e->wr_before = wr;
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->len = ret;
+	e->op = op;
+	e->tls = tls;
+	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
+	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+	e->sport = e->dport = e->family = 0;
+	fill_tuple(e, sk);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	cap = avail < HTTP_CAP ? avail : HTTP_CAP;
+	/* A bound the verifier sees on the register itself (it may track a 32-bit copy). */
+	asm volatile("%0 &= 0x1ff" : "+r"(cap));
+	e->cap = 0;
+	if (cap > 0 && cap <= HTTP_CAP && !bpf_probe_read_user(e->data, cap, (void *)ubuf))
+		e->cap = cap;
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(http_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct http_ssl_args *sa;
+	struct http_args *ap, a;
+	struct iovec iov = {};
+	__u64 avail = HTTP_CAP;
+	__u64 ubuf;
+
+	ap = bpf_map_lookup_elem(&args, &tid);
+	if (!ap)
+		return 0;
+	a = *ap;
+	bpf_map_delete_elem(&args, &tid);
+	/* Inside SSL_read/SSL_write: this socket is the SSL object's. */
+	sa = bpf_map_lookup_elem(&ssl_args, &tid);
+	if (sa) {
+		struct http_ssl_key k = { .ssl = sa->ssl, .tgid = pid_tgid >> 32 };
+
+		bpf_map_update_elem(&ssl_sock, &k, &a.sk, BPF_ANY);
+	}
+	if (ret <= 0)
+		return 0;
+	ubuf = a.buf;
+	if (a.kind == HTTP_BUF_MSG) {
+		struct user_msghdr mh;
+
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)ubuf) || !mh.msg_iovlen)
+			return 0;
+		ubuf = (__u64)mh.msg_iov;
+	}
+	if (a.kind != HTTP_BUF_PLAIN) {
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)ubuf))
+			return 0;
+		ubuf = (__u64)iov.iov_base;
+		avail = iov.iov_len;
+	}
+	/* A write's bytes were there at entry: its time is the entry's. */
+	http_message(a.op, 0, a.sk, (struct sock *)a.sk, ubuf, avail, ret,
+		     a.op == HTTP_OP_WRITE ? a.ts : bpf_ktime_get_ns());
+	return 0;
+}
+
+/* ---- TLS: libssl's SSL_write(ssl, buf, num) and SSL_read(ssl, buf, num) -- */
+
+static __always_inline int ssl_enter(__u64 ssl, __u64 buf, __u32 op)
+{
+	struct http_ssl_args a = { .ssl = ssl, .buf = buf, .ts = bpf_ktime_get_ns(), .op = op };
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_update_elem(&ssl_args, &tid, &a, BPF_ANY))
+		STAT(ssl_full);
+	return 0;
+}
+
+static __always_inline int ssl_exit(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct http_ssl_args *ap, a;
+	struct http_ssl_key k = {};
+	__u64 *skp;
+
+	ap = bpf_map_lookup_elem(&ssl_args, &tid);
+	if (!ap)
+		return 0;
+	a = *ap;
+	bpf_map_delete_elem(&ssl_args, &tid);
+	k.ssl = a.ssl;
+	k.tgid = pid_tgid >> 32;
+	skp = bpf_map_lookup_elem(&ssl_sock, &k);
+	http_message(a.op, 1, a.ssl, skp ? (struct sock *)*skp : NULL, a.buf, HTTP_CAP, ret,
+		     a.op == HTTP_OP_WRITE ? a.ts : bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_write, void *ssl, const void *buf, int num)
+{
+	return ssl_enter((__u64)ssl, (__u64)buf, HTTP_OP_WRITE);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_write_ret, long ret)
+{
+	return ssl_exit((int)ret); /* an int in libssl */
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_read, void *ssl, void *buf, int num)
+{
+	return ssl_enter((__u64)ssl, (__u64)buf, HTTP_OP_READ);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_read_ret, long ret)
+{
+	return ssl_exit((int)ret);
+}
