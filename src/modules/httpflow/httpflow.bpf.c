@@ -107,7 +107,7 @@ static __always_inline struct http_stats *stats_here(void)
 	} while (0)
 
 /* The TCP socket behind descriptor @fd of the current task, or NULL. */
-static __always_inline struct sock *fd_tcp_sock(long fd)
+static __always_inline struct sock *fd_tcp_sock(long fd, __u64 *ino)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt;
@@ -127,6 +127,7 @@ static __always_inline struct sock *fd_tcp_sock(long fd)
 	/* Only a socket's private_data is a struct socket. */
 	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return NULL;
+	*ino = BPF_CORE_READ(file, f_inode, i_ino);
 	so = BPF_CORE_READ(file, private_data);
 	sk = BPF_CORE_READ(so, sk);
 	if (!sk)
@@ -175,7 +176,7 @@ int BPF_PROG(http_sys_enter, struct pt_regs *regs, long id)
 	}
 	if (COMPAT_SYSCALL(bpf_get_current_task_btf()))
 		return 0;
-	sk = fd_tcp_sock((long)ARG0(regs));
+	sk = fd_tcp_sock((long)ARG0(regs), &a.ino);
 	if (!sk)
 		return 0;
 	a.sk = (__u64)sk;
@@ -221,14 +222,15 @@ static __always_inline void fill_tuple(struct http_event *e, struct sock *sk)
  * them on the connection if it carried HTTP before, and send the message
  * to user space if it starts like HTTP.
  */
-static __always_inline void http_message(__u8 op, __u8 tls, __u64 ptr, struct sock *sk,
-					 __u64 ubuf, __u64 avail, long ret, __u64 ts)
+static __always_inline void http_message(__u8 op, __u8 tls, __u64 ptr, __u64 ino,
+					 struct sock *sk, __u64 ubuf, __u64 avail, long ret,
+					 __u64 ts)
 {
 	struct http_conn_key key = { .ptr = ptr };
-	struct http_conn_bytes *b, zero = {};
+	struct http_conn_bytes *b, zero = { .ino = ino };
 	struct http_event *e;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 rd = 0, wr = 0, cap;
+	__u64 rd = 0, wr = 0, old_rd = 0, old_wr = 0, cap;
 	char head[4] = {};
 	bool start;
 
@@ -246,6 +248,21 @@ static __always_inline void http_message(__u8 op, __u8 tls, __u64 ptr, struct so
 	b = bpf_map_lookup_elem(&conns, &key);
 	if (!b && !start)
 		return;
+	if (b && b->ino != ino) {
+		/*
+		 * A new socket at a freed one's address: its bytes are not the
+		 * old connection's. A message that does not start HTTP leaves
+		 * them (the old exchange's last bytes stay readable); one that
+		 * does restarts them, and hands the old ones to user space.
+		 */
+		if (!start)
+			return;
+		old_rd = b->rd;
+		old_wr = b->wr;
+		b->rd = 0;
+		b->wr = 0;
+		b->ino = ino;
+	}
 	if (!b) {
 		if (bpf_map_update_elem(&conns, &key, &zero, BPF_NOEXIST) == 0)
 			b = bpf_map_lookup_elem(&conns, &key);
@@ -273,6 +290,9 @@ static __always_inline void http_message(__u8 op, __u8 tls, __u64 ptr, struct so
 	e->conn = ptr;
 	e->rd_before = rd;
 	e->wr_before = wr;
+	e->ino = ino;
+	e->old_rd = old_rd;
+	e->old_wr = old_wr;
 	e->tgid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->len = ret;
@@ -332,7 +352,7 @@ int BPF_PROG(http_sys_exit, struct pt_regs *regs, long ret)
 		avail = iov.iov_len;
 	}
 	/* A write's bytes were there at entry: its time is the entry's. */
-	http_message(a.op, 0, a.sk, (struct sock *)a.sk, ubuf, avail, ret,
+	http_message(a.op, 0, a.sk, a.ino, (struct sock *)a.sk, ubuf, avail, ret,
 		     a.op == HTTP_OP_WRITE ? a.ts : bpf_ktime_get_ns());
 	return 0;
 }
@@ -365,7 +385,7 @@ static __always_inline int ssl_exit(long ret)
 	k.ssl = a.ssl;
 	k.tgid = pid_tgid >> 32;
 	skp = bpf_map_lookup_elem(&ssl_sock, &k);
-	http_message(a.op, 1, a.ssl, skp ? (struct sock *)*skp : NULL, a.buf, HTTP_CAP, ret,
+	http_message(a.op, 1, a.ssl, 0, skp ? (struct sock *)*skp : NULL, a.buf, HTTP_CAP, ret,
 		     a.op == HTTP_OP_WRITE ? a.ts : bpf_ktime_get_ns());
 	return 0;
 }

@@ -53,7 +53,8 @@ static int conn_bytes(void *arg, const struct http_conn *c, uint64_t *rd, uint64
 	struct http_conn_key k = { .ptr = c->ptr, .tgid = c->ctgid, .tls = c->tls };
 	struct http_conn_bytes b;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.conns), &k, &b))
+	/* Gone, or restarted by another socket at the same address: unknown. */
+	if (bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.conns), &k, &b) || b.ino != c->ino)
 		return -1;
 	*rd = b.rd;
 	*wr = b.wr;

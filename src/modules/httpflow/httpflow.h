@@ -39,6 +39,7 @@ enum http_buf_kind {
 struct http_args {
 	__u64 buf;
 	__u64 sk;
+	__u64 ino; /* the socket's inode number: tells a new socket at a reused address */
 	__u64 ts;
 	__u32 kind;
 	__u32 op;
@@ -64,6 +65,7 @@ struct http_conn_key {
 struct http_conn_bytes {
 	__u64 rd;
 	__u64 wr;
+	__u64 ino; /* the socket's inode (plain; 0 for TLS): a new socket restarts the counts */
 };
 
 struct http_ssl_key {
@@ -81,6 +83,9 @@ struct http_event {
 	__u64 conn;	 /* connection key's ptr */
 	__u64 rd_before; /* connection's bytes before this message */
 	__u64 wr_before;
+	__u64 ino;	 /* the socket's inode (plain), 0 (TLS) */
+	__u64 old_rd;	 /* a new socket at the address of an old one: the old one's bytes */
+	__u64 old_wr;
 	__u32 tgid;
 	__u32 tid;
 	__u32 len; /* bytes the call moved */
@@ -105,8 +110,8 @@ struct http_stats {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct http_event) == 104 + HTTP_CAP, "event layout");
-_Static_assert(sizeof(struct http_args) == 32, "args layout");
+_Static_assert(sizeof(struct http_event) == 128 + HTTP_CAP, "event layout");
+_Static_assert(sizeof(struct http_args) == 40, "args layout");
 _Static_assert(sizeof(struct http_ssl_args) == 32, "ssl args layout");
 _Static_assert(sizeof(struct http_conn_key) == 16, "conn key layout");
 #endif

@@ -270,12 +270,18 @@ void http_agg_event(struct http_agg *a, const void *data, size_t len)
 		c = conn_find(a, e.conn, e.tls ? e.tgid : 0, e.tls, true);
 		if (!c)
 			return;
-		if (c->have_req && c->have_resp)
-			row_add(a, c, e.rd_before, e.wr_before);
+		if (c->have_req && c->have_resp) {
+			/* Another socket at this address: the old one's bytes came with the event. */
+			if (c->ino != e.ino)
+				row_add(a, c, e.old_rd, e.old_wr);
+			else
+				row_add(a, c, e.rd_before, e.wr_before);
+		}
 		else if (c->have_req)
 			a->unanswered++;
 		c->have_req = true;
 		c->have_resp = false;
+		c->ino = e.ino;
 		c->req = req;
 		c->incoming = e.op == HTTP_OP_READ;
 		c->req_ts = e.ts;
@@ -293,7 +299,8 @@ void http_agg_event(struct http_agg *a, const void *data, size_t len)
 	if (!http_parse_response(e.data, cap, &status, ver)) {
 		c = conn_find(a, e.conn, e.tls ? e.tgid : 0, e.tls, false);
 		/* A response goes the other way from its request. */
-		if (!c || !c->have_req || c->have_resp || c->incoming != (e.op == HTTP_OP_WRITE))
+		if (!c || !c->have_req || c->have_resp || c->incoming != (e.op == HTTP_OP_WRITE) ||
+		    c->ino != e.ino)
 			return;
 		c->last_ts = e.ts;
 		take_tuple(c, &e);

@@ -62,6 +62,7 @@ struct http_row {
 struct http_conn {
 	uint64_t ptr;
 	uint32_t ctgid, tls; /* the kernel's connection key */
+	uint64_t ino;	     /* the socket's inode: a new socket at the same address differs */
 	uint64_t last_ts;
 	bool have_req, have_resp;
 	struct http_req req;
