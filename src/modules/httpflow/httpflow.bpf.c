@@ -4,10 +4,10 @@
  * HTTP/1.x (a request method or "HTTP/"), for the parser in user space, and
  * the bytes moved on those connections.
  *
- * Plain HTTP: tp_btf/sys_enter and sys_exit, filtered to read, write,
- * readv, writev, sendto, recvfrom, sendmsg, recvmsg on TCP sockets. The
- * buffer's address is saved at entry and read at exit (a read's bytes are
- * there only then). Syscall hooks put every task on the slow syscall path
+ * Plain HTTP: tp_btf/sys_exit, filtered to read, write, readv, writev,
+ * sendto, recvfrom, sendmsg, recvmsg on TCP sockets; the buffer is read at
+ * the exit (a read's bytes are there only then). A syscall hook puts every
+ * task on the slow syscall path
  * (KERNEL.md); the price is measured by bench/http.sh. They were chosen
  * over cgroup_skb because the process is exact: the thread making the call
  * is the one that sent or received the bytes, where a packet received in
@@ -33,13 +33,6 @@
 #define S_IFSOCK 0140000
 
 char LICENSE[] SEC("license") = "GPL";
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HTTP_ARGS_MAX);
-	__type(key, __u32);
-	__type(value, struct http_args);
-} args SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -106,86 +99,45 @@ static __always_inline struct http_stats *stats_here(void)
 			__sync_fetch_and_add(&s__->f, 1); \
 	} while (0)
 
-/* The TCP socket behind descriptor @fd of the current task, or NULL. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * The TCP socket behind descriptor @fd of the current task, or NULL. Read
+ * with direct loads through BTF pointers (a few ns each) rather than
+ * bpf_probe_read_kernel() calls: this runs on every read and write of
+ * every task. Only the table slot, indexed by a variable, takes a helper.
+ */
 static __always_inline struct sock *fd_tcp_sock(long fd, __u64 *ino)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt;
-	struct file **fds, *file = NULL;
+	struct file *fp = NULL, *file;
 	struct socket *so;
+	struct inode *inode;
 	struct sock *sk;
 	__u16 family;
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	fdt = task->files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (bpf_probe_read_kernel(&fp, sizeof(fp), &fdt->fd[0] + fd) || !fp)
 		return NULL;
+	file = bpf_rdonly_cast(fp, bpf_core_type_id_kernel(struct file));
+	inode = file->f_inode;
 	/* Only a socket's private_data is a struct socket. */
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	*ino = BPF_CORE_READ(file, f_inode, i_ino);
-	so = BPF_CORE_READ(file, private_data);
-	sk = BPF_CORE_READ(so, sk);
+	*ino = inode->i_ino;
+	so = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	sk = so->sk;
 	if (!sk)
 		return NULL;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if ((family != AF_INET && family != AF_INET6) ||
-	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	family = sk->__sk_common.skc_family;
+	if ((family != AF_INET && family != AF_INET6) || sk->sk_protocol != IPPROTO_TCP)
 		return NULL;
 	return sk;
-}
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(http_sys_enter, struct pt_regs *regs, long id)
-{
-	struct http_args a = {};
-	struct sock *sk;
-	__u32 tid;
-
-	switch (id) {
-	case __NR_write:
-	case __NR_sendto:
-		a.op = HTTP_OP_WRITE;
-		break;
-	case __NR_read:
-	case __NR_recvfrom:
-		a.op = HTTP_OP_READ;
-		break;
-	case __NR_writev:
-		a.op = HTTP_OP_WRITE;
-		a.kind = HTTP_BUF_IOV;
-		break;
-	case __NR_readv:
-		a.op = HTTP_OP_READ;
-		a.kind = HTTP_BUF_IOV;
-		break;
-	case __NR_sendmsg:
-		a.op = HTTP_OP_WRITE;
-		a.kind = HTTP_BUF_MSG;
-		break;
-	case __NR_recvmsg:
-		a.op = HTTP_OP_READ;
-		a.kind = HTTP_BUF_MSG;
-		break;
-	default:
-		return 0;
-	}
-	if (COMPAT_SYSCALL(bpf_get_current_task_btf()))
-		return 0;
-	sk = fd_tcp_sock((long)ARG0(regs), &a.ino);
-	if (!sk)
-		return 0;
-	a.sk = (__u64)sk;
-	a.buf = ARG1(regs);
-	a.ts = bpf_ktime_get_ns();
-	tid = (__u32)bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&args, &tid, &a, BPF_ANY))
-		STAT(args_full);
-	return 0;
 }
 
 static __always_inline bool http_start(const char *h)
@@ -312,48 +264,81 @@ static __always_inline void http_message(__u8 op, __u8 tls, __u64 ptr, __u64 ino
 	bpf_ringbuf_submit(e, 0);
 }
 
+/*
+ * At the exit only: the arguments are still in the registers saved at
+ * entry (the kernel does not change them), the bytes of a read are in the
+ * buffer now, and one program per syscall costs half of an entry and exit
+ * pair. A write's time is thus its end (microseconds later than its start
+ * at most for the small writes that carry HTTP headers).
+ */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(http_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
+	__u64 pid_tgid, ubuf, ino = 0, avail = HTTP_CAP;
 	struct http_ssl_args *sa;
-	struct http_args *ap, a;
 	struct iovec iov = {};
-	__u64 avail = HTTP_CAP;
-	__u64 ubuf;
+	__u32 tid, kind = HTTP_BUF_PLAIN;
+	struct sock *sk;
+	__u8 op;
 
-	ap = bpf_map_lookup_elem(&args, &tid);
-	if (!ap)
+	switch (SYSCALL_NR(regs)) {
+	case __NR_write:
+	case __NR_sendto:
+		op = HTTP_OP_WRITE;
+		break;
+	case __NR_read:
+	case __NR_recvfrom:
+		op = HTTP_OP_READ;
+		break;
+	case __NR_writev:
+		op = HTTP_OP_WRITE;
+		kind = HTTP_BUF_IOV;
+		break;
+	case __NR_readv:
+		op = HTTP_OP_READ;
+		kind = HTTP_BUF_IOV;
+		break;
+	case __NR_sendmsg:
+		op = HTTP_OP_WRITE;
+		kind = HTTP_BUF_MSG;
+		break;
+	case __NR_recvmsg:
+		op = HTTP_OP_READ;
+		kind = HTTP_BUF_MSG;
+		break;
+	default:
 		return 0;
-	a = *ap;
-	bpf_map_delete_elem(&args, &tid);
+	}
+	if (ret <= 0 || COMPAT_SYSCALL(bpf_get_current_task_btf()))
+		return 0;
+	sk = fd_tcp_sock((long)ARG0(regs), &ino);
+	if (!sk)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	tid = (__u32)pid_tgid;
 	/* Inside SSL_read/SSL_write: this socket is the SSL object's. */
 	sa = bpf_map_lookup_elem(&ssl_args, &tid);
 	if (sa) {
 		struct http_ssl_key k = { .ssl = sa->ssl, .tgid = pid_tgid >> 32 };
+		__u64 v = (__u64)sk;
 
-		bpf_map_update_elem(&ssl_sock, &k, &a.sk, BPF_ANY);
+		bpf_map_update_elem(&ssl_sock, &k, &v, BPF_ANY);
 	}
-	if (ret <= 0)
-		return 0;
-	ubuf = a.buf;
-	if (a.kind == HTTP_BUF_MSG) {
+	ubuf = ARG1(regs);
+	if (kind == HTTP_BUF_MSG) {
 		struct user_msghdr mh;
 
 		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)ubuf) || !mh.msg_iovlen)
 			return 0;
 		ubuf = (__u64)mh.msg_iov;
 	}
-	if (a.kind != HTTP_BUF_PLAIN) {
+	if (kind != HTTP_BUF_PLAIN) {
 		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)ubuf))
 			return 0;
 		ubuf = (__u64)iov.iov_base;
 		avail = iov.iov_len;
 	}
-	/* A write's bytes were there at entry: its time is the entry's. */
-	http_message(a.op, 0, a.sk, a.ino, (struct sock *)a.sk, ubuf, avail, ret,
-		     a.op == HTTP_OP_WRITE ? a.ts : bpf_ktime_get_ns());
+	http_message(op, 0, (__u64)sk, ino, sk, ubuf, avail, ret, bpf_ktime_get_ns());
 	return 0;
 }
 

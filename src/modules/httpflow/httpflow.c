@@ -81,12 +81,10 @@ int http_engine_open(struct http_engine *e, bool tls, char *err, size_t errlen)
 		snprintf(err, errlen, "load BPF programs (verifier): %s", strerror(-ret));
 		return ret;
 	}
-	e->sys_links[0] = bpf_program__attach(e->skel->progs.http_sys_enter);
-	e->sys_links[1] = e->sys_links[0] ? bpf_program__attach(e->skel->progs.http_sys_exit)
-					  : NULL;
-	if (!e->sys_links[1]) {
+	e->sys_links[0] = bpf_program__attach(e->skel->progs.http_sys_exit);
+	if (!e->sys_links[0]) {
 		ret = -errno;
-		snprintf(err, errlen, "attach tp_btf/sys_enter, sys_exit: %s", strerror(errno));
+		snprintf(err, errlen, "attach tp_btf/sys_exit: %s", strerror(errno));
 		return ret;
 	}
 	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), on_event, e, NULL);
@@ -247,7 +245,6 @@ enum {
 	HF_REQUESTS,
 	HF_LATENCY,
 	HF_LIBS,
-	HF_ARGS_FULL,
 	HF_CONNS_FULL,
 	HF_RINGBUF_FULL,
 	HF_SSL_FULL,
@@ -271,8 +268,6 @@ static const struct counter_def hf_defs[] = {
 			 .netdata_chart = "", .netdata_app_chart = "" },
 	[HF_LIBS] = { "tls_libraries", "libssl files with SSL_read/SSL_write uprobes attached", .kind = GAUGE_HOST,
 		      .netdata_chart = "", .netdata_app_chart = "" },
-	[HF_ARGS_FULL] = { "args_table_full_total", "Socket reads and writes not seen: the per-thread table (8192) was full",
-			   .netdata_chart = "", .netdata_app_chart = "" },
 	[HF_CONNS_FULL] = { "conn_table_full_total", "HTTP messages whose connection's bytes were not counted: the connection table (16384) could not take it",
 			    .netdata_chart = "", .netdata_app_chart = "" },
 	[HF_RINGBUF_FULL] = { "ringbuf_full_total", "HTTP messages lost: the ring buffer (1 MiB) was full between collections",
@@ -284,7 +279,7 @@ static const struct counter_def hf_defs[] = {
 };
 
 static const struct hook_impl sys_impls[] = {
-	{ "tp_btf", PROGS("http_sys_enter", "http_sys_exit"), IMPL_SYSCALL },
+	{ "tp_btf", PROGS("http_sys_exit"), IMPL_SYSCALL },
 };
 
 static const struct hook_def hf_hooks[] = {
@@ -420,7 +415,6 @@ static int hf_collect(struct module_inst *mi, struct module_stats *next)
 	}
 	http_engine_kstats(&a->e, &k);
 	next->host[HF_LIBS] = a->e.nr_attached;
-	next->host[HF_ARGS_FULL] = k.args_full;
 	next->host[HF_CONNS_FULL] = k.conns_full;
 	next->host[HF_RINGBUF_FULL] = k.ringbuf_full;
 	next->host[HF_SSL_FULL] = k.ssl_full;

@@ -18,7 +18,7 @@
 #define HTTP_CAP 256
 
 /* Bounds of the kernel tables. */
-#define HTTP_ARGS_MAX	8192  /* threads inside a read/write syscall or SSL_read/SSL_write */
+#define HTTP_ARGS_MAX	8192  /* threads inside SSL_read/SSL_write */
 #define HTTP_CONNS_MAX	16384 /* connections that carried HTTP: byte counters (LRU) */
 #define HTTP_SSL_MAX	16384 /* SSL objects -> their socket (LRU) */
 #define HTTP_RINGBUF	(1 << 20)
@@ -33,16 +33,6 @@ enum http_buf_kind {
 	HTTP_BUF_PLAIN = 0, /* read, write, sendto, recvfrom: (fd, buf, len) */
 	HTTP_BUF_IOV = 1,   /* readv, writev: (fd, iov, iovcnt): the first iovec */
 	HTTP_BUF_MSG = 2,   /* sendmsg, recvmsg: (fd, msghdr, flags): its first iovec */
-};
-
-/* A thread inside a syscall on a TCP socket: saved at entry, used at exit. */
-struct http_args {
-	__u64 buf;
-	__u64 sk;
-	__u64 ino; /* the socket's inode number: tells a new socket at a reused address */
-	__u64 ts;
-	__u32 kind;
-	__u32 op;
 };
 
 /* A thread inside SSL_read / SSL_write. */
@@ -79,7 +69,7 @@ struct http_ssl_key {
  * first HTTP_CAP bytes, the connection's counters before it, its 4-tuple.
  */
 struct http_event {
-	__u64 ts;	 /* CLOCK_MONOTONIC ns: sent (write entry) or received (read exit) */
+	__u64 ts;	 /* CLOCK_MONOTONIC ns: the end of the call that sent or received it */
 	__u64 conn;	 /* connection key's ptr */
 	__u64 rd_before; /* connection's bytes before this message */
 	__u64 wr_before;
@@ -103,7 +93,7 @@ struct http_event {
 
 /* Per CPU, summed in user space. */
 struct http_stats {
-	__u64 args_full;    /* syscalls not seen: the per-thread table was full */
+	__u64 args_full;    /* unused (kept for the layout) */
 	__u64 conns_full;   /* connections whose bytes are not counted: table full */
 	__u64 ringbuf_full; /* messages lost: the ring buffer was full */
 	__u64 ssl_full;	    /* SSL calls not seen: table full */
@@ -111,7 +101,6 @@ struct http_stats {
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct http_event) == 128 + HTTP_CAP, "event layout");
-_Static_assert(sizeof(struct http_args) == 40, "args layout");
 _Static_assert(sizeof(struct http_ssl_args) == 32, "ssl args layout");
 _Static_assert(sizeof(struct http_conn_key) == 16, "conn key layout");
 #endif

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# httpflow: what watching HTTP costs. ns per call (bench/http_cost.c): a
+# syscall httpflow ignores (getppid), a read that is no socket (/dev/zero),
+# a 64-byte TCP write or read that is not HTTP, and one that starts like
+# HTTP (each is a ring buffer event). Rounds alternate bare and with
+# `ebpfmon http` (plain only, the same syscall hooks the module uses);
+# medians of ROUNDS rounds of the per-round difference.
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${BUILD:-build}
+EBPFMON=$PWD/$BUILD/ebpfmon
+ROUNDS=${ROUNDS:-7}
+TMP=$(mktemp -d /tmp/ebpfmon-bench-http.XXXXXX)
+BG=
+trap '[ -n "$BG" ] && kill -KILL "$BG" 2>/dev/null; rm -rf "$TMP"' EXIT
+cc -O2 -Wall -o "$TMP/http_cost" bench/http_cost.c || exit 1
+
+measure() { # round label
+	taskset -c 1 "$TMP/http_cost" 50000 | awk -v r="$1" -v l="$2" '{ print r, l, $1, $2 }' >>"$TMP/results"
+}
+
+echo "== httpflow: ns per call, median of $ROUNDS rounds (with minus bare, per round)"
+for r in $(seq "$ROUNDS"); do
+	measure "$r" bare
+	"$EBPFMON" http --no-tls --duration 10m >/dev/null 2>"$TMP/http.err" &
+	BG=$!
+	for _ in $(seq 300); do grep -q '^attached' "$TMP/http.err" && break; sleep 0.1; done
+	if grep -q '^attached' "$TMP/http.err"; then
+		measure "$r" http
+	else
+		echo "bench http: ebpfmon did not attach: $(head -c 200 "$TMP/http.err")"
+	fi
+	kill -INT "$BG"; wait "$BG" 2>/dev/null; BG=
+done
+python3 - "$TMP/results" <<'PY'
+import statistics, sys
+from collections import defaultdict
+v = defaultdict(lambda: defaultdict(dict))
+for line in open(sys.argv[1]):
+    r, label, kind, ns = line.split()
+    v[kind][label][r] = float(ns)
+print(f"{'call':32} {'bare':>7} {'httpflow':>9} {'adds':>9}")
+names = {"getppid": "getppid (ignored syscall)", "devzero": "read /dev/zero (not a socket)",
+         "tcp": "TCP write/read, not HTTP", "http": "TCP write/read of HTTP (event)"}
+for kind in ("getppid", "devzero", "tcp", "http"):
+    d = v[kind]
+    if not d["http"]:
+        continue
+    med = lambda l: statistics.median(d[l].values())
+    diff = statistics.median(d["http"][r] - d["bare"][r] for r in d["http"] if r in d["bare"])
+    print(f"{names[kind]:32} {med('bare'):7.1f} {med('http'):9.1f} {diff:6.1f} ns")
+PY
