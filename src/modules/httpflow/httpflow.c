@@ -302,6 +302,7 @@ struct hf_agent {
 	struct hf_series *series;
 	size_t nr_series;
 	uint64_t series_full;
+	char said[256]; /* the last TLS note printed */
 };
 
 static int hf_probe(const struct module *m, const struct caps *caps, const struct config *cfg,
@@ -419,8 +420,11 @@ static int hf_collect(struct module_inst *mi, struct module_stats *next)
 	next->host[HF_RINGBUF_FULL] = k.ringbuf_full;
 	next->host[HF_SSL_FULL] = k.ssl_full;
 	next->host[HF_ROWS_FULL] = g->rows_full + g->conns_full + a->series_full;
-	if (a->e.tls_note[0])
-		snprintf(next->reason, sizeof(next->reason), "TLS: %s", a->e.tls_note);
+	/* A libssl without the symbols: said once per new one; plain HTTP and other libssl run on. */
+	if (a->e.tls_note[0] && strcmp(a->e.tls_note, a->said)) {
+		fprintf(stderr, "ebpfmon: httpflow: TLS: %s\n", a->e.tls_note);
+		snprintf(a->said, sizeof(a->said), "%s", a->e.tls_note);
+	}
 	return 0;
 }
 
