@@ -13,6 +13,8 @@
 #     its bytes mirror curl's.
 #   - `run` with the module: ebpfmon_httpflow_requests_total per app, method
 #     and status (plain and TLS together), and the latency histogram counts.
+#   - A libssl without SSL_write/SSL_read, mapped by a process, is named on
+#     stderr, and everything above still counts.
 #   - Nothing of ours stays attached after SIGINT and after SIGKILL.
 source "$(dirname "$0")/lib.sh"
 need_root "httpflow"
@@ -42,6 +44,13 @@ BG+=($!)
 ready() { ip netns exec "$NA" python3 -c "import socket,sys; socket.create_connection(('10.78.0.2', int(sys.argv[1])), 1)" "$1" 2>/dev/null; }
 for _ in $(seq 100); do ready 8080 && ready 8443 && break; sleep 0.1; done
 ready 8080 && ready 8443 || { not_ok "the HTTP and HTTPS servers did not start"; exit 0; }
+
+# A libssl without SSL_read/SSL_write, mapped by a running process: named, skipped.
+mkdir -p "$TMP/fakessl"
+echo 'int SSL_other(void) { return 0; }' | cc -shared -fPIC -x c -o "$TMP/fakessl/libssl.so.99" - ||
+	{ not_ok "building a libssl without the symbols"; exit 0; }
+LD_PRELOAD=$TMP/fakessl/libssl.so.99 sleep 600 &
+BG+=($!)
 
 # The command and the module, watching the same workload.
 "$EBPFMON" http --duration 5m --json >"$TMP/http.json" 2>"$TMP/http.err" &
@@ -86,6 +95,11 @@ done
 kill -INT "$HTTP_PID"
 wait "$HTTP_PID"
 expect_eq "ebpfmon http exit status" "$?" 0
+if grep -q "^ebpfmon http: TLS: .*libssl.so.99: no uprobe on SSL_write" "$TMP/http.err"; then
+	ok "a libssl without SSL_write is named, the rest runs: $(grep -m1 "^ebpfmon http: TLS" "$TMP/http.err")"
+else
+	not_ok "a libssl without SSL_write is not named: $(tr '\n' ' ' <"$TMP/http.err")"
+fi
 
 python3 - "$TMP/http.json" "$TMP/curls" "$CURL" "$PY_PID" <<'PY'
 import json, sys, collections

@@ -131,8 +131,12 @@ static void attach_lib(struct http_engine *e, const char *path)
 		l->links[i] = bpf_program__attach_uprobe_opts(progs[i], -1, path, 0, &o);
 		if (!l->links[i]) {
 			/* A libssl without the symbol (or stripped): said once, the rest runs. */
+			int err = errno;
+
 			snprintf(e->tls_note, sizeof(e->tls_note), "%s: no uprobe on %s: %s", path,
-				 probes[i].func, strerror(errno));
+				 probes[i].func,
+				 err == ENOENT ? "the library has no such symbol (TLS of its users is not seen)"
+					       : strerror(err));
 			for (int k = 0; k < i; k++) {
 				bpf_link__destroy(l->links[k]);
 				l->links[k] = NULL;

@@ -4,6 +4,7 @@
  * text table or JSON, at the end of --duration or at SIGINT/SIGTERM.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +21,14 @@
 #include "httpflow.skel.h"
 
 int cmd_http(int argc, char **argv);
+
+/* libbpf's own messages only with EBPFMON_DEBUG: a missing symbol is said once, by us. */
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!getenv("EBPFMON_DEBUG") || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
 
 static const char http_help[] =
 	"Usage: ebpfmon http [options]\n\n"
@@ -111,6 +120,7 @@ int cmd_http(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	libbpf_set_print(quiet_print);
 	ret = http_engine_open(&e, tls, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "ebpfmon http: %s (run as root)\n", err);
