@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	must(f != NULL, "open_memstream");
 	http_rows_text(f, a.rows, a.nr_rows);
 	http_rows_json(f, a.rows, a.nr_rows);
-	must(http_rows_influx(f, a.rows, a.nr_rows, 1) == (int)a.nr_rows, "line protocol");
+	must(http_rows_influx(f, a.rows, a.nr_rows, "h", 1) == (int)a.nr_rows, "line protocol");
 	fclose(f);
 	free(out);
 	http_agg_free(&a);

@@ -13,6 +13,7 @@
 #     its bytes mirror curl's.
 #   - `run` with the module: ebpfmon_httpflow_requests_total per app, method
 #     and status (plain and TLS together), and the latency histogram counts.
+#   - /api/v1/http serves the last collection's rows (one more request).
 #   - A libssl without SSL_write/SSL_read, mapped by a process, is named on
 #     stderr, and everything above still counts.
 #   - Nothing of ours stays attached after SIGINT and after SIGKILL.
@@ -159,6 +160,18 @@ expect_eq 'run: requests_total{app=CURL,method="POST",status="501"}' \
 expect_eq 'run: latency_seconds_count{app=CURL,method="GET",status="200"}' \
 	"$(metric "$TMP/m" ebpfmon_httpflow_latency_seconds_count "app=\"$CURL\",method=\"GET\",status=\"200\"")" 15
 expect_eq 'run: libssl files with uprobes > 0' "$([ "$(metric "$TMP/m" ebpfmon_httpflow_tls_libraries)" -gt 0 ] && echo yes)" yes
+# /api/v1/http: the rows of the last collection; one more request shows up there once.
+curl_n 1 http://10.78.0.2:8080/api-probe "GET /api-probe false"
+seen=
+for _ in $(seq 30); do
+	curl -sf "http://127.0.0.1:$RUN_PORT/api/v1/http" -o "$TMP/api.json" || break
+	seen=$(python3 -c 'import json, sys
+rows = [r for r in json.load(open(sys.argv[1])) if r["process_name"] == sys.argv[2] and r["path"] == "/api-probe"]
+print(" ".join("%s/%d/%d" % (r["method"], r["status_code"], r["count"]) for r in rows))' "$TMP/api.json" "$CURL")
+	[ -n "$seen" ] && break
+	sleep 0.3
+done
+expect_eq "/api/v1/http: the probe request's row (method/status/count)" "$seen" "GET/404/1"
 RPID=$RUN_PID
 stop_run
 expect_eq "run exit status" "$?" 0

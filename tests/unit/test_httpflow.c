@@ -265,12 +265,12 @@ static void test_influx(void **state)
 	r.bytes_read = 10;
 	r.bytes_written = 20;
 	r.truncated = true;
-	assert_int_equal(http_rows_influx(f, &r, 1, 1700000000000000000ULL), 1);
+	assert_int_equal(http_rows_influx(f, &r, 1, "node 1", 1700000000000000000ULL), 1);
 	fclose(f);
 	assert_string_equal(buf,
 			    "httpflow,src_ip=10.0.0.1,src_port=*,dst_ip=10.0.0.2,dst_port=8080,pid=42,"
 			    "process_name=my\\ app,direction=outgoing,transport=tcp,family=IPv4,method=GET,"
-			    "path=/a\\ b\\,c\\=d\\\\e,status_code=404,http_version=1.1,tls=false "
+			    "path=/a\\ b\\,c\\=d\\\\e,status_code=404,http_version=1.1,tls=false,host=node\\ 1 "
 			    "count=4i,latency=1000i,bytes_read=10i,bytes_written=20i,truncated=true "
 			    "1700000000000000000\n");
 	free(buf);

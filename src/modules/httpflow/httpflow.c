@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <time.h>
 
 #include <bpf/bpf.h>
@@ -26,6 +27,7 @@
 #include "core/modobj.h"
 #include "core/module.h"
 #include "httpflow.skel.h"
+#include "modules/httpflow/httpflow_api.h"
 #include "modules/httpflow/httpflow_int.h"
 
 /* ---- the engine ---------------------------------------------------------- */
@@ -309,6 +311,73 @@ struct hf_agent {
 	char said[256]; /* the last TLS note printed */
 };
 
+/* The last collection's rows, for httpflow_api.h (one module instance at most). */
+static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct http_row *last_rows;
+static size_t last_n;
+static bool last_running, last_collected;
+
+static void last_set(const struct http_row *rows, size_t n)
+{
+	struct http_row *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+
+	if (copy)
+		memcpy(copy, rows, n * sizeof(*copy));
+	pthread_mutex_lock(&last_lock);
+	free(last_rows);
+	last_rows = copy;
+	last_n = copy ? n : 0;
+	last_collected = true;
+	pthread_mutex_unlock(&last_lock);
+}
+
+static int last_get(int (*render)(FILE *, const struct http_row *, size_t, const char *, uint64_t),
+		    FILE *out, const char *host, uint64_t ts)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&last_lock);
+	if (!last_running)
+		ret = -ENODEV;
+	else if (!last_collected)
+		ret = -EAGAIN;
+	else if (render(out, last_rows, last_n, host, ts) < 0)
+		ret = -EIO;
+	pthread_mutex_unlock(&last_lock);
+	return ret;
+}
+
+static int render_json(FILE *out, const struct http_row *rows, size_t n, const char *host,
+		       uint64_t ts)
+{
+	(void)host;
+	(void)ts;
+	http_rows_json(out, rows, n);
+	return ferror(out) ? -1 : 0;
+}
+
+int httpflow_rows_json(char **text, size_t *len)
+{
+	FILE *f = open_memstream(text, len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	ret = last_get(render_json, f, NULL, 0);
+	if (fclose(f) && !ret)
+		ret = -ENOMEM;
+	if (ret) {
+		free(*text);
+		*text = NULL;
+	}
+	return ret;
+}
+
+int httpflow_influx(FILE *out, const char *host, uint64_t ts_ns)
+{
+	return last_get(http_rows_influx, out, host, ts_ns);
+}
+
 static int hf_probe(const struct module *m, const struct caps *caps, const struct config *cfg,
 		    struct module_plan *plan)
 {
@@ -346,6 +415,10 @@ static int hf_load(struct module_inst *mi, const struct module_cfg *mc)
 		snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s", err);
 		return ret;
 	}
+	pthread_mutex_lock(&last_lock);
+	last_running = true;
+	last_collected = false;
+	pthread_mutex_unlock(&last_lock);
 	return 0;
 }
 
@@ -396,6 +469,8 @@ static int hf_collect(struct module_inst *mi, struct module_stats *next)
 		/* A row's exchanges go to the bucket of their average (rows are per window). */
 		s->buckets[hf_bucket(lat)] += r->count;
 	}
+	http_agg_sort(g);
+	last_set(g->rows, g->nr_rows);
 	http_agg_clear_rows(g);
 	http_engine_scan(&a->e);
 
@@ -445,6 +520,12 @@ static void hf_unload(struct module_inst *mi)
 
 	if (!a)
 		return;
+	pthread_mutex_lock(&last_lock);
+	last_running = false;
+	free(last_rows);
+	last_rows = NULL;
+	last_n = 0;
+	pthread_mutex_unlock(&last_lock);
 	http_engine_close(&a->e);
 	free(a->series);
 	free(a);

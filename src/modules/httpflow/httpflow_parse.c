@@ -476,7 +476,8 @@ static void lp_tag(FILE *out, const char *key, const char *v, size_t max)
 	}
 }
 
-int http_rows_influx(FILE *out, const struct http_row *rows, size_t n, uint64_t ts_ns)
+int http_rows_influx(FILE *out, const struct http_row *rows, size_t n, const char *host,
+		     uint64_t ts_ns)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct http_row *r = &rows[i];
@@ -500,6 +501,8 @@ int http_rows_influx(FILE *out, const struct http_row *rows, size_t n, uint64_t 
 		lp_tag(out, "status_code", num, sizeof(num));
 		lp_tag(out, "http_version", r->version, sizeof(r->version));
 		lp_tag(out, "tls", r->tls ? "true" : "false", 6);
+		if (host)
+			lp_tag(out, "host", host, HTTP_PATH_MAX);
 		fprintf(out, " count=%llui,latency=%llui,bytes_read=%llui,bytes_written=%llui,truncated=%s",
 			(unsigned long long)r->count, (unsigned long long)http_row_latency(r),
 			(unsigned long long)r->bytes_read, (unsigned long long)r->bytes_written,

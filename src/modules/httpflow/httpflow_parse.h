@@ -123,11 +123,13 @@ void http_rows_json(FILE *out, const struct http_row *rows, size_t n);
  *   httpflow,src_ip=..,src_port=..,dst_ip=..,dst_port=..,pid=..,
  *     process_name=..,direction=outgoing|incoming,transport=tcp,
  *     family=IPv4|IPv6,method=..,path=..,status_code=..,http_version=..,
- *     tls=true|false count=Ni,latency=Ni,bytes_read=Ni,bytes_written=Ni,
- *     truncated=true|false TIMESTAMP
- * (tag values escaped for line protocol; latency: average ns; TIMESTAMP:
- * @ts_ns, or none when 0). Returns the lines written, -1 on a write error.
+ *     tls=true|false[,host=@host] count=Ni,latency=Ni,bytes_read=Ni,
+ *     bytes_written=Ni,truncated=true|false TIMESTAMP
+ * (tag values escaped for line protocol, empty ones left out; latency:
+ * average ns; TIMESTAMP: @ts_ns, or none when 0). Returns the lines
+ * written, -1 on a write error.
  */
-int http_rows_influx(FILE *out, const struct http_row *rows, size_t n, uint64_t ts_ns);
+int http_rows_influx(FILE *out, const struct http_row *rows, size_t n, const char *host,
+		     uint64_t ts_ns);
 
 #endif
