@@ -16,6 +16,7 @@ TMP=$(mktemp -d /tmp/ebpfmon-bench-http.XXXXXX)
 BG=
 trap '[ -n "$BG" ] && kill -KILL "$BG" 2>/dev/null; rm -rf "$TMP"' EXIT
 cc -O2 -Wall -o "$TMP/http_cost" bench/http_cost.c || exit 1
+cc -O2 -Wall -o "$TMP/prog_stats" bench/prog_stats.c -lbpf || exit 1
 DEFAULT=$("$EBPFMON" check --json | python3 -c 'import json, sys
 print(",".join(m["name"] for m in json.load(sys.stdin)["modules"] if m["state"] == "available" and m["name"] not in ("core", "flows")))')
 
@@ -41,7 +42,10 @@ for r in $(seq "$ROUNDS"); do
 	BG=$!
 	for _ in $(seq 300); do grep -q '^attached' "$TMP/http.err" && break; sleep 0.1; done
 	if grep -q '^attached' "$TMP/http.err"; then
+		# The program's own time per run while the workload runs (bpf_stats, fd-scoped).
+		"$TMP/prog_stats" 2 "$BG" | awk '$2 == "http_sys_exit" && $3 > 0 { print $4 / $3 }' >>"$TMP/progs" &
 		measure "$r" http
+		wait $!
 	else
 		echo "bench http: ebpfmon did not attach: $(head -c 200 "$TMP/http.err")"
 	fi
@@ -49,13 +53,17 @@ for r in $(seq "$ROUNDS"); do
 	with_snapshot "$r" default "$DEFAULT"
 	with_snapshot "$r" both "$DEFAULT,httpflow"
 done
-python3 - "$TMP/results" <<'PY'
+python3 - "$TMP/results" "$TMP/progs" <<'PY'
 import statistics, sys
 from collections import defaultdict
 v = defaultdict(lambda: defaultdict(dict))
 for line in open(sys.argv[1]):
     r, label, kind, ns = line.split()
     v[kind][label][r] = float(ns)
+import os
+runs = [float(l) for l in open(sys.argv[2])] if os.path.exists(sys.argv[2]) else []
+if runs:
+    print(f"http_sys_exit's own run time: {statistics.median(runs):.1f} ns per syscall (median of {len(runs)} rounds, every syscall of the machine, bpf_stats)")
 print(f"{'call':32} {'bare':>7} {'httpflow':>9} {'adds':>9} {'default':>8} {'+httpflow':>9} {'adds':>9}")
 names = {"getppid": "getppid (ignored syscall)", "devzero": "read /dev/zero (not a socket)",
          "tcp": "TCP write/read, not HTTP", "http": "TCP write/read of HTTP (event)"}
