@@ -23,6 +23,7 @@ extern const struct module dcstat_module;
 extern const struct module socket_module;
 extern const struct module conntrack_module;
 extern const struct module bash_module;
+extern const struct module httpflow_module;
 
 const struct module *const modules[] = {
 	&process_module,
@@ -44,6 +45,7 @@ const struct module *const modules[] = {
 	&socket_module,
 	&conntrack_module,
 	&bash_module,
+	&httpflow_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
 

@@ -39,6 +39,7 @@
 #include "export/prometheus.h"
 #include "export/text_cache.h"
 #include "modules/bash/bash_api.h"
+#include "modules/httpflow/httpflow_api.h"
 #include "modules/socket/socket_api.h"
 
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -363,6 +364,28 @@ static enum MHD_Result reply_connections(struct MHD_Connection *c)
 	return queue(c, MHD_HTTP_OK, r, "application/json");
 }
 
+/* httpflow's rows of the last collection (DataKit's httpflow rows per interval). */
+static enum MHD_Result reply_httpflow(struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = httpflow_rows_json(&text, &len);
+
+	if (rc == -ENODEV)
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "the httpflow module is off ([ebpf programs] httpflow = yes)\n");
+	if (rc == -EAGAIN)
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection yet; try again in a second\n");
+	if (rc)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	return queue(c, MHD_HTTP_OK, r, "application/json");
+}
+
 static bool authorized(struct http_server *h, struct MHD_Connection *c)
 {
 	char *password = NULL, *user;
@@ -407,6 +430,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply_connections(c);
 	if (!strcmp(url, "/api/v1/bash"))
 		return reply_bash(c);
+	if (!strcmp(url, "/api/v1/http"))
+		return reply_httpflow(c);
 	if (!strcmp(url, "/"))
 		return queue(c, MHD_HTTP_OK,
 			     MHD_create_response_from_buffer(sizeof(index_page) - 1,
