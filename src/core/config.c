@@ -202,6 +202,9 @@ const char config_embedded_default[] =
 	"\t# latency (DataKit's httpflow), plain and TLS (libssl uprobes). Its\n"
 	"\t# syscall hooks slow every syscall of every task.\n"
 	"\thttpflow = no\n"
+	"\t# HTTPS too, through uprobes on SSL_read/SSL_write of every libssl the\n"
+	"\t# processes map (with httpflow on).\n"
+	"\thttpflow tls = no\n"
 	"\n"
 	"# The network viewer (ebpfmon connections, /api/v1/connections), as in\n"
 	"# Netdata's network.conf.\n"
@@ -825,6 +828,17 @@ static int set_program(struct config *c, const char *key, const char *value, cha
 	char names[CONFIG_MAX_MODULES * 34];
 	bool b;
 
+	/* DataKit's switch for HTTPS in httpflow: the module's libssl uprobes. */
+	if (!m && !strcasecmp(key, "httpflow tls")) {
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen,
+			       "'httpflow tls' in [" SECTION_PROGRAMS "] must be yes or no, not '%s'",
+			       value);
+			return -1;
+		}
+		c->httpflow_tls = b;
+		return 0;
+	}
 	/* Netdata's switch for the network viewer: our [network connections] enabled. */
 	if (!m && !strcasecmp(key, "network connections")) {
 		if (parse_bool(value, &b)) {
@@ -1775,6 +1789,7 @@ void config_write_effective(const struct config *c, FILE *out)
 
 		fprintf(out, "\t%s = %s\n", m->name, yes_no(m->enabled));
 	}
+	fprintf(out, "\thttpflow tls = %s\n", yes_no(c->httpflow_tls));
 	fprintf(out, "\n[" SECTION_NET "]\n");
 	fprintf(out, "\tenabled = %s\n", yes_no(n->enabled));
 	fprintf(out, "\tmaximum dimensions = %u\n", n->maximum_dimensions);

@@ -99,6 +99,8 @@ struct config {
 	struct config_net_view net;	    /* [network connections], [service name] */
 	/* [global] netlog blacklist: DataKit's rules dropping network rows (core/blacklist.h) */
 	char netlog_blacklist[4097];
+	/* [ebpf programs] httpflow tls = yes|no: the httpflow module's libssl uprobes */
+	bool httpflow_tls;
 	char push_url[1024];		    /* [output] push url: "" = no push (export/push.h) */
 	unsigned int push_every;	    /* [output] push every: seconds, 0 = every collection */
 	char push_token[512];		    /* [output] push token: InfluxDB 2.x; never logged */

@@ -14,6 +14,7 @@
 #include "export/influx.h"
 #include "export/push.h"
 #include "modules/bash/bash_api.h"
+#include "modules/httpflow/httpflow_api.h"
 #include "modules/socket/socket_api.h"
 
 #define DATAKIT_METRIC	"/v1/write/metric"
@@ -210,6 +211,15 @@ static void on_push(struct store *s, void *arg)
 		return;
 	/* -ENODEV: the socket module or its table is not running; nothing to send. */
 	rc = socket_connections_influx(f, p->host, ts);
+	rc |= fclose(f);
+	render_and_queue(p, TARGET_NETWORK, rc, buf, len);
+	/* The httpflow module's rows of its last collection (-ENODEV: not running). */
+	buf = NULL;
+	len = 0;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	rc = httpflow_influx(f, p->host, ts);
 	rc |= fclose(f);
 	render_and_queue(p, TARGET_NETWORK, rc, buf, len);
 	/* The bash module's lines since the last push, as DataKit's bash log. */

@@ -57,7 +57,7 @@ BG+=($!)
 "$EBPFMON" http --duration 5m --json >"$TMP/http.json" 2>"$TMP/http.err" &
 HTTP_PID=$!
 BG+=($HTTP_PID)
-printf '[ebpf programs]\n\thttpflow = yes\n' >"$TMP/run.conf"
+printf '[ebpf programs]\n\thttpflow = yes\n\thttpflow tls = yes\n' >"$TMP/run.conf"
 start_run --config "$TMP/run.conf" --modules httpflow || exit 0
 for _ in $(seq 200); do grep -q '^attached$' "$TMP/http.err" && break; sleep 0.1; done
 grep -q '^attached$' "$TMP/http.err" || { not_ok "ebpfmon http did not attach: $(tr '\n' ' ' <"$TMP/http.err")"; exit 0; }

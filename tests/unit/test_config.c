@@ -459,6 +459,14 @@ static void test_netdata_module_files(void **state)
 	assert_non_null(strstr(err, "fd.conf:2: [syscalls] belongs in a module's file of Netdata's ebpf.d/ (sync.conf or shm.conf)"));
 	expect_error("[filesystem]\nntfsdist = no\n",
 		     "t.conf:2: unknown key 'ntfsdist' in [filesystem]; known keys: ext4dist, xfsdist, btrfsdist, nfsdist, zfsdist");
+	init(&c);
+	assert_false(c.httpflow_tls);
+	assert_int_equal(config_load_string(&c, "[ebpf programs]\nhttpflow tls = yes\n", "t.conf", err,
+					    sizeof(err)),
+			 0);
+	assert_true(c.httpflow_tls);
+	expect_error("[ebpf programs]\nhttpflow tls = maybe\n",
+		     "t.conf:2: 'httpflow tls' in [ebpf programs] must be yes or no, not 'maybe'");
 	expect_error("[global]\ncollect pid = grandparent\n",
 		     "t.conf:2: 'collect pid' must be real parent, parent or all, not 'grandparent'");
 	expect_error("[ipc]\nintegration = pipe\n",

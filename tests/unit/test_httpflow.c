@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "core/blacklist.h"
 #include "core/module.h"
 #include "modules/httpflow/httpflow_parse.h"
 
@@ -316,6 +317,33 @@ static void test_module_defs(void **state)
 	}
 }
 
+/* DataKit's netlog blacklist on httpflow rows: addresses, ports, the "*" port. */
+static void test_blacklist(void **state)
+{
+	struct http_row rows[3] = {
+		{ .src_ip = "10.78.0.1", .dst_ip = "10.78.0.2", .src_port = "*", .dst_port = "8080" },
+		{ .src_ip = "10.78.0.1", .dst_ip = "10.78.0.2", .src_port = "*", .dst_port = "8443" },
+		{ .src_ip = "fd78::2", .dst_ip = "fd78::1", .src_port = "8080", .dst_port = "*" },
+	};
+	char err[128];
+	struct blacklist *b = blacklist_compile("tcp && (dst_port == 8080 || src_port == 8080)", "t",
+						err, sizeof(err));
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(http_rows_blacklist(rows, 3, b), 1);
+	assert_string_equal(rows[0].dst_port, "8443");
+	blacklist_free(b);
+	b = blacklist_compile("ipnet_contains(\"fd78::/16\", ip6_saddr)", "t", err, sizeof(err));
+	assert_non_null(b);
+	rows[1] = (struct http_row){ .src_ip = "fd78::2", .dst_ip = "fd78::1", .src_port = "80",
+				     .dst_port = "*" };
+	assert_int_equal(http_rows_blacklist(rows, 2, b), 1);
+	assert_string_equal(rows[0].dst_port, "8443");
+	assert_int_equal(http_rows_blacklist(rows, 1, NULL), 1);
+	blacklist_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_status_lines),  cmocka_unit_test(test_pairing),
 		cmocka_unit_test(test_reused_address), cmocka_unit_test(test_influx),
 		cmocka_unit_test(test_json),	      cmocka_unit_test(test_module_defs),
+		cmocka_unit_test(test_blacklist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,7 @@
 #include "core/modobj.h"
 #include "core/module.h"
 #include "httpflow.skel.h"
+#include "core/blacklist.h"
 #include "modules/httpflow/httpflow_api.h"
 #include "modules/httpflow/httpflow_int.h"
 
@@ -309,6 +310,7 @@ struct hf_agent {
 	size_t nr_series;
 	uint64_t series_full;
 	char said[256]; /* the last TLS note printed */
+	struct blacklist *blacklist; /* [global] netlog blacklist; NULL: none */
 };
 
 /* The last collection's rows, for httpflow_api.h (one module instance at most). */
@@ -410,7 +412,15 @@ static int hf_load(struct module_inst *mi, const struct module_cfg *mc)
 	a->series = calloc(HF_MAX_SERIES, sizeof(*a->series));
 	if (!a->series)
 		return modobj_fail(mi, -ENOMEM, "allocate");
-	ret = http_engine_open(&a->e, true, err, sizeof(err));
+	if (mc->cfg->netlog_blacklist[0]) {
+		a->blacklist = blacklist_compile(mc->cfg->netlog_blacklist, "netlog blacklist", err,
+						 sizeof(err));
+		if (!a->blacklist) {
+			snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s", err);
+			return -EINVAL;
+		}
+	}
+	ret = http_engine_open(&a->e, mc->cfg->httpflow_tls, err, sizeof(err));
 	if (ret) {
 		snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s", err);
 		return ret;
@@ -440,6 +450,7 @@ static int hf_collect(struct module_inst *mi, struct module_stats *next)
 	http_engine_poll(&a->e, 0);
 	/* Connections quiet for a minute are forgotten (their exchange was counted). */
 	http_agg_flush(g, http_now_ns(), 60ULL * 1000000000ULL);
+	g->nr_rows = http_rows_blacklist(g->rows, g->nr_rows, a->blacklist);
 	for (size_t i = 0; i < g->nr_rows; i++) {
 		const struct http_row *r = &g->rows[i];
 		struct hf_series *s = NULL;
@@ -527,6 +538,7 @@ static void hf_unload(struct module_inst *mi)
 	last_n = 0;
 	pthread_mutex_unlock(&last_lock);
 	http_engine_close(&a->e);
+	blacklist_free(a->blacklist);
 	free(a->series);
 	free(a);
 	mi->priv = NULL;

@@ -16,6 +16,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "core/blacklist.h"
 #include "core/config.h"
 #include "modules/httpflow/httpflow_int.h"
 #include "httpflow.skel.h"
@@ -41,6 +42,7 @@ static const char http_help[] =
 	"  -p, --pid PID        only this process\n"
 	"      --keep-query     keep the query string in paths (default: cut at '?')\n"
 	"      --no-tls         no libssl uprobes\n"
+	"      --blacklist EXPR drop rows DataKit's netlog rules match (see README)\n"
 	"  -h, --help           this text\n\n"
 	"Paths are kept up to 127 bytes and the kernel copies the first 256 bytes of\n"
 	"each message: a longer path is cut and its row says truncated ('~' in the\n"
@@ -56,6 +58,7 @@ int cmd_http(int argc, char **argv)
 					      { "pid", required_argument, NULL, 'p' },
 					      { "keep-query", no_argument, NULL, 'q' },
 					      { "no-tls", no_argument, NULL, 'T' },
+					      { "blacklist", required_argument, NULL, 'B' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	double duration = 10, waited = 0;
@@ -63,6 +66,7 @@ int cmd_http(int argc, char **argv)
 	unsigned long pid = 0;
 	struct http_engine e;
 	struct http_kstats k;
+	struct blacklist *bl = NULL;
 	char err[256], *end;
 	sigset_t set;
 	int opt, sfd, ret;
@@ -95,6 +99,14 @@ int cmd_http(int argc, char **argv)
 			break;
 		case 'T':
 			tls = false;
+			break;
+		case 'B':
+			blacklist_free(bl);
+			bl = blacklist_compile(optarg, "--blacklist", err, sizeof(err));
+			if (!bl) {
+				fprintf(stderr, "ebpfmon http: %s\n", err);
+				return 2;
+			}
 			break;
 		case 'h':
 			fputs(http_help, stdout);
@@ -148,6 +160,8 @@ int cmd_http(int argc, char **argv)
 	}
 	http_engine_poll(&e, 0);
 	http_agg_flush(&e.agg, 0, 0);
+	e.agg.nr_rows = http_rows_blacklist(e.agg.rows, e.agg.nr_rows, bl);
+	blacklist_free(bl);
 	http_agg_sort(&e.agg);
 	if (json)
 		http_rows_json(stdout, e.agg.rows, e.agg.nr_rows);

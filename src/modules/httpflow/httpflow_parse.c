@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "export/common.h"
+#include "core/blacklist.h"
 #include "modules/httpflow/httpflow_parse.h"
 
 static const char *const methods[] = { "GET",	 "POST",    "PUT",     "HEAD", "DELETE",
@@ -513,4 +514,37 @@ int http_rows_influx(FILE *out, const struct http_row *rows, size_t n, const cha
 			return -1;
 	}
 	return ferror(out) ? -1 : (int)n;
+}
+
+/* An address of a row as the blacklist sees it: family, and bytes in @out. */
+static int row_addr(const char *text, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, text, out) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, text, out) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+size_t http_rows_blacklist(struct http_row *rows, size_t n, const struct blacklist *b)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct http_row *r = &rows[i];
+		struct bl_row br = { .tcp = true };
+		int fam = row_addr(r->src_ip, br.saddr);
+
+		row_addr(r->dst_ip, br.daddr);
+		br.ipv4 = fam == AF_INET;
+		br.ipv6 = fam == AF_INET6;
+		/* "*" (a client's ephemeral port) is no port. */
+		br.src_port = (uint16_t)strtoul(r->src_port, NULL, 10);
+		br.dst_port = (uint16_t)strtoul(r->dst_port, NULL, 10);
+		if (b && blacklist_match(b, &br))
+			continue;
+		rows[kept++] = rows[i];
+	}
+	return kept;
 }

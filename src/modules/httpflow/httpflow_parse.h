@@ -118,6 +118,9 @@ uint64_t http_row_latency(const struct http_row *r);
 
 void http_rows_text(FILE *out, const struct http_row *rows, size_t n);
 void http_rows_json(FILE *out, const struct http_row *rows, size_t n);
+struct blacklist;
+/* Drop the rows DataKit's netlog blacklist @b matches (NULL: none); how many stay. */
+size_t http_rows_blacklist(struct http_row *rows, size_t n, const struct blacklist *b);
 /*
  * DataKit's `httpflow` measurement, one line per row, for the push code:
  *   httpflow,src_ip=..,src_port=..,dst_ip=..,dst_port=..,pid=..,
