@@ -147,7 +147,7 @@ rm -rf "$TMP/log" "$TMP/port"
 
 # --- DataKit: metrics and netflow ----------------------------------------------
 start_receiver ok
-start_run --modules socket,bash --push "http://127.0.0.1:$RPORT/v1/write/metric" || exit 0
+start_run --modules socket,bash,httpflow --push "http://127.0.0.1:$RPORT/v1/write/metric" || exit 0
 grep -q 'DataKit: metrics, netflow and bash logs' "$TMP/run.err" && ok "DataKit URL recognised" ||
 	not_ok "DataKit URL not recognised: $(tr '\n' ' ' <"$TMP/run.err")"
 cli=$(unique_name dkc)
@@ -171,7 +171,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 if [ -z "$found" ]; then
-	not_ok "no netflow body with the transfer on /v1/write/network: $(ls "$TMP/log" | wc -l) requests"
+	not_ok "no netflow body with the transfer on /v1/write/network: $(ls "$TMP/log" | wc -l) requests; server rows seen: $(cat "$TMP/log"/* | grep -h "process_name=$srv" | head -c 600)"
 else
 	ok "netflow lines on /v1/write/network"
 	# Parse line protocol (no escapes needed in these tags) into tags and fields.
@@ -211,6 +211,31 @@ PY
 		"$(nf "$cli" 'sorted(t) + sorted(f)')" \
 		"['direction', 'dst_ip', 'dst_ip_type', 'dst_port', 'family', 'host', 'pid', 'process_name', 'source', 'src_ip', 'src_ip_type', 'src_port', 'transport', 'bytes_read', 'bytes_written', 'retransmits', 'rtt', 'rtt_var', 'tcp_closed', 'tcp_established']"
 fi
+# Three plain HTTP requests: DataKit's httpflow rows on /v1/write/network.
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$TMP/www" && echo hello >"$TMP/www/dk.txt"
+(cd "$TMP/www" && exec python3 -m http.server "$hport" --bind 127.0.0.1 >/dev/null 2>&1) &
+HTTPD=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$hport/" && break; sleep 0.1; done
+for _ in 1 2 3; do curl -s -o /dev/null "http://127.0.0.1:$hport/dk.txt"; done
+# curl's rows (one per curl process), pushed as their exchanges end: summed.
+curl_count() {
+	cat "$TMP/log"/* 2>/dev/null | grep -h "^httpflow,.*path=/dk.txt" | grep "process_name=curl" |
+		grep -o ' count=[0-9]*i' | tr -dc '0-9\n' | awk '{ s += $1 } END { print s + 0 }'
+}
+for _ in $(seq 100); do
+	[ "$(curl_count)" -ge 3 ] && break
+	sleep 0.1
+done
+kill "$HTTPD"; wait "$HTTPD" 2>/dev/null
+hf=$(cat "$TMP/log"/* | grep -h "^httpflow,.*path=/dk.txt" | grep "process_name=curl" | head -n 1)
+if [[ "$hf" == *"method=GET"* && "$hf" == *"status_code=200"* && "$hf" == *"direction=outgoing"* ]]; then
+	ok "httpflow rows on /v1/write/network: GET /dk.txt 200 from curl"
+else
+	not_ok "no httpflow row for GET /dk.txt on /v1/write/network: ${hf:-none}"
+fi
+expect_eq "httpflow: curl's three requests counted" "$(curl_count)" 3
+
 # A command typed into an interactive bash: DataKit's bash log on /v1/write/logging.
 mark=dkmark$RANDOM$RANDOM
 printf 'echo %s\nexit\n' "$mark" | bash --norc -i >/dev/null 2>&1
