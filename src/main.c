@@ -1042,7 +1042,7 @@ static int cmd_metrics(int argc, char **argv)
 								      : "gauge";
 			const char *labels = def->labeled ? m->row_labels : "";
 			char fixed[160] = "", app_labels[48], cg_labels[96], svc_labels[48];
-
+			const char *prefix = m->metric_prefix ? m->metric_prefix : m->name;
 			char charts[160], app_charts[160], svc_charts[160];
 
 			end = family_of(m, d, fixed, sizeof(fixed));
@@ -1050,7 +1050,7 @@ static int cmd_metrics(int argc, char **argv)
 			family_charts(m, d, end, true, app_charts, sizeof(app_charts));
 			snprintf(help, sizeof(help), "%s%s%s", def->help, fixed,
 				 def->is_error ? " (not in `ebpf load mode = entry`)" : "");
-			snprintf(name, sizeof(name), "ebpfmon_%s_%s", m->name, def->name);
+			snprintf(name, sizeof(name), "ebpfmon_%s_%s", prefix, def->name);
 			if (def->fixed_label)
 				labels = def->fixed_label;
 			metric_row(md, name, type, labels, charts, help);
@@ -1061,12 +1061,12 @@ static int cmd_metrics(int argc, char **argv)
 			snprintf(cg_labels, sizeof(cg_labels), "cgroup, service, container_\\*, pod_\\*%s%s",
 				 *labels ? ", " : "", labels);
 			snprintf(svc_labels, sizeof(svc_labels), "service%s%s", *labels ? ", " : "", labels);
-			snprintf(name, sizeof(name), "ebpfmon_app_%s_%s", m->name, def->name);
+			snprintf(name, sizeof(name), "ebpfmon_app_%s_%s", prefix, def->name);
 			metric_row(md, name, type, app_labels, app_charts, help);
-			snprintf(name, sizeof(name), "ebpfmon_cgroup_%s_%s", m->name, def->name);
+			snprintf(name, sizeof(name), "ebpfmon_cgroup_%s_%s", prefix, def->name);
 			metric_row(md, name, type, cg_labels, "", help);
 			family_service_charts(m, d, end, svc_charts, sizeof(svc_charts));
-			snprintf(name, sizeof(name), "ebpfmon_service_%s_%s", m->name, def->name);
+			snprintf(name, sizeof(name), "ebpfmon_service_%s_%s", prefix, def->name);
 			metric_row(md, name, type, svc_labels, svc_charts, help);
 		}
 	}

@@ -87,6 +87,8 @@ int agent_plan(struct agent *a)
 		mi->stats = store_add_module(s, m->name, m->defs, m->nr_defs, m->nr_counters);
 		if (!mi->stats)
 			return -ENOSPC;
+		if (m->metric_prefix)
+			mi->stats->prefix = m->metric_prefix;
 		a->nr_insts++;
 		module_settings(&a->cfg, mi->stats);
 		if (!config_module_enabled(&a->cfg, m->name)) {

@@ -77,6 +77,8 @@ struct acct_desc;
 
 struct module {
 	const char *name;    /* folder, file stem, skeleton prefix, config key, metric prefix */
+	/* When the metrics' prefix is not the name (httpflow's are ebpfmon_http_*): else NULL. */
+	const char *metric_prefix;
 	const char *summary;
 	/* The capabilities it needs to load, and what it keeps after attach (privs.h). */
 	const char *privileges;

@@ -105,6 +105,7 @@ struct module_stats *store_add_module(struct store *s, const char *name,
 	m = &s->mods[s->nr_modules++];
 	memset(m, 0, sizeof(*m));
 	m->name = name;
+	m->prefix = name;
 	m->defs = defs;
 	m->nr_defs = nr_defs;
 	m->nr_counters = nr_counters;

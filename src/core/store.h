@@ -124,6 +124,7 @@ enum module_state {
 
 struct module_stats {
 	const char *name;
+	const char *prefix; /* of its metric names: the name, unless the module says otherwise */
 	const struct counter_def *defs;
 	unsigned int nr_defs;	  /* including derived gauges */
 	unsigned int nr_counters; /* kernel counters: defs[0 .. nr_counters) */

@@ -212,7 +212,7 @@ static void put_line(FILE *out, const struct store *s, const struct module_stats
 		if (!def_in_line(s, m, d, l))
 			continue;
 		if (first) {
-			snprintf(meas, sizeof(meas), "ebpfmon_%s%s", l->scope, m->name);
+			snprintf(meas, sizeof(meas), "ebpfmon_%s%s", l->scope, m->prefix);
 			influx_put_measurement(out, meas);
 			if (l->label)
 				influx_put_tag(out, l->label, l->value);

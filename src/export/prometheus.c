@@ -246,7 +246,7 @@ static void put_histogram(FILE *out, const struct module_stats *m, unsigned int 
 
 	if (!m->nr_rows)
 		return;
-	snprintf(name, sizeof(name), "ebpfmon_%s_%s", m->name, d->name);
+	snprintf(name, sizeof(name), "ebpfmon_%s_%s", m->prefix, d->name);
 	put_header_type(out, name, d->help ? d->help : d->name, "", "histogram");
 	for (size_t r = 0; r < m->nr_rows; r++) {
 		const struct hist_value *h = store_row_hist(m, r, i);
@@ -285,7 +285,7 @@ static void put_family(FILE *out, const struct store *s, const struct module_sta
 
 	if ((set && !set->nr) || (!set && d->labeled && !m->nr_rows))
 		return; /* a family without samples says nothing */
-	snprintf(name, sizeof(name), "ebpfmon_%s%s_%s", sc->prefix, m->name, d->name);
+	snprintf(name, sizeof(name), "ebpfmon_%s%s_%s", sc->prefix, m->prefix, d->name);
 	for (unsigned int k = i; k < end; k++) {
 		const struct counter_def *dk = &m->defs[k];
 		struct fixed fx = { dk->fixed_label, dk->fixed_value, dk->ns_as_seconds };

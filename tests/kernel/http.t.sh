@@ -11,7 +11,7 @@
 #     size_header + size_download; addresses and ports are the namespaces'.
 #   - The server's rows (python3, incoming) count the plain ones too, and
 #     its bytes mirror curl's.
-#   - `run` with the module: ebpfmon_httpflow_requests_total per app, method
+#   - `run` with the module: ebpfmon_http_requests_total per app, method
 #     and status (plain and TLS together), and the latency histogram counts.
 #   - /api/v1/http serves the last collection's rows (one more request).
 #   - A libssl without SSL_write/SSL_read, mapped by a process, is named on
@@ -89,7 +89,7 @@ expect_eq "curl's own status codes" "$codes" "5 GET /bw.txt 200;10 GET /hello 20
 # The module's collection runs every second: wait for all 20 to be counted.
 for _ in $(seq 50); do
 	scrape "$TMP/m" || break
-	got=$(awk -v a="$CURL" 'index($1, "ebpfmon_httpflow_requests_total{app=\"" a "\"") == 1 { s += $2 } END { print s + 0 }' "$TMP/m")
+	got=$(awk -v a="$CURL" 'index($1, "ebpfmon_http_requests_total{app=\"" a "\"") == 1 { s += $2 } END { print s + 0 }' "$TMP/m")
 	[ "$got" -ge 20 ] && break
 	sleep 0.2
 done
@@ -152,14 +152,14 @@ PY
 
 # The module in run: plain and TLS together per app, method and status.
 expect_eq 'run: requests_total{app=CURL,method="GET",status="200"}' \
-	"$(metric "$TMP/m" ebpfmon_httpflow_requests_total "app=\"$CURL\",method=\"GET\",status=\"200\"")" 15
+	"$(metric "$TMP/m" ebpfmon_http_requests_total "app=\"$CURL\",method=\"GET\",status=\"200\"")" 15
 expect_eq 'run: requests_total{app=CURL,method="GET",status="404"}' \
-	"$(metric "$TMP/m" ebpfmon_httpflow_requests_total "app=\"$CURL\",method=\"GET\",status=\"404\"")" 3
+	"$(metric "$TMP/m" ebpfmon_http_requests_total "app=\"$CURL\",method=\"GET\",status=\"404\"")" 3
 expect_eq 'run: requests_total{app=CURL,method="POST",status="501"}' \
-	"$(metric "$TMP/m" ebpfmon_httpflow_requests_total "app=\"$CURL\",method=\"POST\",status=\"501\"")" 2
+	"$(metric "$TMP/m" ebpfmon_http_requests_total "app=\"$CURL\",method=\"POST\",status=\"501\"")" 2
 expect_eq 'run: latency_seconds_count{app=CURL,method="GET",status="200"}' \
-	"$(metric "$TMP/m" ebpfmon_httpflow_latency_seconds_count "app=\"$CURL\",method=\"GET\",status=\"200\"")" 15
-expect_eq 'run: libssl files with uprobes > 0' "$([ "$(metric "$TMP/m" ebpfmon_httpflow_tls_libraries)" -gt 0 ] && echo yes)" yes
+	"$(metric "$TMP/m" ebpfmon_http_latency_seconds_count "app=\"$CURL\",method=\"GET\",status=\"200\"")" 15
+expect_eq 'run: libssl files with uprobes > 0' "$([ "$(metric "$TMP/m" ebpfmon_http_tls_libraries)" -gt 0 ] && echo yes)" yes
 # /api/v1/http: the rows of the last collection; one more request shows up there once.
 curl_n 1 http://10.78.0.2:8080/api-probe "GET /api-probe false"
 seen=

@@ -6,8 +6,8 @@
  * libssl uprobes (httpflow.bpf.c). The parser and the rows are in
  * httpflow_parse.c; `ebpfmon http` in httpflow_cmd.c.
  *
- * In `run`: ebpfmon_httpflow_requests_total{app,method,status} and the
- * histogram ebpfmon_httpflow_latency_seconds{app,method,status} (app: the
+ * In `run`: ebpfmon_http_requests_total{app,method,status} and the
+ * histogram ebpfmon_http_latency_seconds{app,method,status} (app: the
  * process name). Off by default, as in DataKit.
  */
 #include <ctype.h>
@@ -546,6 +546,7 @@ static void hf_unload(struct module_inst *mi)
 
 const struct module httpflow_module = {
 	.name = "httpflow",
+	.metric_prefix = "http",
 	.summary = "HTTP/1.x requests per process, method and status, with latency (DataKit's httpflow; plain and TLS through libssl)",
 	.privileges = "CAP_BPF and CAP_PERFMON to load and attach (CAP_SYS_ADMIN to read other processes' maps for libssl); none after attach",
 	.default_on = false,
