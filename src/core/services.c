@@ -96,13 +96,15 @@ int services_update(struct services *sv, const struct module_stats *prev,
 	}
 	for (size_t i = 0; i < next->nr_cgroups; i++)
 		sv->ids[i] = next->cgroups[i].id;
-	qsort(sv->ids, next->nr_cgroups, sizeof(*sv->ids), cmp_u64);
+	if (next->nr_cgroups) /* qsort and bsearch want a non-NULL array even when empty */
+		qsort(sv->ids, next->nr_cgroups, sizeof(*sv->ids), cmp_u64);
 	/* Rows of the last collection that are gone: their counts stay with the service. */
 	for (size_t i = 0; prev && i < prev->nr_cgroups; i++) {
 		const struct cgroup_row *r = &prev->cgroups[i];
 		struct service_acc *a;
 
-		if (bsearch(&r->id, sv->ids, next->nr_cgroups, sizeof(*sv->ids), cmp_u64))
+		if (next->nr_cgroups &&
+		    bsearch(&r->id, sv->ids, next->nr_cgroups, sizeof(*sv->ids), cmp_u64))
 			continue;
 		if (!cgroup_meta_parse(r->path, &meta) || !meta.service[0])
 			continue;
