@@ -27,6 +27,7 @@
 #define EXIT_USAGE 2
 
 int cmd_flows(int argc, char **argv); /* modules/flows/flows.c */
+int cmd_dns(int argc, char **argv); /* modules/dnsflow/dns_cmd.c */
 
 static const char *prog_cmd = "ebpfmon";
 
@@ -1046,6 +1047,7 @@ static void main_usage(FILE *f)
 		"  snapshot   count for a while, print the totals, exit\n"
 		"  flows      per-flow packets and bytes from TC/TCX, XDP or per process\n"
 		"  connections  TCP and UDP connections with their process, bytes, RTT (network viewer)\n"
+		"  dns        DNS requests paired with answers: DataKit's dnsflow rows\n"
 		"  metrics    list every metric (--markdown for docs/metrics.md)\n"
 		"  config     print the built-in default configuration, every key explained\n\n"
 		"  ebpfmon COMMAND --help   options of a command\n"
@@ -1066,11 +1068,12 @@ int main(int argc, char **argv)
 		     { "snapshot", cmd_snapshot },
 		     { "flows", cmd_flows },
 		     { "connections", cmd_connections },
+		     { "dns", cmd_dns },
 		     { "metrics", cmd_metrics },
 		     { "config", cmd_config } };
 
 	if (argc < 2) {
-		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, metrics, config (see 'ebpfmon --help')\n");
+		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, dns, metrics, config (see 'ebpfmon --help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -1085,7 +1088,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, metrics, config (see 'ebpfmon --help')\n",
+	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, dns, metrics, config (see 'ebpfmon --help')\n",
 		argv[1]);
 	return EXIT_USAGE;
 }
