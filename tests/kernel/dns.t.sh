@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# kernel tier: dnsflow. A client in one namespace asks a dnsmasq in another:
+# 20 queries for names it answers, 5 for names it says do not exist
+# (NXDOMAIN), 2 to an address where nothing listens (no answer: rcode -1 after
+# the timeout), 3 over TCP and 4 over IPv6. `ebpfmon dns` must give exactly
+# those counts per question, rcode, transport and family, on the client's
+# side (outgoing, process python3) and on dnsmasq's (incoming, no row for the
+# unanswered), latencies between 0 and what the client measured; `--influx`
+# the same counts as DataKit's dnsflow lines; and after SIGKILL nothing stays
+# attached at the cgroup root.
+cd "$(dirname "$0")/../.." || exit 1
+FLOWS_NAME_PREFIX=dn
+. tests/kernel/flows_lib.sh
+
+command -v dnsmasq >/dev/null || { nok "dnsmasq is missing (scripts/deps.sh test installs dnsmasq-base)"; exit 0; }
+setup_pair || { nok "setting up namespaces and veth"; exit 1; }
+inB ip addr add 10.77.0.3/24 dev "$VB" || { nok "adding 10.77.0.3"; exit 1; }
+
+# Names of this run only: other DNS traffic on the machine cannot match them.
+S=t$ID
+
+# dns MODE ARGS: ebpfmon dns in the background (it sees every namespace); waits for "attached".
+start_dns() {
+	DOUT=$TMP/dns.$RANDOM DERR=$TMP/dnserr.$RANDOM
+	"$EBPFMON" dns "$@" >"$DOUT" 2>"$DERR" &
+	DPID=$!
+	PIDS+=("$DPID")
+	for _ in $(seq 100); do
+		grep -q '^attached$' "$DERR" && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# ebpfmon dns did not attach: $(head -c 300 "$DERR")"
+	return 1
+}
+
+client() { inA python3 tests/kernel/dns_client.py "$@" >>"$TMP/client.out"; }
+
+start_dnsmasq() {
+	inB dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+		--listen-address=10.77.0.2,fd77::2 --local=/test/ --pid-file="$TMP/dnsmasq.pid" \
+		--address=/a1$S.test/10.0.0.1 --address=/a2$S.test/10.0.0.2 \
+		--address=/tcp$S.test/10.0.0.3 --address=/v6$S.test/fd00::6 \
+		>"$TMP/dnsmasq.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 50); do [ -s "$TMP/dnsmasq.pid" ] && break; sleep 0.1; done
+	[ -s "$TMP/dnsmasq.pid" ] || { nok "dnsmasq did not start: $(head -c 300 "$TMP/dnsmasq.log")"; exit 1; }
+	PIDS+=("$(cat "$TMP/dnsmasq.pid")")
+}
+
+# dnsmasq starts after ebpfmon: its TCP listener gets its owner at creation,
+# and the connections it accepts inherit it. (The second window sees a
+# dnsmasq started before: its UDP socket's owner comes from recvmsg.)
+start_dns --duration 6s --timeout 1500ms --json || { nok "ebpfmon dns attaches"; exit 1; }
+start_dnsmasq || exit 1
+client 10.77.0.2 53 udp 1 1 a1$S.test 12 a2$S.test 8 nx1$S.test 3 nx2$S.test 2
+client 10.77.0.3 53 udp 1 0.3 lost$S.test 2
+client 10.77.0.2 53 tcp 1 1 tcp$S.test 3
+client fd77::2 53 udp 28 1 v6$S.test 4
+wait "$DPID"
+check "ebpfmon dns exits 0" [ $? = 0 ]
+echo "# $(tail -1 "$DERR")"
+
+# What the client saw itself: the reference.
+got=$(awk '$4 >= 0 { a++ } $4 == -1 { t++ } END { print a + 0 ":" t + 0 }' "$TMP/client.out")
+check "the client got 32 answers (25 UDP IPv4, 3 TCP, 4 IPv6), 2 timeouts ($got)" [ "$got" = 32:2 ]
+
+python3 - "$DOUT" "$TMP/client.out" "$S" <<'PY'
+import json, sys
+rows, s = json.load(open(sys.argv[1])), sys.argv[3]
+client = [l.split() for l in open(sys.argv[2])]
+max_rtt = max(int(c[4]) for c in client if int(c[3]) >= 0)
+ours = [r for r in rows if r["question"].endswith(s + ".test")]
+
+def counts(direction):
+    out = {}
+    for r in ours:
+        if r["direction"] != direction:
+            continue
+        k = (r["question"].split(s)[0], r["transport"], r["family"], r["rcode"])
+        out[k] = out.get(k, 0) + r["count"]
+    return out
+
+want_out = {("a1", "udp", "IPv4", 0): 12, ("a2", "udp", "IPv4", 0): 8,
+            ("nx1", "udp", "IPv4", 3): 3, ("nx2", "udp", "IPv4", 3): 2,
+            ("lost", "udp", "IPv4", -1): 2, ("tcp", "tcp", "IPv4", 0): 3,
+            ("v6", "udp", "IPv6", 0): 4}
+want_in = {k: v for k, v in want_out.items() if k[3] != -1}
+def report(ok, what):
+    print(("ok - " if ok else "not ok - ") + what)
+got = counts("outgoing")
+report(got == want_out, "client side (outgoing): 20 answered, 5 NXDOMAIN, 2 rcode -1, 3 TCP, 4 IPv6 per question: %s" % sorted(got.items()))
+got = counts("incoming")
+report(got == want_in, "server side (incoming): the same less the unanswered: %s" % sorted(got.items()))
+out = [r for r in ours if r["direction"] == "outgoing"]
+report(all(r["process_name"] == "python3" and r["pid"] > 0 for r in out),
+       "client rows belong to python3: %s" % sorted({r["process_name"] for r in out}))
+inc = [r for r in ours if r["direction"] == "incoming"]
+report(all(r["process_name"] == "dnsmasq" for r in inc),
+       "server rows belong to dnsmasq: %s" % sorted({r["process_name"] for r in inc}))
+ans = [r for r in out if r["rcode"] >= 0]
+report(all(0 < r["latency"] <= r["latency_max"] <= max_rtt for r in ans),
+       "answered: 0 < latency <= latency_max <= the client's slowest round trip (%d ns)" % max_rtt)
+lost = [r for r in out if r["rcode"] == -1]
+report(all(r["latency"] == 0 and r["latency_max"] == 0 and r["dst_ip"] == "10.77.0.3" for r in lost),
+       "unanswered: latency 0, to 10.77.0.3")
+q = [r for r in out if r["question"].startswith("v6")]
+report(all(r["qtype"] == "AAAA" and r["src_ip"] == "fd77::1" and r["dst_ip"] == "fd77::2" and r["dst_port"] == 53 for r in q),
+       "IPv6 rows: qtype AAAA, fd77::1 -> fd77::2:53")
+PY
+
+# The line protocol: the same counts as DataKit's dnsflow measurement.
+: >"$TMP/client.out"
+start_dns --duration 3s --timeout 500ms --influx || { nok "ebpfmon dns --influx attaches"; exit 1; }
+client 10.77.0.2 53 udp 1 1 a1$S.test 7 nx1$S.test 1
+client 10.77.0.3 53 udp 1 0.2 lost$S.test 1
+wait "$DPID"
+got=$(grep "^dnsflow,direction=outgoing,.*question=[a-z0-9]*$S.test," "$DOUT" |
+	sed -E 's/.*question=([a-z0-9]*)'"$S"'.test,.* count=([0-9]+)i,.*rcode=(-?[0-9]+)i [0-9]+$/\1:\3:\2/' | sort | tr '\n' ' ')
+check "--influx: dnsflow lines a1:0 x7, lost:-1 x1, nx1:3 x1 ($got)" [ "$got" = "a1:0:7 lost:-1:1 nx1:3:1 " ]
+check "--influx: DataKit's tags and fields" grep -q "^dnsflow,direction=outgoing,dst_ip=10.77.0.2,dst_ip_type=private,dst_port=53,family=IPv4,host=.*,pid=[0-9]*,process_name=python3,qtype=A,question=a1$S.test,source=dnsflow,src_ip=10.77.0.1,src_ip_type=private,src_port=[0-9]*,transport=udp count=7i,latency=[0-9]*i,latency_max=[0-9]*i,rcode=0i [0-9]*$" "$DOUT"
+
+# SIGKILL: the links go with the process.
+start_dns --duration 1m || { nok "ebpfmon dns attaches (kill)"; exit 1; }
+kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
+left=
+for _ in $(seq 40); do
+	left=$(bpftool cgroup show "$CG2ROOT" 2>/dev/null | grep ' dns_' | head -3 | tr '\n' ' ')
+	[ -z "$left" ] && break
+	sleep 0.05
+done
+check "nothing attached at the cgroup root after SIGKILL ($left)" [ -z "$left" ]
