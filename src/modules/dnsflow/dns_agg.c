@@ -56,6 +56,7 @@ int dns_tracker_init(struct dns_tracker *t, uint32_t max, uint64_t timeout_ns)
 	if (!t->slots)
 		return -ENOMEM;
 	t->cap = cap;
+	t->max = max;
 	t->timeout_ns = timeout_ns;
 	return 0;
 }
@@ -153,7 +154,7 @@ static void message(struct dns_tracker *t, const struct dns_event *ev, const uin
 			t->st.duplicates++;
 			return;
 		}
-		if (t->used >= t->cap / 2) {
+		if (t->used >= t->max) {
 			t->st.pending_full++;
 			return;
 		}

@@ -53,12 +53,12 @@ struct dns_tracker_stats {
 
 struct dns_tracker {
 	struct dns_pending *slots; /* cap entries; open addressing */
-	uint32_t cap, used;
+	uint32_t cap, used, max;
 	uint64_t timeout_ns;
 	struct dns_tracker_stats st;
 };
 
-/* @max: queries waiting at most (rounded up to a power of two, doubled). */
+/* @max: queries waiting at most (the table has twice as many slots, a power of two). */
 int dns_tracker_init(struct dns_tracker *t, uint32_t max, uint64_t timeout_ns);
 void dns_tracker_free(struct dns_tracker *t);
 /*
