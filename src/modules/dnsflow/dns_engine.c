@@ -53,6 +53,7 @@ int dns_engine_open(struct dns_engine *e, uint16_t port, uint64_t timeout_ns, dn
 		return ret;
 	}
 	e->skel->rodata->dns_port = port;
+	e->skel->rodata->ring_wakeup = DNS_RING_BYTES / 4;
 	bpf_map__set_max_entries(e->skel->maps.dns_events, DNS_RING_BYTES);
 	ret = dnsflow_bpf__load(e->skel);
 	if (ret) {
@@ -104,9 +105,13 @@ int dns_engine_open(struct dns_engine *e, uint16_t port, uint64_t timeout_ns, dn
 
 int dns_engine_poll(struct dns_engine *e, int timeout_ms)
 {
+	/* Woken only when the ring fills (dnsflow.bpf.c): read it after the wait anyway. */
 	int n = ring_buffer__poll(e->rb, timeout_ms);
 
 	if (n < 0 && n != -EINTR)
+		return n;
+	n = ring_buffer__consume(e->rb);
+	if (n < 0)
 		return n;
 	dns_tracker_expire(&e->tr, dns_mono_ns(), e->fn, e->arg);
 	return 0;
