@@ -39,6 +39,7 @@
 #include "export/prometheus.h"
 #include "export/text_cache.h"
 #include "modules/socket/socket_api.h"
+#include "modules/dnsflow/dnsflow_api.h"
 
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define AUTH_REALM "ebpfmon"
@@ -336,6 +337,28 @@ static enum MHD_Result reply_connections(struct MHD_Connection *c)
 	return queue(c, MHD_HTTP_OK, r, "application/json");
 }
 
+/* DataKit's dnsflow rows of the last interval (the dnsflow module). */
+static enum MHD_Result reply_dns(struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = dnsflow_last_json(&text, &len);
+
+	if (rc == -ENODEV)
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "the dnsflow module is off ([ebpf programs] dnsflow = yes)\n");
+	if (rc == -EAGAIN)
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection yet; try again in a second\n");
+	if (rc)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	return queue(c, MHD_HTTP_OK, r, "application/json");
+}
+
 static bool authorized(struct http_server *h, struct MHD_Connection *c)
 {
 	char *password = NULL, *user;
@@ -378,6 +401,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply_rendered(c, &h->json, "application/json");
 	if (!strcmp(url, "/api/v1/connections"))
 		return reply_connections(c);
+	if (!strcmp(url, "/api/v1/dns"))
+		return reply_dns(c);
 	if (!strcmp(url, "/"))
 		return queue(c, MHD_HTTP_OK,
 			     MHD_create_response_from_buffer(sizeof(index_page) - 1,

@@ -145,9 +145,30 @@ for _ in $(seq 100); do
 done
 check "run: module dnsflow up" [ -n "$up" ]
 : >"$TMP/client.out"
+# /api/v1/dns holds the rows of the last interval (1 s): read it every 0.2 s
+# meanwhile; consecutive identical answers are the same interval.
+(for _ in $(seq 20); do curl -sf "http://127.0.0.1:$PORT/api/v1/dns"; echo; echo '#'; sleep 0.2; done) >"$TMP/api.out" &
+APIPID=$!
+PIDS+=("$APIPID")
 client 10.77.0.2 53 udp 1 1 a1$S.test 9 nx2$S.test 4
 client 10.77.0.2 53 tcp 1 1 tcp$S.test 2
-sleep 2.5
+wait "$APIPID"
+python3 - "$TMP/api.out" "$S" <<'PY'
+import json, sys
+s = sys.argv[2]
+chunks, prev, got = open(sys.argv[1]).read().split("\n#\n"), None, {}
+for c in chunks:
+    c = c.strip()
+    if not c or c == prev:
+        continue
+    prev = c
+    for r in json.loads(c):
+        if r["question"].endswith(s + ".test") and r["direction"] == "incoming":
+            k = (r["question"].split(s)[0], r["transport"], r["rcode"])
+            got[k] = got.get(k, 0) + r["count"]
+want = {("a1", "udp", 0): 9, ("nx2", "udp", 3): 4, ("tcp", "tcp", 0): 2}
+print(("ok - " if got == want else "not ok - ") + "run: /api/v1/dns rows, summed over intervals (server side): %s" % sorted(got.items()))
+PY
 curl -sf "http://127.0.0.1:$PORT/metrics" -o "$TMP/m"
 v() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/m"; }
 # dnsmasq was started before this run: its UDP socket gets its owner at

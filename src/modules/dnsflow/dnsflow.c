@@ -27,6 +27,7 @@
 #include "core/module.h"
 #include "dnsflow.skel.h"
 #include "modules/dnsflow/dns_engine.h"
+#include "modules/dnsflow/dnsflow_api.h"
 
 enum {
 	DNSF_REQUESTS,
@@ -42,6 +43,8 @@ enum {
 
 /* Application and rcode pairs kept at most; the rest are counted in rows_full_total. */
 #define DNSF_MAX_ROWS 1024
+/* DataKit's rows of one interval (/api/v1/dns, the push) at most; the same. */
+#define DNSF_WINDOW_ROWS 8192
 
 /* Finite bounds: 2^k microseconds, 16 us to 8.4 s; then +Inf. */
 #define US(n) ((n) * 1000ULL)
@@ -70,7 +73,7 @@ static const struct counter_def dnsflow_defs[] = {
 			     .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 	[DNSF_PENDING_FULL] = { "pending_full_total", "DNS queries not tracked because 16384 were waiting for answers already",
 				.light = true, .netdata_chart = "", .netdata_app_chart = "" },
-	[DNSF_ROWS_FULL] = { "rows_full_total", "DNS requests not counted because 1024 application and rcode pairs were there already",
+	[DNSF_ROWS_FULL] = { "rows_full_total", "DNS requests not counted because 1024 application and rcode pairs were there already, or left out of an interval's rows (8192 at most)",
 			     .light = true, .netdata_chart = "", .netdata_app_chart = "" },
 };
 
@@ -99,7 +102,14 @@ struct dnsflow_agent {
 	struct dnsf_row *rows;
 	unsigned int nr;
 	uint64_t rows_full;
+	/* DataKit's rows: of the interval under way, and of the last one. */
+	struct dns_rows cur, last;
+	bool have_last;
 };
+
+/* The running module, for dnsflow_api.h; under api_lock, then the agent's lock. */
+static pthread_mutex_t api_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dnsflow_agent *running;
 
 /* Under da->lock (the poll thread holds it while it reads the ring). */
 static void on_done(const struct dns_done *d, void *arg)
@@ -109,6 +119,7 @@ static void on_done(const struct dns_done *d, void *arg)
 	struct dnsf_row *r = NULL;
 	unsigned int b = 0;
 
+	dns_rows_add(d, &da->cur);
 	for (unsigned int i = 0; i < da->nr; i++) {
 		if (da->rows[i].rcode == d->rcode && !strcmp(da->rows[i].app, app)) {
 			r = &da->rows[i];
@@ -183,7 +194,8 @@ static int dnsflow_load(struct module_inst *mi, const struct module_cfg *mc)
 	pthread_mutex_init(&da->lock, NULL);
 	da->groups = mc->groups;
 	da->rows = calloc(DNSF_MAX_ROWS, sizeof(*da->rows));
-	if (!da->rows)
+	if (!da->rows || dns_rows_init(&da->cur, DNSF_WINDOW_ROWS) ||
+	    dns_rows_init(&da->last, DNSF_WINDOW_ROWS))
 		return modobj_fail(mi, -ENOMEM, "allocate");
 	ret = dns_engine_open(&da->e, DNS_DEFAULT_PORT, DNS_DEFAULT_TIMEOUT_NS, on_done, da, err,
 			      sizeof(err));
@@ -195,6 +207,9 @@ static int dnsflow_load(struct module_inst *mi, const struct module_cfg *mc)
 	if (ret)
 		return modobj_fail(mi, -ret, "start the ring buffer thread");
 	da->started = true;
+	pthread_mutex_lock(&api_lock);
+	running = da;
+	pthread_mutex_unlock(&api_lock);
 	return 0;
 }
 
@@ -214,6 +229,17 @@ static int dnsflow_collect(struct module_inst *mi, struct module_stats *next)
 	next->host[DNSF_MALFORMED] = da->e.tr.st.malformed;
 	next->host[DNSF_UNMATCHED] = da->e.tr.st.unmatched;
 	next->host[DNSF_PENDING_FULL] = da->e.tr.st.pending_full;
+	/* The interval ends: its rows become the last interval's. */
+	{
+		struct dns_rows t = da->last;
+
+		da->rows_full += da->cur.overflow;
+		da->last = da->cur;
+		da->cur = t;
+		dns_rows_reset(&da->cur);
+		dns_rows_sort(&da->last);
+		da->have_last = true;
+	}
 	next->host[DNSF_ROWS_FULL] = da->rows_full;
 	for (unsigned int i = 0; i < da->nr; i++) {
 		struct labeled_row *row = store_row_append(next);
@@ -249,15 +275,68 @@ static void dnsflow_unload(struct module_inst *mi)
 
 	if (!da)
 		return;
+	pthread_mutex_lock(&api_lock);
+	if (running == da)
+		running = NULL;
+	pthread_mutex_unlock(&api_lock);
 	if (da->started) {
 		da->stop = true;
 		pthread_join(da->thread, NULL);
 	}
 	dns_engine_close(&da->e);
 	pthread_mutex_destroy(&da->lock);
+	dns_rows_free(&da->cur);
+	dns_rows_free(&da->last);
 	free(da->rows);
 	free(da);
 	mi->priv = NULL;
+}
+
+/* Run @fn on the last interval's rows of the running module. */
+static int with_last(int (*fn)(FILE *, const struct dns_rows *, const char *, uint64_t),
+		     FILE *out, const char *host, uint64_t ts_ns)
+{
+	int ret;
+
+	pthread_mutex_lock(&api_lock);
+	if (!running) {
+		ret = -ENODEV;
+	} else {
+		pthread_mutex_lock(&running->lock);
+		ret = running->have_last ? fn(out, &running->last, host, ts_ns) : -EAGAIN;
+		pthread_mutex_unlock(&running->lock);
+	}
+	pthread_mutex_unlock(&api_lock);
+	return ret;
+}
+
+static int json_fn(FILE *out, const struct dns_rows *r, const char *host, uint64_t ts_ns)
+{
+	(void)host;
+	(void)ts_ns;
+	return dns_rows_json(out, r);
+}
+
+int dnsflow_last_json(char **text, size_t *len)
+{
+	FILE *f = open_memstream(text, len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	ret = with_last(json_fn, f, NULL, 0);
+	if (fclose(f) && !ret)
+		ret = -ENOMEM;
+	if (ret) {
+		free(*text);
+		*text = NULL;
+	}
+	return ret;
+}
+
+int dnsflow_last_influx(FILE *out, const char *host, uint64_t ts_ns)
+{
+	return with_last(dns_rows_influx, out, host, ts_ns);
 }
 
 const struct module dnsflow_module = {
