@@ -12,6 +12,18 @@ cd "$(dirname "$0")/../.." || exit 1
 FLOWS_NAME_PREFIX=dn
 . tests/kernel/flows_lib.sh
 
+# Bad input: one line naming the problem, exit 2, before anything loads.
+for args in "--duration x" "--duration 25h" "--timeout 0" "--port 0" "--port 70000" "--json --influx" "--bogus" "extra"; do
+	# shellcheck disable=SC2086
+	"$EBPFMON" dns $args >"$TMP/bad.out" 2>"$TMP/bad.err"
+	rc=$?
+	check "dns $args: exit 2, one line on stderr ($rc: $(head -c 120 "$TMP/bad.err"))" \
+		[ "$rc" = 2 -a "$(wc -l <"$TMP/bad.err")" = 1 -a ! -s "$TMP/bad.out" ]
+done
+"$EBPFMON" dns --port $'5\n3' 2>"$TMP/bad.err"
+check "a newline in an argument stays on one line" [ "$(wc -l <"$TMP/bad.err")" = 1 ]
+check "dns --help exits 0" "$EBPFMON" dns --help >/dev/null
+
 command -v dnsmasq >/dev/null || { nok "dnsmasq is missing (scripts/deps.sh test installs dnsmasq-base)"; exit 0; }
 setup_pair || { nok "setting up namespaces and veth"; exit 1; }
 inB ip addr add 10.77.0.3/24 dev "$VB" || { nok "adding 10.77.0.3"; exit 1; }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/text.h"
 #include "modules/dnsflow/dns_engine.h"
 
 int cmd_dns(int argc, char **argv);
@@ -46,11 +47,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* One line: control characters in the quoted argument are shown as '?'. */
 static int usage(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "ebpfmon dns: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'ebpfmon dns --help')\n");
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	text_make_printable(msg);
+	fprintf(stderr, "ebpfmon dns: %s (see 'ebpfmon dns --help')\n", msg);
 	return EXIT_USAGE;
 }
 
