@@ -37,10 +37,13 @@ for r in $(seq "$ROUNDS"); do
 	for _ in $(seq 300); do grep -q '^attached' "$TMP/dns.err" && break; sleep 0.1; done
 	if grep -q '^attached' "$TMP/dns.err"; then
 		# The programs' own run time (BPF_ENABLE_STATS) while DNS packets flow.
-		"$TMP/prog_stats" 1 "$BG" | awk '$3 > 0 { print $2, $3, $4 }' >>"$TMP/progs" &
-		SPID=$!
-		taskset -c 1 "$TMP/dns_cost" "$N" "$DNSPORT" >/dev/null
-		wait "$SPID"
+		for p in "dns $DNSPORT" "other $OTHER"; do
+			set -- $p
+			"$TMP/prog_stats" 1 "$BG" | awk -v t="$1" '$3 > 0 { print t, $2, $3, $4 }' >>"$TMP/progs" &
+			SPID=$!
+			taskset -c 1 "$TMP/dns_cost" "$N" "$2" >/dev/null
+			wait "$SPID"
+		done
 		measure "$r" on
 	else
 		echo "bench dns: ebpfmon did not attach: $(head -c 200 "$TMP/dns.err")"
@@ -67,10 +70,10 @@ import statistics, sys
 from collections import defaultdict
 per = defaultdict(list)
 for line in open(sys.argv[1]):
-    name, cnt, ns = line.split()
-    per[name].append(int(ns) / int(cnt))
-print("in-kernel run time per program run (BPF_ENABLE_STATS, medians):")
-for name in sorted(per):
-    print(f"   {name:16} {statistics.median(per[name]):7.1f} ns")
+    traffic, name, cnt, ns = line.split()
+    per[(traffic, name)].append(int(ns) / int(cnt))
+print("in-kernel run time per program run (BPF_ENABLE_STATS, medians), by the traffic then:")
+for traffic, name in sorted(per):
+    print(f"   {traffic:6} {name:16} {statistics.median(per[(traffic, name)]):7.1f} ns")
 PY
 echo "   last window: $(cat "$TMP/last.err")"
