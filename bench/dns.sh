@@ -5,7 +5,8 @@
 # in rounds that alternate: bare; `ebpfmon dns` attached. Per query and per
 # packet: attached minus bare. Also a UDP packet to another port, which the
 # hooks see too (every packet of every socket) and let go after reading the
-# ports. Medians of ROUNDS rounds. The workload runs on CPU 1, ebpfmon on
+# ports; and the same between connected sockets, whose ports the hooks take
+# from the socket without reading the packet (TCP's case). Medians of ROUNDS rounds. The workload runs on CPU 1, ebpfmon on
 # CPU 0: the figures are the packet path's (hooks, copies to the ring); the
 # parsing in user space runs beside it. The programs' own run time per run
 # (BPF_ENABLE_STATS through bench/prog_stats.c) is printed too: the part of
@@ -26,6 +27,7 @@ DNSPORT=$(free_port) OTHER=$(free_port)
 measure() { # round label
 	echo "$1 $2 dns $(taskset -c 1 "$TMP/dns_cost" "$N" "$DNSPORT")" >>"$TMP/results"
 	echo "$1 $2 other $(taskset -c 1 "$TMP/dns_cost" "$N" "$OTHER")" >>"$TMP/results"
+	echo "$1 $2 connected $(taskset -c 1 "$TMP/dns_cost" "$N" "$OTHER" connected)" >>"$TMP/results"
 }
 
 echo "== dnsflow: ns per DNS query over loopback UDP (2 packets), median of $ROUNDS rounds"
@@ -37,11 +39,11 @@ for r in $(seq "$ROUNDS"); do
 	for _ in $(seq 300); do grep -q '^attached' "$TMP/dns.err" && break; sleep 0.1; done
 	if grep -q '^attached' "$TMP/dns.err"; then
 		# The programs' own run time (BPF_ENABLE_STATS) while DNS packets flow.
-		for p in "dns $DNSPORT" "other $OTHER"; do
+		for p in "dns $DNSPORT" "other $OTHER" "connected $OTHER connected"; do
 			set -- $p
 			"$TMP/prog_stats" 1 "$BG" | awk -v t="$1" '$3 > 0 { print t, $2, $3, $4 }' >>"$TMP/progs" &
 			SPID=$!
-			taskset -c 1 "$TMP/dns_cost" "$N" "$2" >/dev/null
+			taskset -c 1 "$TMP/dns_cost" "$N" "$2" ${3:-} >/dev/null
 			wait "$SPID"
 		done
 		measure "$r" on
@@ -58,12 +60,12 @@ v = defaultdict(lambda: defaultdict(dict))
 for line in open(sys.argv[1]):
     r, label, kind, ns = line.split()
     v[kind][label][r] = float(ns)
-print(f"{'traffic':14} {'bare':>8} {'dnsflow':>8} {'adds/query':>11} {'adds/packet':>12}")
-for kind, name in (("dns", "to DNS port"), ("other", "to other port")):
+print(f"{'traffic':16} {'bare':>8} {'dnsflow':>8} {'adds/query':>11} {'adds/packet':>12}")
+for kind, name in (("dns", "to DNS port"), ("other", "to other port"), ("connected", "other, connected")):
     d = v[kind]
     med = lambda l: statistics.median(d[l].values()) if d[l] else float("nan")
     diff = statistics.median(d["on"][r] - d["bare"][r] for r in d["on"] if r in d["bare"])
-    print(f"{name:14} {med('bare'):8.1f} {med('on'):8.1f} {diff:8.1f} ns {diff / 2:9.1f} ns")
+    print(f"{name:16} {med('bare'):8.1f} {med('on'):8.1f} {diff:8.1f} ns {diff / 2:9.1f} ns")
 PY
 python3 - "$TMP/progs" <<'PY'
 import statistics, sys

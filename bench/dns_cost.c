@@ -3,7 +3,9 @@
  * bench/dns.sh's workload: a DNS query (33 bytes, "www.example.com" A) sent
  * over loopback UDP to PORT and received, N times; prints the ns per query
  * (two packet hook runs: the sender's egress, the receiver's ingress).
- * Usage: dns_cost N PORT
+ * With "connected", both sockets are connected to each other first (the
+ * hooks then know the ports from the socket, without reading the packet).
+ * Usage: dns_cost N PORT [connected]
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,6 +31,9 @@ int main(int argc, char **argv)
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	long n = argc > 2 ? atol(argv[1]) : 0;
 	int rx, tx, port = argc > 2 ? atoi(argv[2]) : 0;
+	int connected = argc > 3 && !strcmp(argv[3], "connected");
+	struct sockaddr_in b;
+	socklen_t blen = sizeof(b);
 	char buf[512];
 	double t0;
 
@@ -44,13 +49,23 @@ int main(int argc, char **argv)
 		perror("dns_cost: socket/bind");
 		return 1;
 	}
+	if (connected && (connect(tx, (struct sockaddr *)&a, sizeof(a)) ||
+			  getsockname(tx, (struct sockaddr *)&b, &blen) ||
+			  connect(rx, (struct sockaddr *)&b, blen))) {
+		perror("dns_cost: connect");
+		return 1;
+	}
 	for (long i = 0; i < 1000; i++) { /* warm up */
-		sendto(tx, q, sizeof(q) - 1, 0, (struct sockaddr *)&a, sizeof(a));
+		if (connected)
+			send(tx, q, sizeof(q) - 1, 0);
+		else
+			sendto(tx, q, sizeof(q) - 1, 0, (struct sockaddr *)&a, sizeof(a));
 		recv(rx, buf, sizeof(buf), 0);
 	}
 	t0 = now();
 	for (long i = 0; i < n; i++) {
-		if (sendto(tx, q, sizeof(q) - 1, 0, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		if ((connected ? send(tx, q, sizeof(q) - 1, 0)
+			       : sendto(tx, q, sizeof(q) - 1, 0, (struct sockaddr *)&a, sizeof(a))) < 0 ||
 		    recv(rx, buf, sizeof(buf), 0) < 0) {
 			perror("dns_cost");
 			return 1;

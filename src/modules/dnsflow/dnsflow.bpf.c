@@ -64,6 +64,19 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 dir)
 	__u16 sport, dport;
 	__u16 family;
 
+	/*
+	 * Most packets belong to a connected socket whose ports are not the
+	 * DNS port: the socket says so without a look at the packet. An
+	 * unconnected socket (remote port 0: a UDP client using sendto, a
+	 * server) has its packets read.
+	 */
+	sk = skb->sk;
+	if (sk) {
+		__u16 rport = bpf_ntohs(sk->dst_port);
+
+		if (sk->src_port != dns_port && rport && rport != dns_port)
+			return 1;
+	}
 	if (skb->protocol == bpf_htons(ETH_P_IP_)) {
 		struct iphdr ip;
 
@@ -129,7 +142,6 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 dir)
 	}
 	ev->pid = 0;
 	__builtin_memset(ev->comm, 0, sizeof(ev->comm));
-	sk = skb->sk;
 	if (sk)
 		sk = bpf_sk_fullsock(sk);
 	if (sk) {
