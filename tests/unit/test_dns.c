@@ -422,6 +422,13 @@ static void test_rows(void **state)
 	assert_non_null(strstr(s, "TIMEOUT"));
 	assert_non_null(strstr(s, "NXDOMAIN"));
 	free(s);
+	/* A newline in a process name cannot start a line of its own. */
+	dns_rows_reset(&r);
+	add(&r, "a.example", 0, 10, "ev\nil=1 2");
+	s = render(influx_at, &r);
+	assert_non_null(strstr(s, ",process_name=ev?il\\=1\\ 2,"));
+	assert_int_equal(strchr(s, '\n') - s + 1, (long)strlen(s));
+	free(s);
 	dns_rows_reset(&r);
 	assert_int_equal(r.nr, 0);
 	s = render(dns_rows_json, &r);

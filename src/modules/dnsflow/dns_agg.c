@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "export/json.h"
 #include "modules/dnsflow/dns_agg.h"
 
 struct pend_key {
@@ -414,7 +415,7 @@ static uint64_t mean(const struct dns_row *w)
 	return answered ? w->latency_sum / answered : 0;
 }
 
-/* Line protocol tag values: escape commas, spaces and equals signs. */
+/* Line protocol tag values: escape commas, spaces, equals signs and backslashes. */
 static void tag(FILE *out, const char *name, const char *v)
 {
 	fprintf(out, ",%s=", name);
@@ -423,9 +424,16 @@ static void tag(FILE *out, const char *name, const char *v)
 		return;
 	}
 	for (; *v; v++) {
-		if (*v == ',' || *v == ' ' || *v == '=' || *v == '\\')
+		unsigned char c = (unsigned char)*v;
+
+		/* A control character (a newline in a process name) would end the line. */
+		if (c < 0x20 || c == 0x7f) {
+			fputc('?', out);
+			continue;
+		}
+		if (c == ',' || c == ' ' || c == '=' || c == '\\')
 			fputc('\\', out);
-		fputc(*v, out);
+		fputc(c, out);
 	}
 }
 
@@ -473,19 +481,10 @@ int dns_rows_influx(FILE *out, const struct dns_rows *r, const char *host, uint6
 	return ferror(out) ? -1 : (int)r->nr;
 }
 
-/* JSON string: the parser made names printable ASCII; escape quotes and backslashes. */
+/* JSON strings: process names are any bytes; the project's one writer escapes them. */
 static void jstr(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
+	json_put_string(out, s);
 }
 
 int dns_rows_json(FILE *out, const struct dns_rows *r)
