@@ -98,6 +98,10 @@ const char config_embedded_default[] =
 	"\t# first interface that is up and not loopback.\n"
 	"\tflows interface =\n"
 	"\n"
+	"\t# The dnsflow module (off by default) pairs DNS queries and answers\n"
+	"\t# to and from this UDP and TCP port.\n"
+	"\tdns port = 53\n"
+	"\n"
 	"\t# Cgroups tracked at once in the kernel, 16 to 1048576.\n"
 	"\tcgroup table size = 1024\n"
 	"\n"
@@ -174,8 +178,8 @@ const char config_embedded_default[] =
 	"\t# it on by itself.\n"
 	"\tconntrack = no\n"
 	"\t# DataKit's dnsflow: DNS requests paired with their answers per\n"
-	"\t# application and rcode, and their latency (port 53, every socket of\n"
-	"\t# the host in every network namespace; ebpfmon dns shows the rows).\n"
+	"\t# application and rcode, and their latency ('dns port', every socket\n"
+	"\t# of the host in every network namespace; ebpfmon dns shows the rows).\n"
 	"\tdnsflow = no\n"
 	"\n"
 	"# The network viewer (ebpfmon connections, /api/v1/connections), as in\n"
@@ -213,6 +217,7 @@ static const char *const global_keys[] = {
 	"bandwidth table size", "ipv4 connection table size", "ipv6 connection table size",
 	"udp connection table size", "ebpf type format", "ebpf co-re tracing",
 	"btf path", "lifetime", "collect pid", "ebpf object flavor", "socket monitoring table size",
+	"dns port",
 };
 
 enum global_key {
@@ -240,6 +245,7 @@ enum global_key {
 	KEY_COLLECT_PID,
 	KEY_OBJECT_FLAVOR,
 	KEY_SOCKET_TABLE_SIZE,
+	KEY_DNS_PORT,
 	NR_GLOBAL_KEYS,
 };
 
@@ -300,6 +306,7 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	c->pid_table_size = 32768;
 	c->cgroup_table_size = 1024;
 	c->apps_max = 1000;
+	c->dns_port = 53;
 	c->series_retention = 300;
 	c->maps_per_core = true;
 	strcpy(c->type_format, "auto");
@@ -650,6 +657,14 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			return -1;
 		}
 		c->ipv4_conn_table_size = c->ipv6_conn_table_size = (unsigned int)u;
+		return 0;
+	case KEY_DNS_PORT:
+		if (parse_uint(value, 1, 65535, &u)) {
+			seterr(err, errlen, "'dns port' must be a port number from 1 to 65535, not '%s'",
+			       value);
+			return -1;
+		}
+		c->dns_port = (unsigned int)u;
 		return 0;
 	case KEY_APPS_MAX:
 		if (parse_uint(value, 1, 1000000, &u)) {
@@ -1585,6 +1600,7 @@ void config_write_effective(const struct config *c, FILE *out)
 	fprintf(out, "\tapps max = %u\n", c->apps_max);
 	fprintf(out, "\tseries retention = %gs\n", c->series_retention);
 	fprintf(out, "\tflows interface = %s\n", c->flows_interface);
+	fprintf(out, "\tdns port = %u\n", c->dns_port);
 	fprintf(out, "\tlisten = %s\n", c->listen);
 	fprintf(out, "\tapps groups file = %s\n", c->apps_groups_file);
 	fprintf(out, "\tweb config file = %s\n", c->web_config_file);

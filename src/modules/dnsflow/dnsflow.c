@@ -2,7 +2,7 @@
 /*
  * dnsflow: DataKit's dnsflow collector as a module of `run` (off by
  * default, as in DataKit). DNS requests paired with their answers
- * (dns_engine.c) give, per application (apps groups, else the process
+ * (dns_engine.c; UDP and TCP on `[global] dns port`) give, per application (apps groups, else the process
  * name) and rcode, ebpfmon_dnsflow_requests_total{app,rcode} (rcode "-1":
  * no answer within DNS_DEFAULT_TIMEOUT_NS) and
  * ebpfmon_dnsflow_latency_seconds{app,rcode}, a histogram of the answered.
@@ -197,7 +197,7 @@ static int dnsflow_load(struct module_inst *mi, const struct module_cfg *mc)
 	if (!da->rows || dns_rows_init(&da->cur, DNSF_WINDOW_ROWS) ||
 	    dns_rows_init(&da->last, DNSF_WINDOW_ROWS))
 		return modobj_fail(mi, -ENOMEM, "allocate");
-	ret = dns_engine_open(&da->e, DNS_DEFAULT_PORT, DNS_DEFAULT_TIMEOUT_NS, on_done, da, err,
+	ret = dns_engine_open(&da->e, (uint16_t)mc->cfg->dns_port, DNS_DEFAULT_TIMEOUT_NS, on_done, da, err,
 			      sizeof(err));
 	if (ret) {
 		snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s", err);
