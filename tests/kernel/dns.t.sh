@@ -55,6 +55,7 @@ start_dnsmasq() {
 		--address=/tcp$S.test/10.0.0.3 --address=/v6$S.test/fd00::6 \
 		>"$TMP/dnsmasq.log" 2>&1 &
 	PIDS+=($!)
+	disown # killed by pid at exit, without the shell's "Killed" line
 	for _ in $(seq 50); do [ -s "$TMP/dnsmasq.pid" ] && break; sleep 0.1; done
 	[ -s "$TMP/dnsmasq.pid" ] || { nok "dnsmasq did not start: $(head -c 300 "$TMP/dnsmasq.log")"; exit 1; }
 	PIDS+=("$(cat "$TMP/dnsmasq.pid")")
@@ -206,3 +207,31 @@ check "run: requests_total{app=python3,rcode=0} >= 11 ($py)" [ "${py:-0}" -ge 11
 check "run: malformed_total 0" [ "$(v ebpfmon_dnsflow_malformed_total)" = 0 ]
 kill -TERM "$RPID"; wait "$RPID"
 check "run exits 0 on SIGTERM" [ $? = 0 ]
+
+# [global] dns port: run watches that port only. A second dnsmasq answers on
+# 5353; queries to 53 must not count.
+inB dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces --port=5353 \
+	--listen-address=10.77.0.2 --local=/test/ --pid-file="$TMP/dnsmasq2.pid" \
+	--address=/p$S.test/10.0.0.9 >"$TMP/dnsmasq2.log" 2>&1 &
+PIDS+=($!)
+disown
+for _ in $(seq 50); do [ -s "$TMP/dnsmasq2.pid" ] && break; sleep 0.1; done
+PIDS+=("$(cat "$TMP/dnsmasq2.pid" 2>/dev/null)")
+printf '[global]\n\tdns port = 5353\n[ebpf programs]\n\tdnsflow = yes\n' >"$TMP/port.conf"
+"$EBPFMON" run --config "$TMP/port.conf" --modules dnsflow --update-every 1 --listen "127.0.0.1:$PORT" >/dev/null 2>"$TMP/run2.err" &
+RPID=$!
+PIDS+=("$RPID")
+up=
+for _ in $(seq 100); do
+	curl -sf "http://127.0.0.1:$PORT/metrics" -o "$TMP/m" && grep -q '^ebpfmon_module_up{module="dnsflow"} 1' "$TMP/m" && { up=1; break; }
+	sleep 0.1
+done
+check "run with dns port = 5353: module up" [ -n "$up" ]
+: >"$TMP/client.out"
+client 10.77.0.2 5353 udp 1 1 p$S.test 6
+client 10.77.0.2 53 udp 1 1 a1$S.test 3
+sleep 2.5
+curl -sf "http://127.0.0.1:$PORT/metrics" -o "$TMP/m"
+check "dns port = 5353: requests_total{app=dnsmasq,rcode=0} = 6, the 3 to port 53 not counted ($(v 'ebpfmon_dnsflow_requests_total{app="dnsmasq",rcode="0"}'))" \
+	[ "$(v 'ebpfmon_dnsflow_requests_total{app="dnsmasq",rcode="0"}')" = 6 ]
+kill -TERM "$RPID"; wait "$RPID"
