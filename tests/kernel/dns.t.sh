@@ -157,6 +157,10 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 check "run: module dnsflow up" [ -n "$up" ]
+# Every thread of run holds no capability after attach, the module's ring reader too.
+caps=$(cat /proc/$RPID/task/*/status | awk '/^CapEff|^CapPrm/ { print $2 }' | sort -u | tr '\n' ' ')
+threads=$(ls /proc/$RPID/task | wc -l)
+check "run: no capability left in any of its $threads threads ($caps)" [ "$caps" = "0000000000000000 " -a "$threads" -ge 3 ]
 : >"$TMP/client.out"
 # /api/v1/dns holds the rows of the last interval (1 s): read it every 0.2 s
 # meanwhile; consecutive identical answers are the same interval.

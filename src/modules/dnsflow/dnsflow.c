@@ -12,12 +12,14 @@
  * A thread of the module reads the ring buffer (every 100 ms) so it never
  * waits for a collection; collect() copies its cumulative table.
  */
+#include <cap-ng.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 
 #include <bpf/libbpf.h>
 
@@ -149,6 +151,17 @@ static void *poll_thread(void *arg)
 {
 	struct dnsflow_agent *da = arg;
 
+	/*
+	 * Capabilities are per thread, and `run` drops them after attach in
+	 * its main thread alone (core/privs.h): this thread, started before,
+	 * gives up all of its own now. Reading the ring needs none.
+	 */
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_apply(CAPNG_SELECT_BOTH)) {
+		capng_clear(CAPNG_SELECT_CAPS);
+		capng_apply(CAPNG_SELECT_CAPS);
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	while (!da->stop) {
 		struct epoll_event ev;
 
