@@ -13,7 +13,7 @@ FLOWS_NAME_PREFIX=dn
 . tests/kernel/flows_lib.sh
 
 # Bad input: one line naming the problem, exit 2, before anything loads.
-for args in "--duration x" "--duration 25h" "--timeout 0" "--port 0" "--port 70000" "--json --influx" "--bogus" "extra"; do
+for args in "--duration x" "--duration 25h" "--timeout 0" "--port 0" "--port 70000" "--json --influx" "-g --json" "--bogus" "extra"; do
 	# shellcheck disable=SC2086
 	"$EBPFMON" dns $args >"$TMP/bad.out" 2>"$TMP/bad.err"
 	rc=$?
@@ -22,6 +22,13 @@ for args in "--duration x" "--duration 25h" "--timeout 0" "--port 0" "--port 700
 done
 "$EBPFMON" dns --port $'5\n3' 2>"$TMP/bad.err"
 check "a newline in an argument stays on one line" [ "$(wc -l <"$TMP/bad.err")" = 1 ]
+# -g: redrawn every second on a terminal (script(1) gives one); the table once otherwise.
+script -qec "$EBPFMON dns -g --duration 2500ms" /dev/null >"$TMP/live.out" 2>&1
+check "-g on a terminal: the table redrawn (3 in 2.5 s, then the last: $(grep -c QUESTION "$TMP/live.out"))" \
+	[ "$(grep -c QUESTION "$TMP/live.out")" -ge 3 -a "$(grep -c $'\033\\[2J' "$TMP/live.out")" -ge 3 ]
+"$EBPFMON" dns -g --duration 500ms >"$TMP/live.out" 2>/dev/null
+check "-g into a file: the table once, no escape sequence" \
+	[ "$(grep -c QUESTION "$TMP/live.out")" = 1 -a "$(grep -c $'\033' "$TMP/live.out")" = 0 ]
 check "dns --help exits 0" "$EBPFMON" dns --help >/dev/null
 
 command -v dnsmasq >/dev/null || { nok "dnsmasq is missing (scripts/deps.sh test installs dnsmasq-base)"; exit 0; }

@@ -35,6 +35,8 @@ static const char dns_help[] =
 	"  -p, --port N         the DNS port (default 53)\n"
 	"  -j, --json           a JSON list of rows\n"
 	"      --influx         DataKit's dnsflow measurement, line protocol\n"
+	"  -g, --live           the table so far, redrawn every second (a terminal only;\n"
+	"                       otherwise the table at the end)\n"
 	"  -h, --help           this text\n\n"
 	"Queries still waiting at the end of the window (younger than --timeout) are\n"
 	"not rows yet: their number goes to stderr.\n";
@@ -66,11 +68,13 @@ int cmd_dns(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "influx", no_argument, NULL, 'I' },
+		{ "live", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 } };
 	double duration = 10, timeout = DNS_DEFAULT_TIMEOUT_NS / 1e9;
 	unsigned long long port = DNS_DEFAULT_PORT;
-	bool json = false, influx = false;
+	bool json = false, influx = false, live = false;
+	uint64_t redraw = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct dns_engine e;
 	struct dns_rows rows;
@@ -81,7 +85,7 @@ int cmd_dns(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+d:t:p:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+d:t:p:jgh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (parse_duration(optarg, &duration) || duration > 86400)
@@ -101,6 +105,9 @@ int cmd_dns(int argc, char **argv)
 		case 'I':
 			influx = true;
 			break;
+		case 'g':
+			live = true;
+			break;
 		case 'h':
 			fputs(dns_help, stdout);
 			return 0;
@@ -112,6 +119,9 @@ int cmd_dns(int argc, char **argv)
 		return usage("unexpected argument '%s'", argv[optind]);
 	if (json && influx)
 		return usage("%s", "--json and --influx exclude each other");
+	if (live && (json || influx))
+		return usage("%s", "--live shows the table: not with --json or --influx");
+	live = live && isatty(STDOUT_FILENO);
 	if (dns_rows_init(&rows, DNS_MAX_ROWS)) {
 		fprintf(stderr, "ebpfmon dns: out of memory\n");
 		return 1;
@@ -141,6 +151,14 @@ int cmd_dns(int argc, char **argv)
 			fprintf(stderr, "ebpfmon dns: reading the ring buffer: %s\n", strerror(-ret));
 			break;
 		}
+		if (live && now >= redraw) {
+			/* Home and clear, then the rows finished so far. */
+			fputs("\033[H\033[2J", stdout);
+			dns_rows_sort(&rows);
+			dns_rows_table(stdout, &rows);
+			fflush(stdout);
+			redraw = now + 1000000000ULL;
+		}
 	}
 	/* What the ring holds still, then the timeouts due by now. */
 	dns_engine_poll(&e, 0);
@@ -157,6 +175,8 @@ int cmd_dns(int argc, char **argv)
 		dns_rows_influx(stdout, &rows, host,
 				(uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
 	} else {
+		if (live)
+			fputs("\033[H\033[2J", stdout);
 		dns_rows_table(stdout, &rows);
 	}
 	fprintf(stderr,
