@@ -9,7 +9,9 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION    := 0.1.0
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS       := libbpf libmicrohttpd inih ncursesw libcap-ng yaml-0.1 gnutls libxcrypt libmnl
+PKGS       := libbpf libmicrohttpd inih ncursesw libcap-ng yaml-0.1 gnutls libxcrypt libmnl libcurl
+# Container names from the runtimes' APIs (core/container_names.c): JSON answers.
+PKGS       += json-c
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread
 

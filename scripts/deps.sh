@@ -6,9 +6,11 @@ set -euo pipefail
 
 build_pkgs=(clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libmicrohttpd-dev libinih-dev libncurses-dev libcap-ng-dev libyaml-dev libgnutls28-dev
-	libcrypt-dev libmnl-dev)
+	libcrypt-dev libmnl-dev libcurl4-openssl-dev)
 # help2man: docs/ebpfmon.8 from --help (make man).
 build_pkgs+=(help2man)
+# Container names: Docker's API over its unix socket (libcurl), its JSON (json-c).
+build_pkgs+=(libcurl4-openssl-dev libjson-c-dev)
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz; make test runs
 # the fuzz targets briefly).
 test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linux wrk openssl
@@ -24,8 +26,12 @@ test_pkgs+=(netdata-core)
 # packaging: the unit verified and sandboxed (systemd-analyze, setpriv, a seccomp filter),
 # the man page rendered, the Kubernetes manifests parsed, the Dockerfile's packages looked up.
 test_pkgs+=(systemd python3-seccomp groff-base man-db python3-yaml apt)
+# push: a real InfluxDB 1.x receiver (influxd) and its CLI.
+test_pkgs+=(influxdb)
 fuzz_pkgs=(libclang-rt-dev)
 bench_pkgs=(libbpf-tools tcpdump)
+# services test: a fake CRI runtime (gRPC) for container names.
+test_pkgs+=(python3-grpcio)
 
 want=()
 for set in "$@"; do
@@ -59,4 +65,15 @@ echo "ebpfmon: installing missing packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has empty package lists; update once, then install.
 apt-get update -qq >&2 || true
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# influxdb's package would start a system-wide influxd on port 8086, netdata-core a
+# netdata on 19999; the tests run private ones, so keep services from starting during
+# this install (policy-rc.d).
+norc=
+if [[ " ${missing[*]} " == *" influxdb "* || " ${missing[*]} " == *" netdata-core "* ]] &&
+	[ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && norc=1
+fi
+rc=0
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
+[ -n "$norc" ] && rm -f /usr/sbin/policy-rc.d
+exit $rc

@@ -14,11 +14,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # The options from --config to --help are the same in run, snapshot, check and
-# connections (COMMON_LONG_OPTS): printed once, after the commands.
+# connections and netdata (COMMON_LONG_OPTS): printed once, after the commands.
 common_start='^  --config FILE '
 {
 	"$bin" --help
-	for c in run snapshot check connections flows dns metrics config; do
+	for c in run snapshot check connections flows dns metrics config netdata; do
 		echo
 		echo "The $c command:"
 		# "Usage: ebpfmon run [options]" (and its continued line) -> one indented line.
@@ -28,7 +28,7 @@ common_start='^  --config FILE '
 			END { print line }' | sed -e 's/^Usage: /  /' -e "/$common_start/,\$d"
 	done
 	echo
-	echo "Options of run, snapshot, check and connections:"
+	echo "Options of run, snapshot, check, connections and netdata:"
 	"$bin" run --help | sed -n "/$common_start/,\$p"
 } >"$tmp/help.txt"
 version=$("$bin" --version | awk '{ print $1, $2 }')

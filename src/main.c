@@ -18,8 +18,11 @@
 #include "core/text.h"
 #include "core/version.h"
 #include "export/http.h"
+#include "export/influx.h"
 #include "export/json.h"
+#include "export/netdata.h"
 #include "export/prometheus.h"
+#include "export/push.h"
 #include "export/text_cache.h"
 #include "modules/socket/socket_api.h"
 #include "ui/summary.h"
@@ -27,6 +30,7 @@
 #define EXIT_USAGE 2
 
 int cmd_flows(int argc, char **argv); /* modules/flows/flows.c */
+int cmd_bash(int argc, char **argv);  /* modules/bash/bash_cmd.c */
 int cmd_dns(int argc, char **argv); /* modules/dnsflow/dns_cmd.c */
 
 static const char *prog_cmd = "ebpfmon";
@@ -68,6 +72,8 @@ enum {
 	OPT_HOSTNAMES,
 	OPT_EPHEMERAL,
 	OPT_MAX_ROWS,
+	OPT_BLACKLIST,
+	OPT_PUSH,
 	OPT_HELP,
 };
 
@@ -168,11 +174,34 @@ static int bad_option(int argc, char **argv)
 	return usage_error("unknown option or missing value: '%s'", arg);
 }
 
+/*
+ * Options of a command that has only the common ones (and those common_opt()
+ * knows): -1 to go on, else the exit status (after --help, or a bad option).
+ */
+static int only_common_opts(int argc, char **argv, const struct option *opts, const char *help,
+			    struct common_opts *o)
+{
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			printf("%s%s", help, common_help);
+			return 0;
+		}
+		if (common_opt(opt, o) <= 0)
+			return bad_option(argc, argv);
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
 static int build_config(struct agent *a, struct common_opts *o)
 {
 	const char *names[STORE_MAX_MODULES];
 	bool on[STORE_MAX_MODULES];
-	char err[512];
+	char err[1024];
 	const char *path = o->config_path;
 
 	for (unsigned int i = 0; i < nr_modules; i++) {
@@ -188,6 +217,9 @@ static int build_config(struct agent *a, struct common_opts *o)
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return 1;
 	}
+	/* The built-in text's Netdata keys are ours to explain in `config`, not to report. */
+	a->cfg.nr_ignored = 0;
+	memset(a->cfg.ignored, 0, sizeof(a->cfg.ignored));
 	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
 		path = CONFIG_DEFAULT_PATH;
 	/* Netdata's layout: ebpf.d/<module>.conf beside the main file, when there. */
@@ -325,10 +357,28 @@ static int drop_privileges(struct agent *a)
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		return 1;
 	}
+	a->privs_dropped = true; /* threads may start now (the runtimes' names) */
 	fprintf(stderr, "%s: capabilities after attach: %s%s%s\n", prog_cmd,
 		kept[0] ? kept : "none", a->privs.change_user ? "; running as " : "",
 		a->privs.change_user ? a->privs.user : "");
 	return 0;
+}
+
+/*
+ * [output] push: collections between pushes (0 when not pushing), or -1
+ * when 'push every' is no multiple of 'update every' (said).
+ */
+static int push_collections(const struct config *c)
+{
+	if (!c->push_url[0])
+		return 0;
+	if (c->push_every % c->update_every) {
+		fprintf(stderr,
+			"%s: 'push every' (%u s) must be a multiple of 'update every' (%u s); change one of them\n",
+			prog_cmd, c->push_every, c->update_every);
+		return -1;
+	}
+	return c->push_every ? (int)(c->push_every / c->update_every) : 1;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -336,12 +386,15 @@ static int cmd_run(int argc, char **argv)
 	static const struct option opts[] = { COMMON_LONG_OPTS,
 					      { "listen", required_argument, NULL, OPT_LISTEN },
 					      { "web-config", required_argument, NULL, OPT_WEB_CONFIG },
+					      { "push", required_argument, NULL, OPT_PUSH },
 					      { 0 } };
 	struct common_opts o = {};
 	struct agent a;
 	struct http_server *http;
+	struct pusher *pusher = NULL;
+	int push_every;
 	sigset_t stop;
-	char err[512];
+	char err[1024];
 	int opt, ret;
 	bool tty = isatty(STDOUT_FILENO);
 
@@ -355,9 +408,17 @@ static int cmd_run(int argc, char **argv)
 			       "  --listen ADDR:PORT      where to serve /metrics ([global] listen); a malformed\n"
 			       "                          address exits 2, one that cannot be bound exits 1\n"
 			       "  --web-config FILE       TLS and basic auth, in Prometheus exporters' web\n"
-			       "                          config format ([global] web config file)\n%s",
+			       "                          config format ([global] web config file)\n"
+			       "  --push URL              POST each collection as InfluxDB line protocol to\n"
+			       "                          InfluxDB 1.x/2.x or DataKit ([output] push url)\n%s",
 			       common_help);
 			return 0;
+		}
+		if (opt == OPT_PUSH) {
+			if (o.nr_set == sizeof(o.set) / sizeof(o.set[0]))
+				return usage_error("too many options at '%s'", "--push");
+			o.set[o.nr_set++] = (struct flag_setting){ "output", "push url", optarg };
+			continue;
 		}
 		ret = common_opt(opt, &o);
 		if (ret <= 0)
@@ -370,6 +431,11 @@ static int cmd_run(int argc, char **argv)
 	ret = build_config(&a, &o);
 	if (ret)
 		goto out;
+	push_every = push_collections(&a.cfg);
+	if (push_every < 0) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
 	block_stop_signals(&stop);
 	/* Bind first: a taken address is reported before anything is loaded. */
 	http = http_open(a.cfg.listen, a.cfg.web_config_file, &a.store, err, sizeof(err));
@@ -385,14 +451,29 @@ static int cmd_run(int argc, char **argv)
 	/* Serve only once privileges are down: the server's thread starts with what we hold. */
 	if (!ret)
 		ret = drop_privileges(&a);
+	if (!ret && push_every) {
+		const char *token = a.cfg.push_token[0] ? a.cfg.push_token : getenv("EBPFMON_PUSH_TOKEN");
+
+		pusher = push_start(&a.store, a.cfg.push_url, token, (unsigned int)push_every, err,
+				    sizeof(err));
+		if (!pusher) {
+			fprintf(stderr, "%s: %s\n", prog_cmd, err);
+			ret = 1;
+		}
+	}
 	if (!ret && http_serve(http, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", prog_cmd, err);
 		ret = 1;
 	}
 	if (ret) {
+		push_stop(pusher);
 		http_stop(http);
 		goto out;
 	}
+	if (pusher)
+		fprintf(stderr, "%s: pushing every %u s%s\n", prog_cmd,
+			push_every * a.cfg.update_every,
+			push_is_datakit(a.cfg.push_url) ? " (DataKit: metrics, netflow and bash logs)" : "");
 	fprintf(stderr, "%s: serving http://%s/metrics (modules loaded in %.0f ms)\n", prog_cmd,
 		a.cfg.listen, a.load_seconds * 1000);
 	while (!wait_stop(&stop, a.cfg.update_every)) {
@@ -403,6 +484,7 @@ static int cmd_run(int argc, char **argv)
 			pthread_mutex_unlock(&a.store.lock);
 		}
 	}
+	push_stop(pusher);
 	http_stop(http);
 	fprintf(stderr, "%s: stopping\n", prog_cmd);
 out:
@@ -450,7 +532,7 @@ static int cmd_snapshot(int argc, char **argv)
 					      { 0 } };
 	struct common_opts o = {};
 	double duration = 10;
-	bool json = false;
+	bool json = false, influx = false;
 	struct agent a;
 	sigset_t stop;
 	int opt, ret;
@@ -460,11 +542,12 @@ static int cmd_snapshot(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_HELP:
-			printf("Usage: ebpfmon snapshot [--duration SECONDS] [--format prometheus|json] [options]\n\n"
+			printf("Usage: ebpfmon snapshot [--duration SECONDS] [--format prometheus|json|influx] [options]\n\n"
 			       "Attach, print 'attached' to stderr, count for the duration (or until\n"
 			       "SIGINT/SIGTERM), print the totals since attach, detach.\n\n"
 			       "  --duration D            10, 10s, 500ms, 2m (default 10s)\n"
-			       "  --format F              prometheus (default) or json (with per-PID rows)\n%s",
+			       "  --format F              prometheus (default), json (with per-PID rows) or\n"
+			       "                          influx (InfluxDB line protocol, as pushed)\n%s",
 			       common_help);
 			return 0;
 		case OPT_DURATION:
@@ -472,10 +555,10 @@ static int cmd_snapshot(int argc, char **argv)
 				return usage_error("bad --duration '%s': use seconds or 500ms, 10s, 2m", optarg);
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				json = true;
-			else if (strcmp(optarg, "prometheus"))
-				return usage_error("unknown --format '%s': use prometheus or json", optarg);
+			json = !strcmp(optarg, "json");
+			influx = !strcmp(optarg, "influx");
+			if (!json && !influx && strcmp(optarg, "prometheus"))
+				return usage_error("unknown --format '%s': use prometheus, json or influx", optarg);
 			break;
 		default:
 			ret = common_opt(opt, &o);
@@ -496,7 +579,9 @@ static int cmd_snapshot(int argc, char **argv)
 	if (ret)
 		goto out;
 	pthread_mutex_lock(&a.store.lock);
-	ret = json ? json_render(&a.store, stdout, true) : prometheus_render(&a.store, stdout);
+	ret = json     ? json_render(&a.store, stdout, true)
+	      : influx ? influx_render(&a.store, stdout, influx_now_ns())
+		       : prometheus_render(&a.store, stdout);
 	pthread_mutex_unlock(&a.store.lock);
 	if (fflush(stdout) || ret) {
 		fprintf(stderr, "%s: writing the output failed: %s\n", prog_cmd, strerror(errno));
@@ -519,6 +604,7 @@ static int cmd_connections(int argc, char **argv)
 					      { "hostnames", required_argument, NULL, OPT_HOSTNAMES },
 					      { "ephemeral-port", required_argument, NULL, OPT_EPHEMERAL },
 					      { "max-rows", required_argument, NULL, OPT_MAX_ROWS },
+					      { "blacklist", required_argument, NULL, OPT_BLACKLIST },
 					      { 0 } };
 	static const struct {
 		int opt;
@@ -569,7 +655,9 @@ static int cmd_connections(int argc, char **argv)
 			       "  --ips LIST              e.g. '10.0.0.0/8 !127.0.0.1/8 *'\n"
 			       "  --hostnames LIST        e.g. '*.example.com' (reverse-resolved names)\n"
 			       "  --ephemeral-port N      show ports from N up as * so rows aggregate (0: off)\n"
-			       "  --max-rows N            rows at most; the rest summed in one row\n%s",
+			       "  --max-rows N            rows at most; the rest summed in one row\n"
+			       "  --blacklist EXPR        drop rows DataKit's netlog rules match, e.g.\n"
+			       "                          'tcp && (dst_port == 8080 || src_port == 8080)'\n%s",
 			       common_help);
 			return 0;
 		case OPT_DURATION:
@@ -578,6 +666,11 @@ static int cmd_connections(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_BLACKLIST:
+			if (o.nr_set == sizeof(o.set) / sizeof(o.set[0]))
+				return usage_error("too many options at '%s'", optarg);
+			o.set[o.nr_set++] = (struct flag_setting){ "global", "netlog blacklist", optarg };
 			break;
 		default:
 			ret = common_opt(opt, &o);
@@ -908,6 +1001,22 @@ static void family_charts(const struct module *m, unsigned int d, unsigned int e
 	}
 }
 
+/* Netdata's systemd.service.* contexts of defs [@d, @end) of @m (core/cgroup_meta.c). */
+static void family_service_charts(const struct module *m, unsigned int d, unsigned int end,
+				  char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = 0;
+	for (unsigned int k = d; k < end; k++) {
+		const char *c = cgroup_meta_service_context(m->defs[k].netdata_app_chart,
+							    m->defs[k].netdata_chart);
+
+		if (*c && !strstr(out, c) && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "", c);
+	}
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	bool md = argc > 1 && !strcmp(argv[1], "--markdown");
@@ -932,9 +1041,9 @@ static int cmd_metrics(int argc, char **argv)
 					   : def->kind == HISTOGRAM   ? "histogram"
 								      : "gauge";
 			const char *labels = def->labeled ? m->row_labels : "";
-			char fixed[160] = "", app_labels[48], cg_labels[48];
+			char fixed[160] = "", app_labels[48], cg_labels[96], svc_labels[48];
 
-			char charts[160], app_charts[160];
+			char charts[160], app_charts[160], svc_charts[160];
 
 			end = family_of(m, d, fixed, sizeof(fixed));
 			family_charts(m, d, end, false, charts, sizeof(charts));
@@ -948,11 +1057,17 @@ static int cmd_metrics(int argc, char **argv)
 			if (m->row_labels || !store_def_broken_down(def))
 				continue; /* no per-application or per-cgroup series */
 			snprintf(app_labels, sizeof(app_labels), "app%s%s", *labels ? ", " : "", labels);
-			snprintf(cg_labels, sizeof(cg_labels), "cgroup%s%s", *labels ? ", " : "", labels);
+			/* And what the path says: service, container_*, pod_* (README). */
+			snprintf(cg_labels, sizeof(cg_labels), "cgroup, service, container_\\*, pod_\\*%s%s",
+				 *labels ? ", " : "", labels);
+			snprintf(svc_labels, sizeof(svc_labels), "service%s%s", *labels ? ", " : "", labels);
 			snprintf(name, sizeof(name), "ebpfmon_app_%s_%s", m->name, def->name);
 			metric_row(md, name, type, app_labels, app_charts, help);
 			snprintf(name, sizeof(name), "ebpfmon_cgroup_%s_%s", m->name, def->name);
 			metric_row(md, name, type, cg_labels, "", help);
+			family_service_charts(m, d, end, svc_charts, sizeof(svc_charts));
+			snprintf(name, sizeof(name), "ebpfmon_service_%s_%s", m->name, def->name);
+			metric_row(md, name, type, svc_labels, svc_charts, help);
 		}
 	}
 	metric_row(md, "ebpfmon_build_info", "gauge", "version, libbpf", "", "Always 1; the labels say what runs");
@@ -975,6 +1090,12 @@ static int cmd_metrics(int argc, char **argv)
 		   "Entries in each hash table now, as the kernel counts them (kernels from 6.6)");
 	metric_row(md, "ebpfmon_map_max_entries", "gauge", "module, map", "",
 		   "Entries each hash table can hold: with ebpfmon_map_entries, how full it is");
+	metric_row(md, "ebpfmon_push_sent_total", "counter", "", "",
+		   "Bodies a push receiver accepted (2xx); only with a push URL");
+	metric_row(md, "ebpfmon_push_failed_total", "counter", "", "",
+		   "Push attempts that failed (no connection, timeout, non-2xx); each is retried with backoff");
+	metric_row(md, "ebpfmon_push_dropped_total", "counter", "", "",
+		   "Push bodies given up: the queue was full, the attempts ran out or the receiver refused it (4xx)");
 	metric_row(md, "ebpfmon_kernel_map_bytes", "gauge", "module, map", "netdata.ebpf_kernel_memory",
 		   "Kernel memory of each BPF map (fdinfo memlock; per-thread records counted at their allocation size)");
 	metric_row(md, "ebpfmon_bpf_program_misses_total", "counter", "module, program", "",
@@ -1001,26 +1122,18 @@ static int cmd_config(int argc, char **argv)
 	static const struct option opts[] = { COMMON_LONG_OPTS, { 0 } };
 	struct common_opts o = {};
 	struct agent a;
-	int opt, ret;
+	int ret;
 
 	prog_cmd = "ebpfmon config";
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == OPT_HELP) {
-			printf("Usage: ebpfmon config [options]\n\n"
+	ret = only_common_opts(argc, argv, opts,
+			       "Usage: ebpfmon config [options]\n\n"
 			       "Without options: the built-in default configuration, every key explained.\n"
 			       "With --config FILE (and any other option): the configuration in effect,\n"
 			       "the files read (Netdata's ebpf.d/<module>.conf beside FILE too), and each\n"
-			       "key accepted but ignored, with its FILE:LINE and the reason.\n\n%s",
-			       common_help);
-			return 0;
-		}
-		ret = common_opt(opt, &o);
-		if (ret <= 0)
-			return bad_option(argc, argv);
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+			       "key accepted but ignored, with its FILE:LINE and the reason.\n\n",
+			       &o);
+	if (ret >= 0)
+		return ret;
 	if (argc == 1) {
 		fputs(config_embedded_default, stdout);
 		return 0;
@@ -1029,6 +1142,102 @@ static int cmd_config(int argc, char **argv)
 	ret = build_config(&a, &o);
 	if (!ret)
 		config_write_effective(&a.cfg, stdout);
+	agent_free(&a);
+	return ret;
+}
+
+/* ---- netdata: Netdata's external plugin (plugins.d) ------------------------ */
+
+/*
+ * `ebpfmon netdata [UPDATE_EVERY]`, or the binary named ebpfmon.plugin as
+ * Netdata starts it (UPDATE_EVERY in argv[1]). Charts on stdout, flushed
+ * after each collection; stdin is never read. When nothing can run, DISABLE
+ * (Netdata then does not restart us); when Netdata closes the pipe, stop.
+ */
+static int cmd_netdata(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_LONG_OPTS, { 0 } };
+	struct common_opts o = {};
+	struct netdata_writer *w = NULL;
+	struct agent a;
+	sigset_t stop;
+	double last;
+	int opt, ret;
+
+	prog_cmd = "ebpfmon netdata";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			printf("Usage: ebpfmon netdata [UPDATE_EVERY] [options]\n"
+			       "       ebpfmon.plugin [UPDATE_EVERY]   (a link named so, in Netdata's plugins.d)\n\n"
+			       "Speak Netdata's external plugin protocol on stdout: host charts with\n"
+			       "Netdata's ids and contexts, per application (app.*, label app_group),\n"
+			       "per cgroup (cgroup_*) and per service (systemd_*). Stops on SIGINT,\n"
+			       "SIGTERM or when stdout is closed; says DISABLE when nothing can run.\n\n%s",
+			       common_help);
+			return 0;
+		}
+		ret = common_opt(opt, &o);
+		if (ret <= 0)
+			return bad_option(argc, argv);
+	}
+	if (optind < argc) {
+		char *end;
+		long every = strtol(argv[optind], &end, 10);
+
+		if (*end || end == argv[optind] || every < 1 || every > 86400)
+			return usage_error("bad UPDATE_EVERY '%s': use whole seconds from 1 to 86400",
+					   argv[optind]);
+		if (optind + 1 < argc)
+			return usage_error("unexpected argument '%s'", argv[optind + 1]);
+		if (o.nr_set == sizeof(o.set) / sizeof(o.set[0]))
+			return usage_error("too many options at '%s'", argv[optind]);
+		o.set[o.nr_set++] = (struct flag_setting){ "global", "update every", argv[optind] };
+	}
+
+	agent_init(&a);
+	ret = build_config(&a, &o);
+	if (ret)
+		goto out;
+	block_stop_signals(&stop);
+	ret = start_agent(&a);
+	if (!ret)
+		agent_collect(&a);
+	if (!ret)
+		ret = drop_privileges(&a);
+	if (!ret) {
+		w = netdata_writer_new(a.cfg.update_every);
+		if (!w) {
+			fprintf(stderr, "%s: out of memory\n", prog_cmd);
+			ret = 1;
+		}
+	}
+	if (ret) {
+		printf("DISABLE\n");
+		fflush(stdout);
+		goto out;
+	}
+	last = monotonic();
+	pthread_mutex_lock(&a.store.lock);
+	ret = netdata_render(w, &a.store, 0, stdout);
+	pthread_mutex_unlock(&a.store.lock);
+	while (!ret && !fflush(stdout) && !wait_stop(&stop, a.cfg.update_every)) {
+		double now;
+
+		agent_collect(&a);
+		now = monotonic();
+		pthread_mutex_lock(&a.store.lock);
+		ret = netdata_render(w, &a.store, (uint64_t)((now - last) * 1e6), stdout);
+		pthread_mutex_unlock(&a.store.lock);
+		last = now;
+	}
+	/* Netdata closed our stdout (EPIPE): it stopped us; that is no failure. */
+	if (ferror(stdout) && errno != EPIPE)
+		fprintf(stderr, "%s: writing to Netdata failed: %s\n", prog_cmd, strerror(errno));
+	fprintf(stderr, "%s: stopping\n", prog_cmd);
+	ret = 0;
+out:
+	netdata_writer_free(w);
 	agent_free(&a);
 	return ret;
 }
@@ -1047,9 +1256,11 @@ static void main_usage(FILE *f)
 		"  snapshot   count for a while, print the totals, exit\n"
 		"  flows      per-flow packets and bytes from TC/TCX, XDP or per process\n"
 		"  connections  TCP and UDP connections with their process, bytes, RTT (network viewer)\n"
+		"  bash       commands typed into interactive bash shells (readline)\n"
 		"  dns        DNS requests paired with answers: DataKit's dnsflow rows\n"
 		"  metrics    list every metric (--markdown for docs/metrics.md)\n"
-		"  config     print the built-in default configuration, every key explained\n\n"
+		"  config     print the built-in default configuration, every key explained\n"
+		"  netdata    Netdata external plugin: charts on stdout (also as ebpfmon.plugin)\n\n"
 		"  ebpfmon COMMAND --help   options of a command\n"
 		"  ebpfmon --version\n\n"
 		"Exit status: 0 success; 1 runtime failure (no privileges, no module could\n"
@@ -1068,12 +1279,19 @@ int main(int argc, char **argv)
 		     { "snapshot", cmd_snapshot },
 		     { "flows", cmd_flows },
 		     { "connections", cmd_connections },
+		     { "bash", cmd_bash },
 		     { "dns", cmd_dns },
 		     { "metrics", cmd_metrics },
-		     { "config", cmd_config } };
+		     { "config", cmd_config },
+		     { "netdata", cmd_netdata } };
+	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
 
+	/* Netdata starts plugins by file name: a link named ebpfmon.plugin is this mode. */
+	base = base ? base + 1 : argv[0];
+	if (base && !strcmp(base, "ebpfmon.plugin"))
+		return cmd_netdata(argc, argv);
 	if (argc < 2) {
-		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, dns, metrics, config (see 'ebpfmon --help')\n");
+		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, bash, dns, metrics, config, netdata (see 'ebpfmon --help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -1088,7 +1306,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, dns, metrics, config (see 'ebpfmon --help')\n",
+	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, bash, dns, metrics, config, netdata (see 'ebpfmon --help')\n",
 		argv[1]);
 	return EXIT_USAGE;
 }

@@ -13,6 +13,8 @@
 #include "core/mapfill.h"
 #include "core/apps_groups.h"
 #include "core/cgroup_names.h"
+#include "core/container_names.h"
+#include "core/services.h"
 
 _Static_assert(CONFIG_MAX_MODULES <= STORE_MAX_MODULES, "the store holds every module");
 
@@ -281,8 +283,44 @@ static void self_usage(struct store *s)
 	}
 }
 
+/* What comes from the cgroup rows: per-service sums of module @i, and the containers to name. */
+static int cgroup_extras(struct agent *a, unsigned int i)
+{
+	struct module_inst *mi = &a->insts[i];
+
+	if (!store_module_cgroups(&a->store, mi->stats))
+		return 0;
+	if (!a->services[i])
+		a->services[i] = services_new();
+	if (!a->services[i] || services_update(a->services[i], mi->stats, &mi->next))
+		return -ENOMEM;
+	for (size_t r = 0; a->ctr_names && r < mi->next.nr_cgroups; r++) {
+		struct cgroup_meta meta;
+
+		if (cgroup_meta_parse(mi->next.cgroups[r].path, &meta) && meta.container_id[0])
+			container_names_want(a->ctr_names, meta.container_id, meta.runtime);
+	}
+	return 0;
+}
+
 void agent_collect(struct agent *a)
 {
+	struct store_container *ctrs = NULL;
+	size_t nr_ctrs = 0;
+	bool new_ctrs = false;
+
+	/*
+	 * The resolver's thread starts once privileges are down, not at attach:
+	 * capabilities are per thread, dropped after attach while the agent has
+	 * one thread (privs.h). NULL (no thread): ids only.
+	 */
+	if (a->cfg.cgroups && a->cfg.container_names && a->privs_dropped && !a->ctr_names_tried) {
+		struct container_sockets socks = { a->cfg.docker_socket, a->cfg.containerd_socket,
+						   a->cfg.crio_socket };
+
+		a->ctr_names = container_names_new(&socks, 1000);
+		a->ctr_names_tried = true;
+	}
 	double t0 = now();
 	int acct_err = a->acct ? acct_collect(a->acct) : 0;
 	int errs[STORE_MAX_MODULES] = { 0 };
@@ -302,7 +340,12 @@ void agent_collect(struct agent *a)
 			errs[i] = acct_err;
 		else
 			errs[i] = mi->mod->collect(mi, &mi->next);
+		if (!errs[i])
+			errs[i] = cgroup_extras(a, i);
 	}
+	/* What the resolver knows by now; never waits for a runtime. */
+	if (a->ctr_names && !container_names_snapshot(a->ctr_names, &ctrs, &nr_ctrs))
+		new_ctrs = true;
 	nr_mem = gather_self(a, mem, &sa);
 	pthread_mutex_lock(&a->store.lock);
 	for (unsigned int i = 0; i < a->nr_insts; i++) {
@@ -321,12 +364,20 @@ void agent_collect(struct agent *a)
 	memcpy(a->store.progs, progs, nr_progs * sizeof(progs[0]));
 	a->store.nr_progs = (unsigned int)nr_progs;
 	a->store.acct = sa;
+	if (new_ctrs) {
+		struct store_container *old = a->store.containers;
+
+		a->store.containers = ctrs;
+		a->store.nr_containers = nr_ctrs;
+		ctrs = old; /* freed after the lock */
+	}
 	self_usage(&a->store);
 	store_collection_observed(&a->store, now() - t0);
 	a->store.collections++;
 	/* Readers render here, once for every scrape until the next collection. */
 	store_published(&a->store);
 	pthread_mutex_unlock(&a->store.lock);
+	free(ctrs);
 }
 
 void agent_stop(struct agent *a)
@@ -347,4 +398,11 @@ void agent_stop(struct agent *a)
 	a->acct = NULL;
 	cgroup_names_free(a->cgnames);
 	a->cgnames = NULL;
+	container_names_free(a->ctr_names);
+	a->ctr_names = NULL;
+	a->ctr_names_tried = false;
+	for (unsigned int i = 0; i < STORE_MAX_MODULES; i++) {
+		services_free(a->services[i]);
+		a->services[i] = NULL;
+	}
 }

@@ -13,6 +13,8 @@
 
 struct apps_groups;
 struct cgroup_names;
+struct container_names;
+struct services;
 
 struct agent {
 	struct config cfg;
@@ -31,6 +33,10 @@ struct agent {
 	bool want_pids;	     /* build per-process rows (only JSON snapshots show them) */
 	double load_seconds; /* time to load and attach every module */
 	struct privs_plan privs; /* what to keep after attach, and who to become */
+	struct services *services[STORE_MAX_MODULES]; /* per-service sums, by insts[] index */
+	struct container_names *ctr_names; /* the runtimes' names; NULL when off */
+	bool ctr_names_tried;		   /* made (or failed) once privileges were down */
+	bool privs_dropped; /* privs_drop() done: threads started now hold nothing */
 };
 
 /*

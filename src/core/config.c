@@ -30,23 +30,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/blacklist.h"
 #include "core/config.h"
 #include "modules/socket/conn_table.h"
 #include "core/text.h"
 #include "core/textfile.h"
 #include "core/web_config.h"
+#include "export/push.h"
 
 #define SECTION_GLOBAL "global"
 #define SECTION_PROGRAMS "ebpf programs"
 #define SECTION_NET "network connections"
 #define SECTION_SERVICES "service name"
+#define SECTION_OUTPUT "output"
 /* Netdata's: [ipc] of ebpf.d.conf, [filesystem] and [syscalls] of its module files. */
 #define SECTION_IPC "ipc"
 #define SECTION_FILESYSTEM "filesystem"
 #define SECTION_SYSCALLS "syscalls"
 #define KNOWN_SECTIONS                                                                   \
 	"[" SECTION_GLOBAL "], [" SECTION_PROGRAMS "], [" SECTION_NET "], [" SECTION_SERVICES \
-	"], [" SECTION_IPC "], [" SECTION_FILESYSTEM "], [" SECTION_SYSCALLS "]"
+	"], [" SECTION_OUTPUT "], [" SECTION_IPC "], [" SECTION_FILESYSTEM "], [" SECTION_SYSCALLS "]"
 
 /* set_*() results besides 0 and -1: the key is valid and has no effect here (reason in err). */
 #define KEY_IGNORED 1
@@ -82,6 +85,13 @@ const char config_embedded_default[] =
 	"\n"
 	"\t# Break the numbers down per cgroup (systemd service, container, pod).\n"
 	"\tcgroups = no\n"
+	"\t# With cgroups: name containers (container_name, pod_name, pod_namespace)\n"
+	"\t# by asking their runtime, off the collection path: Docker's API, CRI\n"
+	"\t# (gRPC) of containerd and CRI-O. An empty socket is not asked.\n"
+	"\tcontainer names = yes\n"
+	"\tdocker socket = /var/run/docker.sock\n"
+	"\tcontainerd socket = /run/containerd/containerd.sock\n"
+	"\tcrio socket = /var/run/crio/crio.sock\n"
 	"\n"
 	"\t# Processes tracked at once in the kernel, 16 to 4194304. When the\n"
 	"\t# table is full, further events are counted in an overflow counter.\n"
@@ -97,6 +107,11 @@ const char config_embedded_default[] =
 	"\t# direction and protocol on this interface, through TC. Empty: the\n"
 	"\t# first interface that is up and not loopback.\n"
 	"\tflows interface =\n"
+	"\n"
+	"\t# The bash module (off by default) hooks readline in /bin/bash,\n"
+	"\t# /usr/bin/bash, /usr/local/bin/bash and bash in $PATH; more bash\n"
+	"\t# binaries here, separated by blanks (each file once).\n"
+	"\tbash paths =\n"
 	"\n"
 	"\t# The dnsflow module (off by default) pairs DNS queries and answers\n"
 	"\t# to and from this UDP and TCP port.\n"
@@ -136,6 +151,13 @@ const char config_embedded_default[] =
 	"\tipv4 connection table size = 16384\n"
 	"\tipv6 connection table size = 16384\n"
 	"\tudp connection table size = 4096\n"
+	"\n"
+	"\t# DataKit's netlog blacklist: rules (separated by ';') that drop network\n"
+	"\t# rows from the network viewer and the pushed netflow, e.g.\n"
+	"\t# tcp && (dst_port == 8080 || src_port == 8080); ipnet_contains(\"127.0.0.0/8\", ip_daddr)\n"
+	"\t# Names: tcp udp ipv4 ipv6 src_port dst_port ip_saddr ip_daddr ip6_saddr\n"
+	"\t# ip6_daddr k8s_src_pod k8s_dst_pod; functions ipnet_contains, has_prefix.\n"
+	"\tnetlog blacklist =\n"
 	"\n"
 	"\t# Netdata's choice of eBPF object (auto, legacy, co-re) and attach method\n"
 	"\t# (trampoline, probe, tracepoint). Accepted so Netdata's own files load;\n"
@@ -177,6 +199,9 @@ const char config_embedded_default[] =
 	"\t# every packet sent (net:net_dev_start_xmit); ebpfmon connections turns\n"
 	"\t# it on by itself.\n"
 	"\tconntrack = no\n"
+	"\t# Commands typed into interactive bash shells (DataKit's bash log):\n"
+	"\t# a uretprobe on readline in each bash binary ('bash paths').\n"
+	"\tbash = no\n"
 	"\t# DataKit's dnsflow: DNS requests paired with their answers per\n"
 	"\t# application and rcode, and their latency ('dns port', every socket\n"
 	"\t# of the host in every network namespace; ebpfmon dns shows the rows).\n"
@@ -208,7 +233,17 @@ const char config_embedded_default[] =
 	"\n"
 	"# Names of ports for the viewer: PORT = NAME (before /etc/services).\n"
 	"[service name]\n"
-	"\t19999 = Netdata\n";
+	"\t19999 = Netdata\n"
+	"\n"
+	"# Push each collection as InfluxDB line protocol (README: Push).\n"
+	"[output]\n"
+	"\t# InfluxDB 1.x http://HOST:8086/write?db=DB, 2.x .../api/v2/write?org=O&bucket=B,\n"
+	"\t# or DataKit's http://HOST:9529/v1/write/metric. Empty: no push.\n"
+	"\tpush url =\n"
+	"\t# Seconds between pushes, a multiple of 'update every'; 0: every collection.\n"
+	"\tpush every = 0\n"
+	"\t# InfluxDB 2.x token (Authorization: Token ...); or EBPFMON_PUSH_TOKEN.\n"
+	"\t# push token =\n";
 
 static const char *const global_keys[] = {
 	"update every",	  "ebpf load mode", "apps",	"cgroups",
@@ -217,6 +252,9 @@ static const char *const global_keys[] = {
 	"bandwidth table size", "ipv4 connection table size", "ipv6 connection table size",
 	"udp connection table size", "ebpf type format", "ebpf co-re tracing",
 	"btf path", "lifetime", "collect pid", "ebpf object flavor", "socket monitoring table size",
+	"netlog blacklist",
+	"container names", "docker socket", "containerd socket", "crio socket",
+	"bash paths",
 	"dns port",
 };
 
@@ -245,6 +283,12 @@ enum global_key {
 	KEY_COLLECT_PID,
 	KEY_OBJECT_FLAVOR,
 	KEY_SOCKET_TABLE_SIZE,
+	KEY_NETLOG_BLACKLIST,
+	KEY_CONTAINER_NAMES,
+	KEY_DOCKER_SOCKET,
+	KEY_CONTAINERD_SOCKET,
+	KEY_CRIO_SOCKET,
+	KEY_BASH_PATHS,
 	KEY_DNS_PORT,
 	NR_GLOBAL_KEYS,
 };
@@ -305,6 +349,10 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	c->cgroups = false;
 	c->pid_table_size = 32768;
 	c->cgroup_table_size = 1024;
+	c->container_names = true;
+	strcpy(c->docker_socket, "/var/run/docker.sock");
+	strcpy(c->containerd_socket, "/run/containerd/containerd.sock");
+	strcpy(c->crio_socket, "/var/run/crio/crio.sock");
 	c->apps_max = 1000;
 	c->dns_port = 53;
 	c->series_retention = 300;
@@ -649,6 +697,22 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		seterr(err, errlen,
 		       "ebpfmon counts every thread and charges its process's application at the event: there is no PID to choose");
 		return KEY_IGNORED;
+	case KEY_NETLOG_BLACKLIST: {
+		/* Compiled now, so a mistake stops `check` and `run` with its column. */
+		struct blacklist *b;
+
+		if (strlen(value) >= sizeof(c->netlog_blacklist)) {
+			seterr(err, errlen, "'netlog blacklist' is longer than %zu characters",
+			       sizeof(c->netlog_blacklist) - 1);
+			return -1;
+		}
+		b = blacklist_compile(value, "netlog blacklist", err, errlen);
+		if (!b)
+			return -1;
+		blacklist_free(b);
+		strcpy(c->netlog_blacklist, value);
+		return 0;
+	}
 	case KEY_SOCKET_TABLE_SIZE:
 		/* Newer Netdata's one TCP table: ours is kept per family, each this size. */
 		if (parse_uint(value, 16, 4194304, &u)) {
@@ -657,6 +721,39 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			return -1;
 		}
 		c->ipv4_conn_table_size = c->ipv6_conn_table_size = (unsigned int)u;
+		return 0;
+	case KEY_CONTAINER_NAMES:
+		if (parse_bool(value, &b)) {
+			seterr(err, errlen, "'container names' must be yes or no, not '%s'", value);
+			return -1;
+		}
+		c->container_names = b;
+		return 0;
+	case KEY_DOCKER_SOCKET:
+	case KEY_CONTAINERD_SOCKET:
+	case KEY_CRIO_SOCKET: {
+		char *to = k == KEY_DOCKER_SOCKET	 ? c->docker_socket
+			   : k == KEY_CONTAINERD_SOCKET ? c->containerd_socket
+							: c->crio_socket;
+
+		/* Empty: that runtime is not asked. */
+		if ((value[0] && value[0] != '/') || strlen(value) >= sizeof(c->docker_socket)) {
+			seterr(err, errlen,
+			       "'%s' must be the absolute path of a unix socket (or empty: not asked), shorter than %zu characters, not '%s'",
+			       global_keys[k], sizeof(c->docker_socket), value);
+			return -1;
+		}
+		strcpy(to, value);
+		return 0;
+	}
+	case KEY_BASH_PATHS:
+		/* Checked when the bash module loads: the files may come later. */
+		if (strlen(value) >= sizeof(c->bash_paths)) {
+			seterr(err, errlen, "'bash paths' is longer than %zu characters",
+			       sizeof(c->bash_paths) - 1);
+			return -1;
+		}
+		strcpy(c->bash_paths, value);
 		return 0;
 	case KEY_DNS_PORT:
 		if (parse_uint(value, 1, 65535, &u)) {
@@ -726,7 +823,7 @@ static int set_global(struct config *c, const char *key, const char *value, char
 		strcpy(c->web_config_file, value);
 		return 0;
 	default: {
-		char keys[512];
+		char keys[1024];
 
 		join_global_keys(keys, sizeof(keys));
 		seterr(err, errlen, "unknown key '%s' in [" SECTION_GLOBAL "]; known keys: %s", key,
@@ -768,6 +865,61 @@ static int set_program(struct config *c, const char *key, const char *value, cha
 	}
 	m->enabled = b;
 	return 0;
+}
+
+static const char *const output_keys[] = { "push url", "push every", "push token" };
+
+enum output_key { OUT_PUSH_URL, OUT_PUSH_EVERY, OUT_PUSH_TOKEN, NR_OUTPUT_KEYS };
+
+_Static_assert(sizeof(output_keys) / sizeof(output_keys[0]) == NR_OUTPUT_KEYS,
+	       "output_keys[] and enum output_key disagree");
+
+static int set_output(struct config *c, const char *key, const char *value, char *err,
+		      size_t errlen)
+{
+	unsigned long long u;
+	char why[256];
+	int k;
+
+	for (k = 0; k < NR_OUTPUT_KEYS; k++)
+		if (!strcasecmp(key, output_keys[k]))
+			break;
+	switch (k) {
+	case OUT_PUSH_URL:
+		if (strlen(value) >= sizeof(c->push_url)) {
+			seterr(err, errlen, "'push url' is longer than %zu characters",
+			       sizeof(c->push_url) - 1);
+			return -1;
+		}
+		/* Checked here, so a typo is reported with its line, not at the first push. */
+		if (*value && push_check_url(value, why, sizeof(why))) {
+			seterr(err, errlen, "'push url': %s", why);
+			return -1;
+		}
+		strcpy(c->push_url, value);
+		return 0;
+	case OUT_PUSH_EVERY:
+		if (parse_uint(value, 0, 86400, &u)) {
+			seterr(err, errlen,
+			       "'push every' must be whole seconds from 0 to 86400 (0: every collection), not '%s'",
+			       value);
+			return -1;
+		}
+		c->push_every = (unsigned int)u;
+		return 0;
+	case OUT_PUSH_TOKEN:
+		if (strlen(value) >= sizeof(c->push_token)) {
+			seterr(err, errlen, "'push token' is longer than %zu characters",
+			       sizeof(c->push_token) - 1);
+			return -1;
+		}
+		strcpy(c->push_token, value);
+		return 0;
+	}
+	seterr(err, errlen,
+	       "unknown key '%s' in [" SECTION_OUTPUT "]; known keys: push url, push every, push token",
+	       key);
+	return -1;
 }
 
 static const char *const net_keys[] = {
@@ -1106,6 +1258,8 @@ static int set_key(struct config *c, int module, const char *section, const char
 		return set_net(c, key, value, err, errlen);
 	if (section_is(section, SECTION_SERVICES))
 		return set_service(c, key, value, err, errlen);
+	if (section_is(section, SECTION_OUTPUT))
+		return set_output(c, key, value, err, errlen);
 	if (section_is(section, SECTION_IPC))
 		return set_ipc(key, value, err, errlen);
 	if (section_is(section, SECTION_FILESYSTEM))
@@ -1222,7 +1376,8 @@ struct load_state {
 	unsigned int global_line[NR_GLOBAL_KEYS];
 	unsigned int module_line[CONFIG_MAX_MODULES];
 	unsigned int net_line[NR_NET_KEYS];
-	char msg[512];
+	unsigned int output_line[NR_OUTPUT_KEYS];
+	char msg[1024];
 };
 
 static void __attribute__((format(printf, 2, 3))) fail(struct load_state *st, const char *fmt,
@@ -1289,8 +1444,8 @@ static char *read_line(char *buf, int num, void *stream)
 			snprintf(name, sizeof(name), "%.*s", (int)(close - p - 1), p + 1);
 			if (!section_is(name, SECTION_GLOBAL) &&
 			    !section_is(name, SECTION_PROGRAMS) && !section_is(name, SECTION_NET) &&
-			    !section_is(name, SECTION_SERVICES) && !section_is(name, SECTION_IPC) &&
-			    !section_is(name, SECTION_FILESYSTEM) &&
+			    !section_is(name, SECTION_SERVICES) && !section_is(name, SECTION_OUTPUT) &&
+			    !section_is(name, SECTION_IPC) && !section_is(name, SECTION_FILESYSTEM) &&
 			    !section_is(name, SECTION_SYSCALLS))
 				fail(st, "unknown section [%s]; known sections: " KNOWN_SECTIONS,
 				     name);
@@ -1324,6 +1479,13 @@ static unsigned int *key_line(struct load_state *st, const char *section, const 
 				return &st->net_line[k];
 			}
 		}
+	} else if (section_is(section, SECTION_OUTPUT)) {
+		for (int k = 0; k < NR_OUTPUT_KEYS; k++) {
+			if (!strcasecmp(key, output_keys[k])) {
+				*canonical = output_keys[k];
+				return &st->output_line[k];
+			}
+		}
 	}
 	return NULL;
 }
@@ -1344,6 +1506,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		fail(st, "'%s' in [%s] is already set on line %u; give each key once",
 		     canonical, section_is(section, SECTION_GLOBAL)	? SECTION_GLOBAL
 				: section_is(section, SECTION_PROGRAMS) ? SECTION_PROGRAMS
+				: section_is(section, SECTION_OUTPUT)	? SECTION_OUTPUT
 									: SECTION_NET,
 		     *seen);
 		return 0;
@@ -1449,7 +1612,7 @@ static int load_text(struct config *c, const char *text, const char *origin, int
 int config_load_string(struct config *c, const char *text, const char *origin, char *err,
 		       size_t errlen)
 {
-	return load_text(c, text, origin, NO_MODULE, false, err, errlen);
+	return load_text(c, text, origin, NO_MODULE, true, err, errlen);
 }
 
 static int load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
@@ -1475,9 +1638,14 @@ static int load_buffer(struct config *c, const char *buf, size_t len, const char
 	}
 	rc = load_text(c, text, origin, module, true, err, errlen);
 	free(text);
-	if (!rc && c->nr_files < CONFIG_MAX_FILES)
-		snprintf(c->files[c->nr_files++], sizeof(c->files[0]), "%s", origin);
 	return rc;
+}
+
+/* A file read whole: the list `ebpfmon config` shows. */
+static void note_file(struct config *c, const char *path)
+{
+	if (c->nr_files < CONFIG_MAX_FILES)
+		snprintf(c->files[c->nr_files++], sizeof(c->files[0]), "%s", path);
 }
 
 int config_load_buffer(struct config *c, const char *buf, size_t len, const char *origin,
@@ -1496,6 +1664,8 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 		return -1;
 	rc = config_load_buffer(c, buf, len, path, err, errlen);
 	free(buf);
+	if (!rc)
+		note_file(c, path);
 	return rc;
 }
 
@@ -1531,6 +1701,7 @@ int config_load_module_files(struct config *c, const char *main_path, char *err,
 		free(buf);
 		if (rc)
 			return rc;
+		note_file(c, path);
 	}
 	return 0;
 }
@@ -1597,9 +1768,14 @@ void config_write_effective(const struct config *c, FILE *out)
 	fprintf(out, "\tcgroups = %s\n", yes_no(c->cgroups));
 	fprintf(out, "\tpid table size = %u\n", c->pid_table_size);
 	fprintf(out, "\tcgroup table size = %u\n", c->cgroup_table_size);
+	fprintf(out, "\tcontainer names = %s\n", yes_no(c->container_names));
+	fprintf(out, "\tdocker socket = %s\n", c->docker_socket);
+	fprintf(out, "\tcontainerd socket = %s\n", c->containerd_socket);
+	fprintf(out, "\tcrio socket = %s\n", c->crio_socket);
 	fprintf(out, "\tapps max = %u\n", c->apps_max);
 	fprintf(out, "\tseries retention = %gs\n", c->series_retention);
 	fprintf(out, "\tflows interface = %s\n", c->flows_interface);
+	fprintf(out, "\tbash paths = %s\n", c->bash_paths);
 	fprintf(out, "\tdns port = %u\n", c->dns_port);
 	fprintf(out, "\tlisten = %s\n", c->listen);
 	fprintf(out, "\tapps groups file = %s\n", c->apps_groups_file);
@@ -1608,6 +1784,7 @@ void config_write_effective(const struct config *c, FILE *out)
 	fprintf(out, "\tipv4 connection table size = %u\n", c->ipv4_conn_table_size);
 	fprintf(out, "\tipv6 connection table size = %u\n", c->ipv6_conn_table_size);
 	fprintf(out, "\tudp connection table size = %u\n", c->udp_conn_table_size);
+	fprintf(out, "\tnetlog blacklist = %s\n", c->netlog_blacklist);
 	fprintf(out, "\n[" SECTION_PROGRAMS "]\n");
 	for (unsigned int i = 0; i < c->nr_modules; i++) {
 		const struct config_module *m = &c->modules[i];

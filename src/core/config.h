@@ -77,10 +77,15 @@ struct config {
 	bool cgroups;			/* [global] cgroups = yes|no */
 	unsigned int pid_table_size;	/* [global] pid table size: 16..4194304 */
 	unsigned int cgroup_table_size; /* [global] cgroup table size: 16..1048576 */
+	bool container_names;		/* [global] container names = yes|no (Docker's API) */
+	char docker_socket[108];	/* [global] docker socket: its unix socket path */
+	char containerd_socket[108];	/* [global] containerd socket (CRI) */
+	char crio_socket[108];		/* [global] crio socket (CRI) */
 	unsigned int apps_max;		/* [global] apps max: application rows, 1..1000000 */
 	double series_retention;	/* [global] series retention: seconds, gone rows stay */
 	bool maps_per_core;		/* [global] maps per core = yes|no (Netdata's; no effect here) */
 	char flows_interface[16];	/* [global] flows interface; "" = first up, not loopback */
+	char bash_paths[512];		/* [global] bash paths: more bash binaries (bash module) */
 	unsigned int dns_port;		/* [global] dns port: the dnsflow module's, 1..65535 */
 	char listen[128];		/* [global] listen = ADDR:PORT ([v6]:port allowed) */
 	char apps_groups_file[PATH_MAX];/* [global] apps groups file; "" = none */
@@ -93,6 +98,11 @@ struct config {
 	char type_format[16];		    /* [global] ebpf type format (Netdata's; no effect here) */
 	char core_tracing[16];		    /* [global] ebpf co-re tracing (Netdata's; no effect here) */
 	struct config_net_view net;	    /* [network connections], [service name] */
+	/* [global] netlog blacklist: DataKit's rules dropping network rows (core/blacklist.h) */
+	char netlog_blacklist[4097];
+	char push_url[1024];		    /* [output] push url: "" = no push (export/push.h) */
+	unsigned int push_every;	    /* [output] push every: seconds, 0 = every collection */
+	char push_token[512];		    /* [output] push token: InfluxDB 2.x; never logged */
 	/* [ebpf programs] <module> = yes|no, only for names in known_modules */
 	struct config_module modules[CONFIG_MAX_MODULES];
 	unsigned int nr_modules;

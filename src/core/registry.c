@@ -22,6 +22,7 @@ extern const struct module filesystem_module;
 extern const struct module dcstat_module;
 extern const struct module socket_module;
 extern const struct module conntrack_module;
+extern const struct module bash_module;
 extern const struct module dnsflow_module;
 
 const struct module *const modules[] = {
@@ -43,6 +44,7 @@ const struct module *const modules[] = {
 	&dcstat_module,
 	&socket_module,
 	&conntrack_module,
+	&bash_module,
 	&dnsflow_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);

@@ -18,6 +18,9 @@ void store_stats_free(struct module_stats *m)
 	free(m->apps);
 	free(m->cgroups);
 	free(m->pids);
+	free(m->services);
+	m->services = NULL;
+	m->nr_services = m->cap_services = 0;
 	free(m->rows);
 	free(m->hists);
 	m->hists = NULL;
@@ -34,6 +37,7 @@ void store_free(struct store *s)
 {
 	for (unsigned int i = 0; i < s->nr_modules; i++)
 		store_stats_free(&s->mods[i]);
+	free(s->containers);
 	pthread_mutex_destroy(&s->lock);
 	memset(s, 0, sizeof(*s));
 }
@@ -69,6 +73,9 @@ void store_swap(struct module_stats *live, struct module_stats *next)
 	SWAP(live->cgroups, next->cgroups);
 	SWAP(live->nr_cgroups, next->nr_cgroups);
 	SWAP(live->cap_cgroups, next->cap_cgroups);
+	SWAP(live->services, next->services);
+	SWAP(live->nr_services, next->nr_services);
+	SWAP(live->cap_services, next->cap_services);
 	SWAP(live->pids, next->pids);
 	SWAP(live->nr_pids, next->nr_pids);
 	SWAP(live->cap_pids, next->cap_pids);
@@ -81,6 +88,8 @@ void store_swap(struct module_stats *live, struct module_stats *next)
 
 void store_published(struct store *s)
 {
+	if (s->on_push)
+		s->on_push(s, s->on_push_arg);
 	if (s->on_publish)
 		s->on_publish(s, s->on_publish_arg);
 }
@@ -191,6 +200,35 @@ struct pid_row *store_pid_append(struct module_stats *m)
 	r = &m->pids[m->nr_pids++];
 	memset(r, 0, sizeof(*r));
 	return r;
+}
+
+struct service_row *store_service_append(struct module_stats *m)
+{
+	struct service_row *r;
+
+	if (!grow((void **)&m->services, &m->cap_services, m->nr_services, sizeof(*m->services)))
+		return NULL;
+	r = &m->services[m->nr_services++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+const struct store_container *store_container_find(const struct store *s, const char *id)
+{
+	size_t lo = 0, hi = s->nr_containers;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(id, s->containers[mid].id);
+
+		if (!c)
+			return &s->containers[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 struct labeled_row *store_row_append(struct module_stats *m)

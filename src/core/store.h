@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cgroup_meta.h"
 #include "core/kmem.h"
 
 #define EBPFMON_COMM_LEN 16
@@ -89,6 +90,23 @@ struct cgroup_row {
 	uint64_t v[EBPFMON_MAX_COUNTERS];
 };
 
+/*
+ * A systemd service: the sum of every cgroup row of the module that its
+ * path puts in the service (cgroup_meta.h), nested ones included, plus
+ * what rows of the service that are gone had counted (so the sum never goes
+ * down). Made at collection (core/services.c).
+ */
+struct service_row {
+	char name[CGROUP_META_SERVICE_LEN];
+	uint64_t v[EBPFMON_MAX_COUNTERS];
+};
+
+/* A container's names from its runtime (core/container_names.h), for labels. */
+struct store_container {
+	char id[CGROUP_META_ID_LEN];
+	char name[128], pod_name[128], pod_namespace[64]; /* "" when not known */
+};
+
 struct pid_row {
 	uint32_t pid;
 	char comm[EBPFMON_COMM_LEN];
@@ -117,6 +135,8 @@ struct module_stats {
 	size_t nr_apps, cap_apps;
 	struct cgroup_row *cgroups;
 	size_t nr_cgroups, cap_cgroups;
+	struct service_row *services; /* rebuilt at each collection */
+	size_t nr_services, cap_services;
 	struct pid_row *pids; /* live processes, rebuilt at each collection */
 	size_t nr_pids, cap_pids;
 
@@ -180,6 +200,12 @@ struct store_acct {
 	uint64_t apps, apps_overflow, apps_retired;
 };
 
+/* The pusher's counters (export/push.h), as of the last collection. */
+struct store_push {
+	bool on; /* a push URL is set */
+	uint64_t sent, failed, dropped;
+};
+
 struct store {
 	pthread_mutex_t lock;
 	bool apps;	   /* per-application series */
@@ -202,6 +228,9 @@ struct store {
 	unsigned int nr_progs;
 	unsigned int nr_modules;
 	struct module_stats mods[STORE_MAX_MODULES];
+	/* Containers whose runtime named them, sorted by id; swapped in at collection. */
+	struct store_container *containers;
+	size_t nr_containers;
 	/*
 	 * Called under the lock once a collection is swapped in, so a reader can
 	 * render the store once per collection instead of once per request (the
@@ -209,6 +238,13 @@ struct store {
 	 */
 	void (*on_publish)(const struct store *s, void *arg);
 	void *on_publish_arg;
+	/*
+	 * Called under the lock before on_publish: the pusher refreshes @push
+	 * and takes the collection. NULL when not pushing.
+	 */
+	struct store_push push;
+	void (*on_push)(struct store *s, void *arg);
+	void *on_push_arg;
 };
 
 void store_init(struct store *s);
@@ -221,6 +257,9 @@ struct module_stats *store_add_module(struct store *s, const char *name,
 struct app_row *store_app(struct module_stats *m, const char *name);
 struct cgroup_row *store_cgroup(struct module_stats *m, uint64_t id);
 struct pid_row *store_pid_append(struct module_stats *m);
+struct service_row *store_service_append(struct module_stats *m);
+/* The names of container @id (64 hex), NULL when none are known. */
+const struct store_container *store_container_find(const struct store *s, const char *id);
 /* A new zeroed row, for a collector whose rows are unique already (no search). */
 struct app_row *store_app_append(struct module_stats *m);
 struct cgroup_row *store_cgroup_append(struct module_stats *m);
@@ -256,7 +295,7 @@ void store_swap(struct module_stats *live, struct module_stats *next);
 /* A private module_stats for collect(): same identity as @m, empty arrays. */
 void store_stats_init_like(struct module_stats *next, const struct module_stats *m);
 void store_stats_free(struct module_stats *m);
-/* A new collection is in the store: call its on_publish hook. The caller holds s->lock. */
+/* A new collection is in the store: call its on_push and on_publish hooks. The caller holds s->lock. */
 void store_published(struct store *s);
 
 #endif

@@ -109,6 +109,7 @@ static void series_finish(struct series_set *set, struct key *keys, size_t nr)
 		}
 		r = &set->rows[set->nr++];
 		r->label = keys[i].label;
+		r->cg = NULL;
 		memcpy(r->v, keys[i].v, sizeof(r->v));
 	}
 	free(keys);
@@ -130,7 +131,7 @@ int series_apps(struct series_set *set, const struct module_stats *m)
 	return 0;
 }
 
-int series_cgroups(struct series_set *set, const struct module_stats *m)
+int series_cgroups(struct series_set *set, const struct module_stats *m, const struct store *s)
 {
 	struct key *keys;
 	size_t text = 0;
@@ -143,11 +144,62 @@ int series_cgroups(struct series_set *set, const struct module_stats *m)
 		series_key(set, &keys[i], m->cgroups[i].path, sizeof(m->cgroups[i].path),
 			   m->cgroups[i].v);
 	series_finish(set, keys, m->nr_cgroups);
+	/* Rows merged by path have one path: its labels are the same for all. */
+	set->cg = malloc((set->nr ? set->nr : 1) * sizeof(*set->cg));
+	if (!set->cg) {
+		series_free(set);
+		return -1;
+	}
+	for (size_t r = 0; r < set->nr; r++) {
+		struct cgroup_labels *cg = &set->cg[r];
+
+		cgroup_meta_parse(set->rows[r].label, &cg->meta);
+		cg->names = s && cg->meta.container_id[0]
+				    ? store_container_find(s, cg->meta.container_id)
+				    : NULL;
+		set->rows[r].cg = cg;
+	}
 	return 0;
+}
+
+int series_services(struct series_set *set, const struct module_stats *m)
+{
+	struct key *keys;
+	size_t text = 0;
+
+	for (size_t i = 0; i < m->nr_services; i++)
+		text += label_room(m->services[i].name, sizeof(m->services[i].name));
+	if (series_alloc(set, &keys, m->nr_services, text))
+		return -1;
+	for (size_t i = 0; i < m->nr_services; i++)
+		series_key(set, &keys[i], m->services[i].name, sizeof(m->services[i].name),
+			   m->services[i].v);
+	series_finish(set, keys, m->nr_services);
+	return 0;
+}
+
+void series_cgroup_pairs(const struct cgroup_labels *cg,
+			 void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	const struct store_container *n = cg->names;
+	const char *const pairs[][2] = {
+		{ "service", cg->meta.service },
+		{ "container_id", cg->meta.container_id },
+		{ "container_runtime", cg->meta.runtime },
+		{ "container_name", n ? n->name : "" },
+		{ "pod_uid", cg->meta.pod_uid },
+		{ "pod_name", n ? n->pod_name : "" },
+		{ "pod_namespace", n ? n->pod_namespace : "" },
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (pairs[i][1] && pairs[i][1][0])
+			fn(arg, pairs[i][0], pairs[i][1]);
 }
 
 void series_free(struct series_set *set)
 {
+	free(set->cg);
 	free(set->rows);
 	free(set->text);
 	memset(set, 0, sizeof(*set));

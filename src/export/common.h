@@ -18,8 +18,15 @@
 
 #include "core/store.h"
 
+/* What a cgroup's path says (service, container, pod) and its runtime's names. */
+struct cgroup_labels {
+	struct cgroup_meta meta;
+	const struct store_container *names; /* NULL when not named */
+};
+
 struct series {
 	const char *label; /* valid UTF-8, NUL-terminated */
+	const struct cgroup_labels *cg; /* a cgroup series' labels; NULL for the others */
 	uint64_t v[EBPFMON_MAX_COUNTERS];
 };
 
@@ -28,11 +35,23 @@ struct series_set {
 	size_t nr;
 	char *text;	     /* storage of the labels */
 	size_t used;
+	struct cgroup_labels *cg; /* of each row, for cgroups */
 };
 
 /* 0, or -1 when out of memory (@set is then empty and needs no series_free). */
 int series_apps(struct series_set *set, const struct module_stats *m);
-int series_cgroups(struct series_set *set, const struct module_stats *m);
+/* Container names come from @s (NULL: none). */
+int series_cgroups(struct series_set *set, const struct module_stats *m, const struct store *s);
+/* Per systemd service (module_stats.services). */
+int series_services(struct series_set *set, const struct module_stats *m);
+/*
+ * The labels of a cgroup series after its "cgroup" label, each
+ * ,name="value" with a value, in a fixed order: service, container_id,
+ * container_runtime, container_name, pod_uid, pod_name, pod_namespace.
+ * Each pair is called with @fn.
+ */
+void series_cgroup_pairs(const struct cgroup_labels *cg,
+			 void (*fn)(void *arg, const char *name, const char *value), void *arg);
 void series_free(struct series_set *set);
 
 /* Length of the valid UTF-8 sequence at @p (@left >= 1 bytes available), 0 if invalid. */

@@ -38,6 +38,7 @@
 #include "export/json.h"
 #include "export/prometheus.h"
 #include "export/text_cache.h"
+#include "modules/bash/bash_api.h"
 #include "modules/socket/socket_api.h"
 #include "modules/dnsflow/dnsflow_api.h"
 
@@ -314,6 +315,32 @@ static enum MHD_Result reply_rendered(struct MHD_Connection *c, struct text_slot
 	return queue(c, MHD_HTTP_OK, r, type);
 }
 
+/* The bash module's recent lines (the last 1000), rendered per request. */
+static enum MHD_Result reply_bash(struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	long n = f ? bash_rows_json(f, 0) : -ENOMEM;
+
+	if (f && fclose(f))
+		n = -ENOMEM;
+	if (n < 0) {
+		free(buf);
+		if (n == -ENODEV)
+			return reply_text(c, MHD_HTTP_NOT_FOUND,
+					  "the bash module is off ([ebpf programs] bash = yes)\n");
+		return MHD_NO;
+	}
+	r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(buf);
+		return MHD_NO;
+	}
+	return queue(c, MHD_HTTP_OK, r, "application/json");
+}
+
 /* The network viewer's rows, rendered at the last collection: a copy of the text. */
 static enum MHD_Result reply_connections(struct MHD_Connection *c)
 {
@@ -401,6 +428,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply_rendered(c, &h->json, "application/json");
 	if (!strcmp(url, "/api/v1/connections"))
 		return reply_connections(c);
+	if (!strcmp(url, "/api/v1/bash"))
+		return reply_bash(c);
 	if (!strcmp(url, "/api/v1/dns"))
 		return reply_dns(c);
 	if (!strcmp(url, "/"))

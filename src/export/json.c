@@ -204,15 +204,43 @@ static void put_values(FILE *out, const struct store *s, const struct module_sta
 	put_values_of(out, s, m, v, first, host, false);
 }
 
-/* {"<label>":{values},...} */
+struct json_pairs {
+	FILE *out;
+	bool first;
+};
+
+static void put_json_pair(void *arg, const char *name, const char *value)
+{
+	struct json_pairs *jp = arg;
+
+	put_key(jp->out, name, jp->first);
+	json_put_string(jp->out, value);
+	jp->first = false;
+}
+
+/*
+ * {"<label>":{values},...}; a cgroup's with "labels":{"service":..,...}
+ * first: what its path names (service, container, pod), {} when nothing.
+ */
 static void put_series(FILE *out, const struct store *s, const struct module_stats *m,
 		       const struct series_set *set)
 {
 	putc_unlocked('{', out);
 	for (size_t r = 0; r < set->nr; r++) {
+		bool first = true;
+
 		put_key(out, set->rows[r].label, r == 0);
 		putc_unlocked('{', out);
-		put_values(out, s, m, set->rows[r].v, true, false);
+		if (set->rows[r].cg) {
+			struct json_pairs jp = { out, true };
+
+			put_key(out, "labels", true);
+			putc_unlocked('{', out);
+			series_cgroup_pairs(set->rows[r].cg, put_json_pair, &jp);
+			putc_unlocked('}', out);
+			first = false;
+		}
+		put_values(out, s, m, set->rows[r].v, first, false);
 		putc_unlocked('}', out);
 	}
 	putc_unlocked('}', out);
@@ -264,9 +292,14 @@ static int put_breakdowns(FILE *out, const struct store *s, const struct module_
 		series_free(&set);
 	}
 	if (store_module_cgroups(s, m)) {
-		if (series_cgroups(&set, m))
+		if (series_cgroups(&set, m, s))
 			return -1;
 		put_key(out, "cgroups", false);
+		put_series(out, s, m, &set);
+		series_free(&set);
+		if (series_services(&set, m))
+			return -1;
+		put_key(out, "services", false);
 		put_series(out, s, m, &set);
 		series_free(&set);
 	}

@@ -23,6 +23,7 @@ struct scope {
 static const struct scope scope_host = { "", NULL, "" };
 static const struct scope scope_app = { "app_", "app", " (per application)" };
 static const struct scope scope_cgroup = { "cgroup_", "cgroup", " (per cgroup)" };
+static const struct scope scope_service = { "service_", "service", " (per systemd service)" };
 
 static void put_str(FILE *out, const char *s)
 {
@@ -75,9 +76,20 @@ struct fixed {
 };
 static const struct fixed no_fixed;
 
+static void put_pair_file(void *arg, const char *name, const char *value)
+{
+	FILE *out = arg;
+
+	putc_unlocked(',', out);
+	put_str(out, name);
+	put_str(out, "=\"");
+	put_escaped(out, value, true);
+	putc_unlocked('"', out);
+}
+
 /* put_sample() for a line too long for its buffer. */
 static void put_sample_slow(FILE *out, const char *name, const char *label, const char *value,
-			    const struct fixed *fx, uint64_t v)
+			    const struct cgroup_labels *cg, const struct fixed *fx, uint64_t v)
 {
 	put_str(out, name);
 	if (label || fx->label)
@@ -87,6 +99,8 @@ static void put_sample_slow(FILE *out, const char *name, const char *label, cons
 		put_str(out, "=\"");
 		put_escaped(out, value, true);
 		putc_unlocked('"', out);
+		if (cg)
+			series_cgroup_pairs(cg, put_pair_file, out);
 	}
 	if (fx->label) {
 		if (label)
@@ -139,31 +153,51 @@ static char *put_pair(char *p, const char *label, size_t label_len, const char *
 	return p;
 }
 
+/* The room a cgroup series' own labels take at most (values doubled by escaping). */
+static void count_pair(void *arg, const char *name, const char *value)
+{
+	*(size_t *)arg += strlen(name) + 2 * strlen(value) + 4;
+}
+
+static void put_pair_mem(void *arg, const char *name, const char *value)
+{
+	char **p = arg;
+
+	*(*p)++ = ',';
+	*p = put_pair(*p, name, strlen(name), value);
+}
+
 /*
- * name{label="value",fixed="value"} v, without the braces when there is no
- * label. The hot path of a scrape: the line is built in memory and written
- * with one call.
+ * name{label="value",<cgroup labels>,fixed="value"} v, without the braces
+ * when there is no label. The hot path of a scrape: the line is built in
+ * memory and written with one call.
  */
 static void put_sample_fx(FILE *out, const char *name, const char *label, const char *value,
-			  const struct fixed *fx, uint64_t v)
+			  const struct cgroup_labels *cg, const struct fixed *fx, uint64_t v)
 {
 	char line[4096], *p = line, *digits;
 	size_t name_len = strlen(name), label_len = label ? strlen(label) : 0;
 	size_t value_len = value ? strlen(value) : 0;
 	size_t fx_len = fx->label ? strlen(fx->label) + 2 * strlen(fx->value) : 0;
+	size_t cg_len = 0;
 	char num[32];
 
+	if (cg)
+		series_cgroup_pairs(cg, count_pair, &cg_len);
 	/* Names and labels are short; the value of a label may double when escaped. */
-	if (name_len + label_len + 2 * value_len + fx_len + 40 > sizeof(line)) {
-		put_sample_slow(out, name, label, value, fx, v);
+	if (name_len + label_len + 2 * value_len + fx_len + cg_len + 40 > sizeof(line)) {
+		put_sample_slow(out, name, label, value, cg, fx, v);
 		return;
 	}
 	memcpy(p, name, name_len);
 	p += name_len;
 	if (label || fx->label)
 		*p++ = '{';
-	if (label)
+	if (label) {
 		p = put_pair(p, label, label_len, value);
+		if (cg)
+			series_cgroup_pairs(cg, put_pair_mem, &p);
+	}
 	if (fx->label) {
 		if (label)
 			*p++ = ',';
@@ -233,7 +267,7 @@ static void put_histogram(FILE *out, const struct module_stats *m, unsigned int 
 static void put_sample(FILE *out, const char *name, const char *label, const char *value,
 		       uint64_t v)
 {
-	put_sample_fx(out, name, label, value, &no_fixed, v);
+	put_sample_fx(out, name, label, value, NULL, &no_fixed, v);
 }
 
 /*
@@ -270,25 +304,25 @@ static void put_family(FILE *out, const struct store *s, const struct module_sta
 				putc_unlocked('\n', out);
 			}
 		} else if (!set) {
-			put_sample_fx(out, name, NULL, NULL, &fx, store_value(m, k, m->host));
+			put_sample_fx(out, name, NULL, NULL, NULL, &fx, store_value(m, k, m->host));
 		} else {
 			for (size_t r = 0; r < set->nr; r++)
-				put_sample_fx(out, name, sc->label, set->rows[r].label, &fx,
-					      store_value(m, k, set->rows[r].v));
+				put_sample_fx(out, name, sc->label, set->rows[r].label,
+					      set->rows[r].cg, &fx, store_value(m, k, set->rows[r].v));
 		}
 	}
 }
 
 static int put_module(FILE *out, const struct store *s, const struct module_stats *m)
 {
-	struct series_set apps = { 0 }, cgroups = { 0 };
-
+	struct series_set apps = { 0 }, cgroups = { 0 }, services = { 0 };
 	bool by_app = store_module_apps(s, m), by_cgroup = store_module_cgroups(s, m);
 
 	if (by_app && series_apps(&apps, m))
 		return -1;
-	if (by_cgroup && series_cgroups(&cgroups, m)) {
+	if (by_cgroup && (series_cgroups(&cgroups, m, s) || series_services(&services, m))) {
 		series_free(&apps);
+		series_free(&cgroups);
 		return -1;
 	}
 	for (unsigned int i = 0, end; i < m->nr_defs; i = end) {
@@ -303,11 +337,14 @@ static int put_module(FILE *out, const struct store *s, const struct module_stat
 			continue;
 		if (by_app)
 			put_family(out, s, m, i, end, &scope_app, &apps);
-		if (by_cgroup)
+		if (by_cgroup) {
 			put_family(out, s, m, i, end, &scope_cgroup, &cgroups);
+			put_family(out, s, m, i, end, &scope_service, &services);
+		}
 	}
 	series_free(&apps);
 	series_free(&cgroups);
+	series_free(&services);
 	return 0;
 }
 
@@ -439,6 +476,18 @@ static void put_self(FILE *out, const struct store *s)
 	put_header(out, "ebpfmon_collections_total", "Collections of the kernel counters.", "",
 		   true);
 	put_sample(out, "ebpfmon_collections_total", NULL, NULL, s->collections);
+	if (s->push.on) {
+		put_header(out, "ebpfmon_push_sent_total",
+			   "Push bodies the receiver accepted (2xx), as of the last collection.", "", true);
+		put_sample(out, "ebpfmon_push_sent_total", NULL, NULL, s->push.sent);
+		put_header(out, "ebpfmon_push_failed_total",
+			   "Push attempts that failed (no connection, timeout, non-2xx answer).", "", true);
+		put_sample(out, "ebpfmon_push_failed_total", NULL, NULL, s->push.failed);
+		put_header(out, "ebpfmon_push_dropped_total",
+			   "Push bodies given up: queue full, attempts exhausted, or refused (4xx).", "",
+			   true);
+		put_sample(out, "ebpfmon_push_dropped_total", NULL, NULL, s->push.dropped);
+	}
 	fprintf(out,
 		"# HELP ebpfmon_last_collection_duration_seconds Time the last collection took (reading the kernel and publishing).\n"
 		"# TYPE ebpfmon_last_collection_duration_seconds gauge\n"

@@ -61,11 +61,12 @@ for t in xfs btrfs; do alone[$t]=$([ "$(mounts_of $t)" = 1 ] && echo 1 || echo 0
 
 H=ebpfmon_filesystem_latency_seconds
 # programs_of PID: names of the BPF programs process PID holds, sorted, one line.
+# (map_fill, the agent's own table-fill iterator, runs beside any module: not listed.)
 programs_of() {
 	local id
 	for id in $(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un); do
 		bpftool prog show id "$id" -j 2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])'
-	done | sort | tr '\n' ' ' | sed 's/ $//'
+	done | grep -vx map_fill | sort | tr '\n' ' ' | sed 's/ $//'
 }
 # wait_collections FILE N: scrape into FILE until N more collections happened.
 wait_collections() {

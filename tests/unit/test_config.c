@@ -28,7 +28,8 @@ static const bool known_on[] = { true, false, false, false, false, false };
 	"web config file, bandwidth table size, ipv4 connection table size, "              \
 	"ipv6 connection table size, udp connection table size, ebpf type format, "      \
 	"ebpf co-re tracing, btf path, lifetime, collect pid, ebpf object flavor, "       \
-	"socket monitoring table size, dns port"
+	"socket monitoring table size, netlog blacklist, container names, docker socket, "            \
+	"containerd socket, crio socket, bash paths, dns port"
 
 #define TMPFILES_PREFIX "ebpfmon-test-config"
 #include "unit/tmpfiles.h"
@@ -42,7 +43,7 @@ static void init(struct config *c)
 static void expect_error(const char *text, const char *want)
 {
 	struct config c, before;
-	char err[512] = "";
+	char err[1024] = "";
 
 	init(&c);
 	before = c;
@@ -540,9 +541,9 @@ static void test_unknown_section(void **state)
 	(void)state;
 	expect_error("[global]\napps = no\n\n[gloabl]\n",
 		     "t.conf:4: unknown section [gloabl]; known sections: [global], "
-		     "[ebpf programs], [network connections], [service name], [ipc], [filesystem], [syscalls]");
+		     "[ebpf programs], [network connections], [service name], [output], [ipc], [filesystem], [syscalls]");
 	expect_error("[foo]\nx = 1\n",
-		     "t.conf:1: unknown section [foo]; known sections: [global], [ebpf programs], [network connections], [service name], [ipc], [filesystem], [syscalls]");
+		     "t.conf:1: unknown section [foo]; known sections: [global], [ebpf programs], [network connections], [service name], [output], [ipc], [filesystem], [syscalls]");
 	expect_error("apps = no\n",
 		     "t.conf:1: 'apps' is outside any section; put it under [global] or "
 		     "[ebpf programs]");
@@ -655,6 +656,33 @@ static void test_unknown_module(void **state)
 		     "t.conf:3: unknown module 'nope' in [ebpf programs]; known modules: " KNOWN_LIST);
 }
 
+/* [output]: the push URL checked at load (with its line), push every, the token. */
+static void test_output(void **state)
+{
+	struct config c;
+
+	(void)state;
+	init(&c);
+	assert_string_equal(c.push_url, "");
+	assert_int_equal(c.push_every, 0);
+	expect_ok(&c, "[output]\npush url = http://127.0.0.1:8086/write?db=x\npush every = 10\n"
+		      "push token = abc\n");
+	assert_string_equal(c.push_url, "http://127.0.0.1:8086/write?db=x");
+	assert_int_equal(c.push_every, 10);
+	assert_string_equal(c.push_token, "abc");
+	expect_ok(&c, "[output]\npush url = https://[::1]:9529/v1/write/metric\n");
+	expect_error("[output]\n\npush url = ftp://host/x\n",
+		     "t.conf:3: 'push url': the push URL must start with http:// or https:// (e.g. http://127.0.0.1:8086/write?db=ebpfmon)");
+	expect_error("[output]\npush url = http:///write\n",
+		     "t.conf:2: 'push url': the push URL has no host; write http://HOST[:PORT]/PATH");
+	expect_error("[output]\npush every = -1\n",
+		     "t.conf:2: 'push every' must be whole seconds from 0 to 86400 (0: every collection), not '-1'");
+	expect_error("[output]\npush url = http://a/\npush url = http://b/\n",
+		     "t.conf:3: 'push url' in [output] is already set on line 2; give each key once");
+	expect_error("[output]\npush interval = 1\n",
+		     "t.conf:2: unknown key 'push interval' in [output]; known keys: push url, push every, push token");
+}
+
 static void test_listen(void **state)
 {
 	static const char *const good[] = {
@@ -763,7 +791,7 @@ static void test_origin_null(void **state)
 	init(&c);
 	assert_int_equal(config_load_string(&c, "[x]\n", NULL, err, sizeof(err)), -1);
 	assert_string_equal(err,
-			    "(string):1: unknown section [x]; known sections: [global], [ebpf programs], [network connections], [service name], [ipc], [filesystem], [syscalls]");
+			    "(string):1: unknown section [x]; known sections: [global], [ebpf programs], [network connections], [service name], [output], [ipc], [filesystem], [syscalls]");
 	/* A NULL or short error buffer is not written past. */
 	assert_int_equal(config_load_string(&c, "[x]\n", NULL, NULL, 0), -1);
 	memset(err, 'z', sizeof(err));
@@ -810,7 +838,7 @@ static void test_layering(void **state)
 static void test_config_set_errors(void **state)
 {
 	struct config c;
-	char err[512];
+	char err[1024];
 
 	(void)state;
 	init(&c);
@@ -821,7 +849,7 @@ static void test_config_set_errors(void **state)
 			    "unknown module 'nope' in [ebpf programs]; known modules: " KNOWN_LIST);
 	assert_int_equal(config_set(&c, "other", "x", "1", err, sizeof(err)), -1);
 	assert_string_equal(err,
-			    "unknown section [other]; known sections: [global], [ebpf programs], [network connections], [service name], [ipc], [filesystem], [syscalls]");
+			    "unknown section [other]; known sections: [global], [ebpf programs], [network connections], [service name], [output], [ipc], [filesystem], [syscalls]");
 	assert_int_equal(config_set(&c, NULL, "x", "1", err, sizeof(err)), -1);
 	assert_string_equal(err,
 			    "'x' is outside any section; put it under [global] or [ebpf programs]");
@@ -1001,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(test_apps_bounds),
 		cmocka_unit_test(test_bad_load_mode),
 		cmocka_unit_test(test_unknown_module),
+		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_origin_null),

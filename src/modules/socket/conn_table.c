@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/accounting.h"
+#include "core/blacklist.h"
 #include "modules/conntrack/conntrack_api.h"
 #include "modules/socket/conn_table.h"
 
@@ -151,6 +152,11 @@ static int view_from_config(struct conn_view *v, const struct config *cfg, char 
 	if (!rc)
 		rc = conn_filter_parse(&v->filter, CONN_LIST_HOSTNAMES, n->hostnames, &v->services,
 				       err, errlen);
+	if (!rc && cfg->netlog_blacklist[0]) {
+		v->blacklist = blacklist_compile(cfg->netlog_blacklist, "netlog blacklist", err,
+						 errlen);
+		rc = v->blacklist ? 0 : -1;
+	}
 	return rc ? -EINVAL : 0;
 }
 

@@ -15,9 +15,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/blacklist.h"
 #include "core/text.h"
 #include "export/common.h"
 #include "export/json.h"
+#include "export/influx.h"
 #include "modules/socket/conn_view.h"
 
 enum pat_kind { PAT_ANY, PAT_PORTS, PAT_ADDRS, PAT_GLOB };
@@ -818,6 +820,31 @@ void conn_view_free(struct conn_view *v)
 {
 	conn_filter_free(&v->filter);
 	conn_services_free(&v->services);
+	blacklist_free(v->blacklist);
+	v->blacklist = NULL;
+}
+
+void conn_blacklist_row(const struct conn_row *r, struct bl_row *out)
+{
+	const struct in6_addr *s6 = (const struct in6_addr *)r->t.saddr;
+	const struct in6_addr *d6 = (const struct in6_addr *)r->t.daddr;
+
+	memset(out, 0, sizeof(*out));
+	out->tcp = r->t.protocol == IPPROTO_TCP;
+	out->udp = r->t.protocol == IPPROTO_UDP;
+	out->src_port = r->t.sport;
+	out->dst_port = r->t.dport;
+	if (r->t.family == AF_INET6 && !(IN6_IS_ADDR_V4MAPPED(s6) && IN6_IS_ADDR_V4MAPPED(d6))) {
+		out->ipv6 = true;
+		memcpy(out->saddr, r->t.saddr, 16);
+		memcpy(out->daddr, r->t.daddr, 16);
+	} else {
+		size_t off = r->t.family == AF_INET6 ? 12 : 0;
+
+		out->ipv4 = true;
+		memcpy(out->saddr, r->t.saddr + off, 4);
+		memcpy(out->daddr, r->t.daddr + off, 4);
+	}
 }
 
 size_t conn_view_apply(struct conn_view *v, struct conn_row *rows, size_t nr,
@@ -825,9 +852,18 @@ size_t conn_view_apply(struct conn_view *v, struct conn_row *rows, size_t nr,
 {
 	size_t kept = 0;
 
-	for (size_t i = 0; i < nr; i++)
-		if (conn_filter_match(&v->filter, &rows[i]))
-			rows[kept++] = rows[i];
+	for (size_t i = 0; i < nr; i++) {
+		struct bl_row b;
+
+		if (!conn_filter_match(&v->filter, &rows[i]))
+			continue;
+		if (v->blacklist) {
+			conn_blacklist_row(&rows[i], &b);
+			if (blacklist_match(v->blacklist, &b))
+				continue;
+		}
+		rows[kept++] = rows[i];
+	}
 	kept = conn_view_collapse(rows, kept, v->ephemeral_port);
 	conn_view_sort(rows, kept);
 	kept = conn_view_limit(rows, kept, v->max_dimensions, other);
@@ -1033,5 +1069,67 @@ int conn_view_print_json(FILE *out, const struct conn_row *rows, size_t nr,
 		json_row(out, other, true);
 	}
 	fputs("]\n", out);
+	return ferror(out) ? -1 : 0;
+}
+
+/* A port as DataKit tags it: its number, "*" when collapsed. */
+static void influx_port_tag(FILE *out, const char *key, __u16 port)
+{
+	char num[8];
+
+	snprintf(num, sizeof(num), "%u", port);
+	influx_put_tag(out, key, port ? num : "*");
+}
+
+static void influx_row(FILE *out, const struct conn_row *r, bool is_other, const char *host,
+		       uint64_t ts_ns)
+{
+	char name[3 * sizeof(r->process_name) + 1], pid[12];
+	struct shown s = { .src = "*", .dst = "*", .family = "*" };
+
+	if (!is_other)
+		show_addrs(&r->t, &s);
+	export_utf8_sanitize(name, is_other ? "other" : r->process_name,
+			     is_other ? 5 : strnlen(r->process_name, sizeof(r->process_name)));
+	snprintf(pid, sizeof(pid), "%u", r->pid);
+	/* Tags in key order, as InfluxDB stores them. */
+	influx_put_measurement(out, "netflow");
+	influx_put_tag(out, "direction", is_other ? "*" : direction_name(r->t.direction));
+	if (!is_other)
+		influx_put_tag(out, "dst_domain", r->dst_host);
+	influx_put_tag(out, "dst_ip", s.dst);
+	influx_put_tag(out, "dst_ip_type", is_other ? "other" : conn_ip_type(r->t.family, r->t.daddr));
+	if (!is_other && r->dst_nat) {
+		char nat[INET6_ADDRSTRLEN];
+
+		nat_addr(r, nat, sizeof(nat));
+		influx_put_tag(out, "dst_nat_ip", nat);
+		influx_port_tag(out, "dst_nat_port", r->dst_nat_port);
+	}
+	influx_port_tag(out, "dst_port", is_other ? 0 : r->t.dport);
+	influx_put_tag(out, "family", s.family);
+	influx_put_tag(out, "host", host);
+	influx_put_tag(out, "pid", pid);
+	influx_put_tag(out, "process_name", name);
+	influx_put_tag(out, "source", "netflow");
+	influx_put_tag(out, "src_ip", s.src);
+	influx_put_tag(out, "src_ip_type", is_other ? "other" : conn_ip_type(r->t.family, r->t.saddr));
+	influx_port_tag(out, "src_port", is_other ? 0 : r->t.sport);
+	influx_put_tag(out, "transport", is_other ? "*" : transport_name(r->t.protocol));
+	fprintf(out,
+		" bytes_read=%llui,bytes_written=%llui,retransmits=%llui,rtt=%ui,rtt_var=%ui,"
+		"tcp_closed=%ui,tcp_established=%ui %llu\n",
+		(unsigned long long)r->bytes_read, (unsigned long long)r->bytes_written,
+		(unsigned long long)r->retransmits, r->rtt_us, r->rtt_var_us, r->tcp_closed,
+		r->tcp_established, (unsigned long long)ts_ns);
+}
+
+int conn_view_print_influx(FILE *out, const struct conn_row *rows, size_t nr,
+			   const struct conn_row *other, const char *host, uint64_t ts_ns)
+{
+	for (size_t i = 0; i < nr; i++)
+		influx_row(out, &rows[i], false, host, ts_ns);
+	if (other && other->connections)
+		influx_row(out, other, true, host, ts_ns);
 	return ferror(out) ? -1 : 0;
 }

@@ -50,6 +50,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "modules/socket/conn.h"
@@ -214,7 +215,12 @@ struct conn_view {
 	bool resolve_hostnames;	     /* Netdata's `resolve hostnames`: rows shown get dst_host */
 	size_t max_dimensions;	     /* 0: no limit */
 	unsigned int ephemeral_port; /* 0: no collapse */
+	struct blacklist *blacklist; /* DataKit's netlog blacklist: rows it matches go; NULL: none */
 };
+
+struct bl_row;
+/* What the netlog blacklist sees of row @r (IPv4-mapped pairs as IPv4). */
+void conn_blacklist_row(const struct conn_row *r, struct bl_row *out);
 
 /*
  * Netdata's defaults: ports *, Netdata's default ips, hostnames *, names
@@ -252,5 +258,17 @@ int conn_view_print_text(FILE *out, const struct conn_row *rows, size_t nr,
  */
 int conn_view_print_json(FILE *out, const struct conn_row *rows, size_t nr,
 			 const struct conn_row *other);
+/*
+ * InfluxDB line protocol as DataKit's netflow measurement: one line per row
+ * (and @other), tags host (@host; left out when ""), source=netflow,
+ * src_ip, src_port, dst_ip, dst_port ("*" when collapsed), dst_domain (with
+ * resolve hostnames), src_ip_type, dst_ip_type, family, transport,
+ * direction, pid and process_name; integer fields bytes_read,
+ * bytes_written, retransmits, rtt and rtt_var (microseconds), tcp_closed and
+ * tcp_established, as the JSON has them. Stamped @ts_ns. 0, or -1 on a write
+ * error.
+ */
+int conn_view_print_influx(FILE *out, const struct conn_row *rows, size_t nr,
+			   const struct conn_row *other, const char *host, uint64_t ts_ns);
 
 #endif

@@ -287,6 +287,25 @@ int socket_connections_json(struct shared_text **json)
 	return rc;
 }
 
+int socket_connections_influx(FILE *out, const char *host, uint64_t ts_ns)
+{
+	struct conn_row *rows, other;
+	long n;
+	int rc = -ENODEV;
+
+	pthread_mutex_lock(&active_lock);
+	if (active) {
+		n = conn_table_rows(active, &rows, &other);
+		rc = n < 0 ? (int)n
+			   : conn_view_print_influx(out, rows, (size_t)n,
+						    other.connections ? &other : NULL, host, ts_ns);
+		if (n >= 0)
+			free(rows);
+	}
+	pthread_mutex_unlock(&active_lock);
+	return rc;
+}
+
 int socket_connections_text(FILE *out)
 {
 	struct conn_row *rows, other;

@@ -4,6 +4,7 @@
 #define EBPFMON_SOCKET_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -26,5 +27,12 @@ int socket_connections_json(struct shared_text **json);
 
 /* The view as a text table on @out (the last collection). 0 or -errno as above. */
 int socket_connections_text(FILE *out);
+
+/*
+ * The view as DataKit's netflow measurement in line protocol on @out
+ * (conn_view_print_influx()), tagged with @host and stamped @ts_ns. Call it
+ * from the collecting thread. 0 or -errno as above.
+ */
+int socket_connections_influx(FILE *out, const char *host, uint64_t ts_ns);
 
 #endif
