@@ -19,6 +19,8 @@ test_pkgs=(libcmocka-dev prometheus iproute2 libbpf-tools python3 curl util-linu
 test_pkgs+=(e2fsprogs xfsprogs btrfs-progs)
 # socket: packet loss between namespaces (nftables' numgen), for retransmits.
 test_pkgs+=(nftables)
+# dnsflow: a DNS server in a namespace (the binary alone, no service).
+test_pkgs+=(dnsmasq-base)
 # Netdata's own configuration files (ebpf.d.conf, ebpf.d/, apps_groups.conf) and agent.
 test_pkgs+=(netdata-core)
 # packaging: the unit verified and sandboxed (systemd-analyze, setpriv, a seccomp filter),

@@ -18,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 common_start='^  --config FILE '
 {
 	"$bin" --help
-	for c in run snapshot check connections flows metrics config netdata; do
+	for c in run snapshot check connections flows dns metrics config netdata; do
 		echo
 		echo "The $c command:"
 		# "Usage: ebpfmon run [options]" (and its continued line) -> one indented line.

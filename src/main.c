@@ -32,6 +32,7 @@
 int cmd_flows(int argc, char **argv); /* modules/flows/flows.c */
 int cmd_bash(int argc, char **argv);  /* modules/bash/bash_cmd.c */
 int cmd_http(int argc, char **argv);  /* modules/httpflow/httpflow_cmd.c */
+int cmd_dns(int argc, char **argv); /* modules/dnsflow/dns_cmd.c */
 
 static const char *prog_cmd = "ebpfmon";
 
@@ -1258,6 +1259,7 @@ static void main_usage(FILE *f)
 		"  connections  TCP and UDP connections with their process, bytes, RTT (network viewer)\n"
 		"  bash       commands typed into interactive bash shells (readline)\n"
 		"  http       HTTP/1.x requests per process, method, path, status (plain and TLS)\n"
+		"  dns        DNS requests paired with answers: DataKit's dnsflow rows\n"
 		"  metrics    list every metric (--markdown for docs/metrics.md)\n"
 		"  config     print the built-in default configuration, every key explained\n"
 		"  netdata    Netdata external plugin: charts on stdout (also as ebpfmon.plugin)\n\n"
@@ -1281,6 +1283,7 @@ int main(int argc, char **argv)
 		     { "http", cmd_http },
 		     { "connections", cmd_connections },
 		     { "bash", cmd_bash },
+		     { "dns", cmd_dns },
 		     { "metrics", cmd_metrics },
 		     { "config", cmd_config },
 		     { "netdata", cmd_netdata } };
@@ -1291,7 +1294,7 @@ int main(int argc, char **argv)
 	if (base && !strcmp(base, "ebpfmon.plugin"))
 		return cmd_netdata(argc, argv);
 	if (argc < 2) {
-		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, bash, http, metrics, config, netdata (see 'ebpfmon --help')\n");
+		fprintf(stderr, "ebpfmon: no command given; commands: run, check, snapshot, flows, connections, bash, http, dns, metrics, config, netdata (see 'ebpfmon --help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -1306,7 +1309,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, bash, http, metrics, config, netdata (see 'ebpfmon --help')\n",
+	fprintf(stderr, "ebpfmon: unknown command '%s'; commands: run, check, snapshot, flows, connections, bash, http, dns, metrics, config, netdata (see 'ebpfmon --help')\n",
 		argv[1]);
 	return EXIT_USAGE;
 }

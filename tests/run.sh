@@ -77,7 +77,7 @@ done
 # shellcheck disable=SC2206
 ASAN_SCRIPTS=(${KERNEL_ASAN_SCRIPTS:-cli exact_counts socket connections flows_run flows_lifecycle modes attribution
 	cgroups churn flows_count flows_kill flows_process flows_tcp light zombies cgroup_process
-	bad_input rarecalls irq cachestat swap disk filesystem dcstat services})
+	bad_input rarecalls irq cachestat swap disk filesystem dcstat services dns})
 asan_run() { # script
 	local reports=$log_dir/asan-reports/$1 f
 	rm -rf "$reports" && mkdir -p "$reports"

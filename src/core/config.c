@@ -113,6 +113,10 @@ const char config_embedded_default[] =
 	"\t# binaries here, separated by blanks (each file once).\n"
 	"\tbash paths =\n"
 	"\n"
+	"\t# The dnsflow module (off by default) pairs DNS queries and answers\n"
+	"\t# to and from this UDP and TCP port.\n"
+	"\tdns port = 53\n"
+	"\n"
 	"\t# Cgroups tracked at once in the kernel, 16 to 1048576.\n"
 	"\tcgroup table size = 1024\n"
 	"\n"
@@ -205,6 +209,10 @@ const char config_embedded_default[] =
 	"\t# HTTPS too, through uprobes on SSL_read/SSL_write of every libssl the\n"
 	"\t# processes map (with httpflow on).\n"
 	"\thttpflow tls = no\n"
+	"\t# DataKit's dnsflow: DNS requests paired with their answers per\n"
+	"\t# application and rcode, and their latency ('dns port', every socket\n"
+	"\t# of the host in every network namespace; ebpfmon dns shows the rows).\n"
+	"\tdnsflow = no\n"
 	"\n"
 	"# The network viewer (ebpfmon connections, /api/v1/connections), as in\n"
 	"# Netdata's network.conf.\n"
@@ -254,6 +262,7 @@ static const char *const global_keys[] = {
 	"netlog blacklist",
 	"container names", "docker socket", "containerd socket", "crio socket",
 	"bash paths",
+	"dns port",
 };
 
 enum global_key {
@@ -287,6 +296,7 @@ enum global_key {
 	KEY_CONTAINERD_SOCKET,
 	KEY_CRIO_SOCKET,
 	KEY_BASH_PATHS,
+	KEY_DNS_PORT,
 	NR_GLOBAL_KEYS,
 };
 
@@ -351,6 +361,7 @@ int config_init(struct config *c, const char *const *known_modules, const bool *
 	strcpy(c->containerd_socket, "/run/containerd/containerd.sock");
 	strcpy(c->crio_socket, "/var/run/crio/crio.sock");
 	c->apps_max = 1000;
+	c->dns_port = 53;
 	c->series_retention = 300;
 	c->maps_per_core = true;
 	strcpy(c->type_format, "auto");
@@ -750,6 +761,14 @@ static int set_global(struct config *c, const char *key, const char *value, char
 			return -1;
 		}
 		strcpy(c->bash_paths, value);
+		return 0;
+	case KEY_DNS_PORT:
+		if (parse_uint(value, 1, 65535, &u)) {
+			seterr(err, errlen, "'dns port' must be a port number from 1 to 65535, not '%s'",
+			       value);
+			return -1;
+		}
+		c->dns_port = (unsigned int)u;
 		return 0;
 	case KEY_APPS_MAX:
 		if (parse_uint(value, 1, 1000000, &u)) {
@@ -1775,6 +1794,7 @@ void config_write_effective(const struct config *c, FILE *out)
 	fprintf(out, "\tseries retention = %gs\n", c->series_retention);
 	fprintf(out, "\tflows interface = %s\n", c->flows_interface);
 	fprintf(out, "\tbash paths = %s\n", c->bash_paths);
+	fprintf(out, "\tdns port = %u\n", c->dns_port);
 	fprintf(out, "\tlisten = %s\n", c->listen);
 	fprintf(out, "\tapps groups file = %s\n", c->apps_groups_file);
 	fprintf(out, "\tweb config file = %s\n", c->web_config_file);

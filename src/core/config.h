@@ -86,6 +86,7 @@ struct config {
 	bool maps_per_core;		/* [global] maps per core = yes|no (Netdata's; no effect here) */
 	char flows_interface[16];	/* [global] flows interface; "" = first up, not loopback */
 	char bash_paths[512];		/* [global] bash paths: more bash binaries (bash module) */
+	unsigned int dns_port;		/* [global] dns port: the dnsflow module's, 1..65535 */
 	char listen[128];		/* [global] listen = ADDR:PORT ([v6]:port allowed) */
 	char apps_groups_file[PATH_MAX];/* [global] apps groups file; "" = none */
 	char web_config_file[PATH_MAX]; /* [global] web config file: TLS and basic auth; "" = none */

@@ -24,6 +24,7 @@ extern const struct module socket_module;
 extern const struct module conntrack_module;
 extern const struct module bash_module;
 extern const struct module httpflow_module;
+extern const struct module dnsflow_module;
 
 const struct module *const modules[] = {
 	&process_module,
@@ -46,6 +47,7 @@ const struct module *const modules[] = {
 	&conntrack_module,
 	&bash_module,
 	&httpflow_module,
+	&dnsflow_module,
 };
 const unsigned int nr_modules = sizeof(modules) / sizeof(modules[0]);
 

@@ -41,6 +41,7 @@
 #include "modules/bash/bash_api.h"
 #include "modules/httpflow/httpflow_api.h"
 #include "modules/socket/socket_api.h"
+#include "modules/dnsflow/dnsflow_api.h"
 
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define AUTH_REALM "ebpfmon"
@@ -364,16 +365,20 @@ static enum MHD_Result reply_connections(struct MHD_Connection *c)
 	return queue(c, MHD_HTTP_OK, r, "application/json");
 }
 
-/* httpflow's rows of the last collection (DataKit's httpflow rows per interval). */
-static enum MHD_Result reply_httpflow(struct MHD_Connection *c)
+/*
+ * Rows a module renders on request (httpflow's and dnsflow's of their last
+ * collection, DataKit's rows per interval): @rows gives a malloc'd JSON text.
+ */
+static enum MHD_Result reply_module_rows(struct MHD_Connection *c,
+					 int (*rows)(char **text, size_t *len), const char *off)
 {
 	struct MHD_Response *r;
 	char *text = NULL;
 	size_t len = 0;
-	int rc = httpflow_rows_json(&text, &len);
+	int rc = rows(&text, &len);
 
 	if (rc == -ENODEV)
-		return reply_text(c, MHD_HTTP_NOT_FOUND, "the httpflow module is off ([ebpf programs] httpflow = yes)\n");
+		return reply_text(c, MHD_HTTP_NOT_FOUND, off);
 	if (rc == -EAGAIN)
 		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection yet; try again in a second\n");
 	if (rc)
@@ -431,7 +436,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!strcmp(url, "/api/v1/bash"))
 		return reply_bash(c);
 	if (!strcmp(url, "/api/v1/http"))
-		return reply_httpflow(c);
+		return reply_module_rows(c, httpflow_rows_json,
+					 "the httpflow module is off ([ebpf programs] httpflow = yes)\n");
+	if (!strcmp(url, "/api/v1/dns"))
+		return reply_module_rows(c, dnsflow_last_json,
+					 "the dnsflow module is off ([ebpf programs] dnsflow = yes)\n");
 	if (!strcmp(url, "/"))
 		return queue(c, MHD_HTTP_OK,
 			     MHD_create_response_from_buffer(sizeof(index_page) - 1,

@@ -29,7 +29,7 @@ static const bool known_on[] = { true, false, false, false, false, false };
 	"ipv6 connection table size, udp connection table size, ebpf type format, "      \
 	"ebpf co-re tracing, btf path, lifetime, collect pid, ebpf object flavor, "       \
 	"socket monitoring table size, netlog blacklist, container names, docker socket, "            \
-	"containerd socket, crio socket, bash paths"
+	"containerd socket, crio socket, bash paths, dns port"
 
 #define TMPFILES_PREFIX "ebpfmon-test-config"
 #include "unit/tmpfiles.h"
@@ -599,6 +599,8 @@ static void test_out_of_range(void **state)
 	expect_error("[global]\nupdate every = 1.5s\n",
 		     "t.conf:2: 'update every' must be a whole number of seconds from 1 to 3600 "
 		     "(e.g. 1, 10s, 1m), not '1.5s'");
+	expect_error("[global]\ndns port = 65536\n",
+		     "t.conf:2: 'dns port' must be a port number from 1 to 65535, not '65536'");
 }
 
 /* Bounds on application rows: defaults, units, and refusals. */
