@@ -151,7 +151,7 @@ for _ in $(seq 40); do
 done
 check "nothing attached at the cgroup root after SIGKILL ($left)" [ -z "$left" ]
 
-# run: ebpfmon_dnsflow_requests_total{app,rcode} and the latency histogram.
+# run: ebpfmon_dns_requests_total{app,rcode} and the latency histogram.
 # dnsmasq is a process of this test; python3 may be another's too: counts of
 # dnsmasq (the server side) are this test's alone.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -199,23 +199,23 @@ v() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/m"; }
 # recvmsg, but the TCP connections it accepts come from a listener made
 # before, which no hook of ours saw: their 2 requests are app "unknown"
 # (the documented limit).
-check "run: requests_total{app=dnsmasq,rcode=0} = 9, the UDP ones ($(v 'ebpfmon_dnsflow_requests_total{app="dnsmasq",rcode="0"}'))" \
-	[ "$(v 'ebpfmon_dnsflow_requests_total{app="dnsmasq",rcode="0"}')" = 9 ]
-check "run: requests_total{app=unknown,rcode=0} = 2, the TCP ones ($(v 'ebpfmon_dnsflow_requests_total{app="unknown",rcode="0"}'))" \
-	[ "$(v 'ebpfmon_dnsflow_requests_total{app="unknown",rcode="0"}')" = 2 ]
+check "run: requests_total{app=dnsmasq,rcode=0} = 9, the UDP ones ($(v 'ebpfmon_dns_requests_total{app="dnsmasq",rcode="0"}'))" \
+	[ "$(v 'ebpfmon_dns_requests_total{app="dnsmasq",rcode="0"}')" = 9 ]
+check "run: requests_total{app=unknown,rcode=0} = 2, the TCP ones ($(v 'ebpfmon_dns_requests_total{app="unknown",rcode="0"}'))" \
+	[ "$(v 'ebpfmon_dns_requests_total{app="unknown",rcode="0"}')" = 2 ]
 check "run: requests_total{app=dnsmasq,rcode=3} = 4" \
-	[ "$(v 'ebpfmon_dnsflow_requests_total{app="dnsmasq",rcode="3"}')" = 4 ]
+	[ "$(v 'ebpfmon_dns_requests_total{app="dnsmasq",rcode="3"}')" = 4 ]
 check "run: latency_seconds_count{app=dnsmasq,rcode=0} = 9" \
-	[ "$(v 'ebpfmon_dnsflow_latency_seconds_count{app="dnsmasq",rcode="0"}')" = 9 ]
+	[ "$(v 'ebpfmon_dns_latency_seconds_count{app="dnsmasq",rcode="0"}')" = 9 ]
 check "run: latency +Inf bucket = count" \
-	[ "$(v 'ebpfmon_dnsflow_latency_seconds_bucket{app="dnsmasq",rcode="0",le="+Inf"}')" = 9 ]
+	[ "$(v 'ebpfmon_dns_latency_seconds_bucket{app="dnsmasq",rcode="0",le="+Inf"}')" = 9 ]
 check "run: latency sum > 0 and under 9 client round trips" python3 -c "
 import sys
 s = float(sys.argv[1]); rtts = [int(l.split()[4]) for l in open(sys.argv[2]) if l.split()[0].startswith('a1')]
-sys.exit(not (0 < s * 1e9 <= sum(rtts)))" "$(v 'ebpfmon_dnsflow_latency_seconds_sum{app="dnsmasq",rcode="0"}')" "$TMP/client.out"
-py=$(v 'ebpfmon_dnsflow_requests_total{app="python3",rcode="0"}')
+sys.exit(not (0 < s * 1e9 <= sum(rtts)))" "$(v 'ebpfmon_dns_latency_seconds_sum{app="dnsmasq",rcode="0"}')" "$TMP/client.out"
+py=$(v 'ebpfmon_dns_requests_total{app="python3",rcode="0"}')
 check "run: requests_total{app=python3,rcode=0} >= 11 ($py)" [ "${py:-0}" -ge 11 ]
-check "run: malformed_total 0" [ "$(v ebpfmon_dnsflow_malformed_total)" = 0 ]
+check "run: malformed_total 0" [ "$(v ebpfmon_dns_malformed_total)" = 0 ]
 kill -TERM "$RPID"; wait "$RPID"
 check "run exits 0 on SIGTERM" [ $? = 0 ]
 
@@ -243,6 +243,6 @@ client 10.77.0.2 5353 udp 1 1 p$S.test 6
 client 10.77.0.2 53 udp 1 1 a1$S.test 3
 sleep 2.5
 curl -sf "http://127.0.0.1:$PORT/metrics" -o "$TMP/m"
-check "dns port = 5353: requests_total{app=dnsmasq,rcode=0} = 6, the 3 to port 53 not counted ($(v 'ebpfmon_dnsflow_requests_total{app="dnsmasq",rcode="0"}'))" \
-	[ "$(v 'ebpfmon_dnsflow_requests_total{app="dnsmasq",rcode="0"}')" = 6 ]
+check "dns port = 5353: requests_total{app=dnsmasq,rcode=0} = 6, the 3 to port 53 not counted ($(v 'ebpfmon_dns_requests_total{app="dnsmasq",rcode="0"}'))" \
+	[ "$(v 'ebpfmon_dns_requests_total{app="dnsmasq",rcode="0"}')" = 6 ]
 kill -TERM "$RPID"; wait "$RPID"

@@ -3,9 +3,9 @@
  * dnsflow: DataKit's dnsflow collector as a module of `run` (off by
  * default, as in DataKit). DNS requests paired with their answers
  * (dns_engine.c; UDP and TCP on `[global] dns port`) give, per application (apps groups, else the process
- * name) and rcode, ebpfmon_dnsflow_requests_total{app,rcode} (rcode "-1":
+ * name) and rcode, ebpfmon_dns_requests_total{app,rcode} (rcode "-1":
  * no answer within DNS_DEFAULT_TIMEOUT_NS) and
- * ebpfmon_dnsflow_latency_seconds{app,rcode}, a histogram of the answered.
+ * ebpfmon_dns_latency_seconds{app,rcode}, a histogram of the answered.
  * `ebpfmon dns` prints DataKit's rows themselves (dns_cmd.c), and
  * dns_rows_influx() renders them for the line-protocol push.
  *
@@ -354,6 +354,7 @@ int dnsflow_last_influx(FILE *out, const char *host, uint64_t ts_ns)
 
 const struct module dnsflow_module = {
 	.name = "dnsflow",
+	.metric_prefix = "dns",
 	.summary = "DNS requests paired with answers per application and rcode, latency histogram (DataKit's dnsflow)",
 	.privileges = "CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON to load and attach; none after attach",
 	.default_on = false,
