@@ -14,6 +14,7 @@
 #include "export/influx.h"
 #include "export/push.h"
 #include "modules/bash/bash_api.h"
+#include "modules/dnsflow/dnsflow_api.h"
 #include "modules/httpflow/httpflow_api.h"
 #include "modules/socket/socket_api.h"
 
@@ -220,6 +221,15 @@ static void on_push(struct store *s, void *arg)
 	if (!f)
 		return;
 	rc = httpflow_influx(f, p->host, ts);
+	rc |= fclose(f);
+	render_and_queue(p, TARGET_NETWORK, rc, buf, len);
+	/* The dnsflow module's rows of its last interval (it returns the lines written). */
+	buf = NULL;
+	len = 0;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	rc = dnsflow_last_influx(f, p->host, ts) < 0;
 	rc |= fclose(f);
 	render_and_queue(p, TARGET_NETWORK, rc, buf, len);
 	/* The bash module's lines since the last push, as DataKit's bash log. */

@@ -140,6 +140,18 @@ got=$(grep "^dnsflow,direction=outgoing,.*question=[a-z0-9]*$S.test," "$DOUT" |
 check "--influx: dnsflow lines a1:0 x7, lost:-1 x1, nx1:3 x1 ($got)" [ "$got" = "a1:0:7 lost:-1:1 nx1:3:1 " ]
 check "--influx: DataKit's tags and fields" grep -q "^dnsflow,direction=outgoing,dst_ip=10.77.0.2,dst_ip_type=private,dst_port=53,family=IPv4,host=.*,pid=[0-9]*,process_name=python3,qtype=A,question=a1$S.test,source=dnsflow,src_ip=10.77.0.1,src_ip_type=private,src_port=[0-9]*,transport=udp count=7i,latency=[0-9]*i,latency_max=[0-9]*i,rcode=0i [0-9]*$" "$DOUT"
 
+# DataKit's netlog blacklist: requests to 10.77.0.3 dropped, the others kept.
+: >"$TMP/client.out"
+start_dns --duration 3s --timeout 500ms --json --blacklist 'ip_daddr == "10.77.0.3" || ipnet_contains("10.77.0.3/32", ip_saddr)' ||
+	{ nok "ebpfmon dns --blacklist attaches"; exit 1; }
+client 10.77.0.2 53 udp 1 1 a1$S.test 4
+client 10.77.0.3 53 udp 1 0.2 lost$S.test 1
+wait "$DPID"
+got=$(python3 -c 'import json, sys
+rows = [r for r in json.load(open(sys.argv[1])) if r["question"].endswith(sys.argv[2] + ".test") and r["direction"] == "outgoing"]
+print(sorted((r["question"].split(sys.argv[2])[0], r["count"]) for r in rows))' "$DOUT" "$S")
+check "--blacklist: the request to 10.77.0.3 dropped, a1 x4 kept ($got)" [ "$got" = "[('a1', 4)]" ]
+
 # SIGKILL: the links go with the process.
 start_dns --duration 1m || { nok "ebpfmon dns attaches (kill)"; exit 1; }
 kill -KILL "$DPID"; wait "$DPID" 2>/dev/null

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "export/json.h"
+#include "core/blacklist.h"
 #include "modules/dnsflow/dns_agg.h"
 
 struct pend_key {
@@ -547,4 +548,17 @@ int dns_rows_table(FILE *out, const struct dns_rows *r)
 			dns_addr_str(w->k.family, w->k.dst, dst, sizeof(dst)), w->k.dport);
 	}
 	return ferror(out) ? -1 : 0;
+}
+
+bool dns_done_blacklisted(const struct dns_done *d, const struct blacklist *b)
+{
+	struct bl_row r = { .tcp = d->proto == IPPROTO_TCP, .udp = d->proto == IPPROTO_UDP,
+			    .ipv4 = d->family == AF_INET, .ipv6 = d->family == AF_INET6,
+			    .src_port = d->sport, .dst_port = d->dport };
+
+	if (!b)
+		return false;
+	memcpy(r.saddr, d->src, sizeof(r.saddr));
+	memcpy(r.daddr, d->dst, sizeof(r.daddr));
+	return blacklist_match(b, &r);
 }

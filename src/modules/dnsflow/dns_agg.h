@@ -91,6 +91,9 @@ void dns_rows_free(struct dns_rows *r);
 void dns_rows_reset(struct dns_rows *r);
 /* A dns_done_fn: @arg is the struct dns_rows. */
 void dns_rows_add(const struct dns_done *d, void *arg);
+struct blacklist;
+/* Whether DataKit's netlog blacklist @b (NULL: none) drops request @d. */
+bool dns_done_blacklisted(const struct dns_done *d, const struct blacklist *b);
 /* Rows sorted by direction, question, rcode, addresses (stable output). */
 void dns_rows_sort(struct dns_rows *r);
 

@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/text.h"
+#include "core/blacklist.h"
 #include "modules/dnsflow/dns_engine.h"
 
 int cmd_dns(int argc, char **argv);
@@ -37,6 +38,7 @@ static const char dns_help[] =
 	"      --influx         DataKit's dnsflow measurement, line protocol\n"
 	"  -g, --live           the table so far, redrawn every second (a terminal only;\n"
 	"                       otherwise the table at the end)\n"
+	"      --blacklist EXPR drop requests DataKit's netlog rules match (see README)\n"
 	"  -h, --help           this text\n\n"
 	"Queries still waiting at the end of the window (younger than --timeout) are\n"
 	"not rows yet: their number goes to stderr.\n";
@@ -60,6 +62,15 @@ static int usage(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
+/* The command's --blacklist: requests it matches are no rows. */
+static const struct blacklist *rows_bl;
+
+static void add_unless_blacklisted(const struct dns_done *d, void *arg)
+{
+	if (!dns_done_blacklisted(d, rows_bl))
+		dns_rows_add(d, arg);
+}
+
 int cmd_dns(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -69,6 +80,7 @@ int cmd_dns(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "influx", no_argument, NULL, 'I' },
 		{ "live", no_argument, NULL, 'g' },
+		{ "blacklist", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 } };
 	double duration = 10, timeout = DNS_DEFAULT_TIMEOUT_NS / 1e9;
@@ -81,6 +93,7 @@ int cmd_dns(int argc, char **argv)
 	struct dns_kstats ks;
 	uint64_t end;
 	char err[512];
+	struct blacklist *bl = NULL;
 	int opt, ret;
 
 	optind = 0;
@@ -108,6 +121,15 @@ int cmd_dns(int argc, char **argv)
 		case 'g':
 			live = true;
 			break;
+		case 'B':
+			blacklist_free(bl);
+			bl = blacklist_compile(optarg, "--blacklist", err, sizeof(err));
+			if (!bl) {
+				text_make_printable(err);
+				fprintf(stderr, "ebpfmon dns: %s\n", err);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			fputs(dns_help, stdout);
 			return 0;
@@ -126,13 +148,15 @@ int cmd_dns(int argc, char **argv)
 		fprintf(stderr, "ebpfmon dns: out of memory\n");
 		return 1;
 	}
-	ret = dns_engine_open(&e, (uint16_t)port, (uint64_t)(timeout * 1e9), dns_rows_add, &rows,
-			      err, sizeof(err));
+	rows_bl = bl;
+	ret = dns_engine_open(&e, (uint16_t)port, (uint64_t)(timeout * 1e9), add_unless_blacklisted,
+			      &rows, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "ebpfmon dns: %s%s\n", err,
 			ret == -EPERM ? " (run as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" : "");
 		dns_engine_close(&e);
 		dns_rows_free(&rows);
+		blacklist_free(bl);
 		return 1;
 	}
 	sigaction(SIGINT, &sa, NULL);
@@ -190,5 +214,6 @@ int cmd_dns(int argc, char **argv)
 		(unsigned long long)e.tr.st.pending_full, (unsigned long long)rows.overflow);
 	dns_engine_close(&e);
 	dns_rows_free(&rows);
+	blacklist_free(bl);
 	return fflush(stdout) ? 1 : 0;
 }

@@ -29,6 +29,7 @@
 #include "core/module.h"
 #include "dnsflow.skel.h"
 #include "modules/dnsflow/dns_engine.h"
+#include "core/blacklist.h"
 #include "modules/dnsflow/dnsflow_api.h"
 
 enum {
@@ -107,6 +108,7 @@ struct dnsflow_agent {
 	/* DataKit's rows: of the interval under way, and of the last one. */
 	struct dns_rows cur, last;
 	bool have_last;
+	struct blacklist *blacklist; /* [global] netlog blacklist; NULL: none */
 };
 
 /* The running module, for dnsflow_api.h; under api_lock, then the agent's lock. */
@@ -121,6 +123,8 @@ static void on_done(const struct dns_done *d, void *arg)
 	struct dnsf_row *r = NULL;
 	unsigned int b = 0;
 
+	if (dns_done_blacklisted(d, da->blacklist))
+		return;
 	dns_rows_add(d, &da->cur);
 	for (unsigned int i = 0; i < da->nr; i++) {
 		if (da->rows[i].rcode == d->rcode && !strcmp(da->rows[i].app, app)) {
@@ -210,6 +214,14 @@ static int dnsflow_load(struct module_inst *mi, const struct module_cfg *mc)
 	if (!da->rows || dns_rows_init(&da->cur, DNSF_WINDOW_ROWS) ||
 	    dns_rows_init(&da->last, DNSF_WINDOW_ROWS))
 		return modobj_fail(mi, -ENOMEM, "allocate");
+	if (mc->cfg->netlog_blacklist[0]) {
+		da->blacklist = blacklist_compile(mc->cfg->netlog_blacklist, "netlog blacklist", err,
+						  sizeof(err));
+		if (!da->blacklist) {
+			snprintf(mi->stats->reason, sizeof(mi->stats->reason), "%s", err);
+			return -EINVAL;
+		}
+	}
 	ret = dns_engine_open(&da->e, (uint16_t)mc->cfg->dns_port, DNS_DEFAULT_TIMEOUT_NS, on_done, da, err,
 			      sizeof(err));
 	if (ret) {
@@ -300,6 +312,7 @@ static void dnsflow_unload(struct module_inst *mi)
 	pthread_mutex_destroy(&da->lock);
 	dns_rows_free(&da->cur);
 	dns_rows_free(&da->last);
+	blacklist_free(da->blacklist);
 	free(da->rows);
 	free(da);
 	mi->priv = NULL;
