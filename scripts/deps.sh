@@ -29,7 +29,8 @@ test_pkgs+=(systemd python3-seccomp groff-base man-db python3-yaml apt)
 # push: a real InfluxDB 1.x receiver (influxd) and its CLI.
 test_pkgs+=(influxdb)
 fuzz_pkgs=(libclang-rt-dev)
-bench_pkgs=(libbpf-tools tcpdump)
+# ssl: bench/ssl_cost.c links OpenSSL.
+bench_pkgs=(libbpf-tools tcpdump libssl-dev)
 # services test: a fake CRI runtime (gRPC) for container names.
 test_pkgs+=(python3-grpcio)
 
